@@ -1,0 +1,68 @@
+"""q2, hidden: the squared Frobenius norm on random, non-square and non-symmetric matrices."""
+import pytest
+import torch
+
+from grader.checks.expect import CheckFailed, expect_tensor, show, show_call
+from grader.sandbox.client import Global
+
+pytestmark = pytest.mark.question("q2")
+DTYPES = [pytest.param(torch.float32, id="float32"), pytest.param(torch.float64, id="float64")]
+
+
+def diagnose(got, W):
+    if not isinstance(got, torch.Tensor) or got.numel() != 1:
+        return None
+    value = got.detach().double().reshape(())
+    Wd = W.double()
+    known = {"this is ||W||_F, not its square: do not take the square root": Wd.pow(2).sum().sqrt()}
+    if W.shape[0] == W.shape[1]:
+        known["trace(W W) is not ||W||_F^2 unless W is symmetric: transpose one factor, trace(W^T W)"] = \
+            torch.trace(Wd @ Wd)
+    for symptom, wrong in known.items():
+        if torch.isclose(value, wrong, rtol=1e-5):
+            return symptom
+    return None
+
+
+@pytest.mark.points(2)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(4, 7), (6, 2), (1, 5), (5, 5)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_frobenius_random(student, dtype, shape):
+    """frobenius_sq equals the sum of squared entries, as a 0-dim tensor of the input's dtype"""
+    W = torch.randn(shape, dtype=dtype)
+    got = student.call("frobenius_sq", W)
+    expect_tensor(got, (W ** 2).sum(), what="frobenius_sq", input=show_call("frobenius_sq", W),
+                  where="frobenius_sq", symptom=diagnose(got, W) or "||W||_F^2 should be the sum of W_ij^2")
+
+
+@pytest.mark.points(2)
+def test_frobenius_nonsymmetric_square(student):
+    """frobenius_sq is right for a square matrix that is not symmetric"""
+    W = torch.tensor([[0.0, 3.0, 1.0], [-1.0, 0.0, 2.0], [0.5, -2.0, 0.0]], dtype=torch.float64)
+    got = student.call("frobenius_sq", W)
+    expect_tensor(got, (W ** 2).sum(), what="frobenius_sq", input=show_call("frobenius_sq", W),
+                  where="frobenius_sq", symptom=diagnose(got, W) or "||W||_F^2 should be the sum of W_ij^2")
+
+
+def test_frobenius_differentiable(student):
+    """frobenius_sq is differentiable: its gradient is 2 W"""
+    W = torch.tensor([[1.0, -2.0], [0.5, 3.0], [0.0, 1.0]], dtype=torch.float64)
+    grads = student.helper("grads_of", Global("frobenius_sq"), W, what="frobenius_sq() with autograd")
+    got = grads[0] if isinstance(grads, list) and grads else None
+    if got is None:
+        raise CheckFailed("autograd found no gradient through frobenius_sq: keep it in torch operations",
+                          expected=show(2 * W), got="no gradient", input=show_call("frobenius_sq", W),
+                          where="frobenius_sq")
+    expect_tensor(got, 2 * W, what="the gradient of frobenius_sq", input=show_call("frobenius_sq", W),
+                  where="frobenius_sq", symptom="the gradient of ||W||_F^2 should be 2 W")
+
+
+def test_frobenius_leaves_input(student):
+    """frobenius_sq does not modify W"""
+    W = torch.tensor([[1.0, -2.0, 0.5], [3.0, 0.0, -1.0]])
+    probe = student.helper("probe_call", Global("frobenius_sq"), W.clone(), what="frobenius_sq()")
+    after = probe.get("args_after") if isinstance(probe, dict) else None
+    if not isinstance(after, list) or not (isinstance(after[0], torch.Tensor) and torch.equal(after[0], W)):
+        raise CheckFailed("frobenius_sq modified its argument W in place", expected=show(W),
+                          got=show(after[0] if after else None), input=show_call("frobenius_sq", W),
+                          where="frobenius_sq")

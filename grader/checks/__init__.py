@@ -1,0 +1,1 @@
+"""Running an assignment's pytest checks against a student process and collecting verdicts."""

@@ -1,0 +1,82 @@
+"""What checks use to judge values: ``CheckFailed`` carries the evidence a student needs.
+
+A check raises ``CheckFailed(symptom, expected=..., got=..., input=..., where=...)``;
+the plugin shows the symptom, the evidence, and the lines of ``where`` (a name
+of the notebook). Plain ``assert`` is avoided in checks: its message would
+show the check's source.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+
+from grader.sandbox.client import RemoteRef
+
+
+class CheckFailed(AssertionError):
+    def __init__(self, symptom: str, *, expected=None, got=None, input=None, where: str | None = None):
+        super().__init__(symptom)
+        self.symptom, self.where = symptom, where
+        self.expected, self.got, self.input = expected, got, input
+
+
+def show(value, limit: int = 8) -> str:
+    """A short, faithful description of a value for feedback."""
+    if isinstance(value, torch.Tensor):
+        dtype = str(value.dtype).removeprefix("torch.")
+        flat = value.detach().reshape(-1)
+        if flat.numel() <= limit:
+            shown = ", ".join(_num(v) for v in flat.tolist())
+        else:
+            shown = ", ".join(_num(v) for v in flat[:limit].tolist()) + f", ... ({flat.numel()} values)"
+        shape = "0-dim" if value.dim() == 0 else "shape (" + ", ".join(map(str, value.shape)) + ("," if value.dim() == 1 else "") + ")"
+        return f"tensor {shape} {dtype} [{shown}]"
+    if isinstance(value, RemoteRef):
+        return f"a {value.type} object"
+    if isinstance(value, float):
+        return _num(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {show(v)}" for k, v in list(value.items())[:limit]) + "}"
+    if isinstance(value, (list, tuple)):
+        inner = ", ".join(show(v) for v in value[:limit]) + (", ..." if len(value) > limit else "")
+        return f"[{inner}]" if isinstance(value, list) else f"({inner})"
+    text = repr(value)
+    return text if len(text) <= 300 else text[:300] + "..."
+
+
+def _num(v) -> str:
+    if isinstance(v, float):
+        return repr(v) if math.isnan(v) or math.isinf(v) else f"{v:.6g}"
+    return str(v)
+
+
+def show_call(name: str, *args, **kwargs) -> str:
+    parts = [show(a) for a in args] + [f"{k}={show(v)}" for k, v in kwargs.items()]
+    return f"{name}(" + ", ".join(parts) + ")"
+
+
+def expect_tensor(got, expected: torch.Tensor, *, what: str, input: str, where: str,
+                  symptom: str | None = None, rtol: float = 1e-5, atol: float = 1e-6) -> torch.Tensor:
+    """``got`` must be a tensor of ``expected``'s dtype and shape with close values."""
+    evidence = dict(expected=show(expected), got=show(got), input=input, where=where)
+    if not isinstance(got, torch.Tensor):
+        raise CheckFailed(f"{what} returned {show(got)}, not a torch.Tensor", **evidence)
+    if got.dtype != expected.dtype:
+        raise CheckFailed(f"{what} changed the dtype: {str(expected.dtype)[6:]} expected, "
+                          f"{str(got.dtype)[6:]} returned", **evidence)
+    if got.shape != expected.shape:
+        raise CheckFailed(f"{what} returned shape {tuple(got.shape)}, expected {tuple(expected.shape)}", **evidence)
+    if not torch.allclose(got.detach().double(), expected.detach().double(), rtol=rtol, atol=atol, equal_nan=True):
+        raise CheckFailed(symptom or f"{what} returned wrong values", **evidence)
+    return got
+
+
+def expect_float(got, expected: float, *, what: str, input: str, where: str,
+                 symptom: str | None = None, rel: float = 1e-5, abs_: float = 1e-7) -> float:
+    evidence = dict(expected=show(float(expected)), got=show(got), input=input, where=where)
+    if type(got) not in (float, int) or isinstance(got, bool):
+        raise CheckFailed(f"{what} returned {show(got)}, expected a number", **evidence)
+    if not (math.isclose(got, expected, rel_tol=rel, abs_tol=abs_) or (math.isnan(got) and math.isnan(expected))):
+        raise CheckFailed(symptom or f"{what} returned a wrong value", **evidence)
+    return float(got)

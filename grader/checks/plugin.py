@@ -1,0 +1,150 @@
+"""The pytest plugin object for one submission: fixtures for checks, and the verdicts they produce.
+
+Fixtures: ``student`` (a fresh fork of the notebook process, seeded from the
+check's id, killed afterwards), ``answers`` (the written answers), ``record``
+(``record(key, value)``: extra data for the outputs, kept in
+``user_properties``). Each check's outcome is built from its report; the
+message comes from the exception object, never from pytest's long report,
+which would show the check's source.
+"""
+from __future__ import annotations
+
+import zlib
+
+import pytest
+
+from grader.checks.expect import CheckFailed
+from grader.errors import (MissingName, NotImplementedYet, StudentCodeError, StudentCrashed,
+                           StudentRaised, StudentTimeout)
+from grader.results import FAILED, PASSED, REVIEW, CheckOutcome, Location
+
+
+class CheckSession:
+    def __init__(self, notebook, submission):
+        self.notebook = notebook
+        self.submission = submission
+        self.outcomes: list[CheckOutcome] = []
+        self.collect_errors: list[str] = []
+        self._sources = {c.number: c.source.split("\n") for c in submission.code_cells}
+
+    # --- fixtures -----------------------------------------------------------
+    @pytest.fixture
+    def student(self, request):
+        fork = self.notebook.fork(seed_for(request.node.nodeid))
+        try:
+            yield fork
+        finally:
+            fork.kill()
+
+    @pytest.fixture
+    def answers(self):
+        return self.submission.answers
+
+    @pytest.fixture
+    def record(self, request):
+        return lambda key, value: request.node.user_properties.append((key, value))
+
+    # --- hooks --------------------------------------------------------------
+    def pytest_configure(self, config):
+        config.addinivalue_line("markers", "question(id): the question a check belongs to")
+        config.addinivalue_line("markers", "points(weight): the check's share of its question's points")
+
+    def pytest_collection_modifyitems(self, items):
+        # A parametrized check's points are shared by its cases.
+        self._cases = {}
+        for item in items:
+            key = (str(item.path), getattr(item, "originalname", item.name))
+            self._cases[key] = self._cases.get(key, 0) + 1
+
+    def _weight(self, item) -> float:
+        points = item.get_closest_marker("points")
+        cases = self._cases.get((str(item.path), getattr(item, "originalname", item.name)), 1)
+        return (float(points.args[0]) if points else 1.0) / cases
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            self.collect_errors.append(f"{report.nodeid}: {report.longreprtext.splitlines()[-1:]}")
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        report = (yield).get_result()
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            self.outcomes.append(self._outcome(item, call, report))
+
+    # --- building outcomes --------------------------------------------------
+    def _outcome(self, item, call, report) -> CheckOutcome:
+        question = item.get_closest_marker("question")
+        doc = (getattr(item, "obj", None).__doc__ or item.name).strip().splitlines()[0]
+        param = f" [{item.callspec.id}]" if hasattr(item, "callspec") else ""
+        extras = tuple((k, v) for k, v in report.user_properties)
+        props = dict(extras)
+        base = dict(question=question.args[0] if question else "?", name=doc + param,
+                    visibility="after_published" if "hidden" in item.path.parts else "visible",
+                    weight=self._weight(item), extras=extras)
+        if report.passed:
+            if "fraction" in props:
+                return CheckOutcome(**base, status=REVIEW, fraction=float(props["fraction"]),
+                                    message=str(props.get("message", "")))
+            return CheckOutcome(**base, status=PASSED, fraction=1.0, message=str(props.get("message", "")))
+        if report.skipped:
+            return CheckOutcome(**base, status=FAILED, fraction=0.0, message="this check was skipped")
+        return CheckOutcome(**base, status=FAILED, fraction=0.0, **self._explain(call.excinfo.value))
+
+    def _explain(self, exc) -> dict:
+        if isinstance(exc, CheckFailed):
+            return dict(message=exc.symptom, expected=exc.expected, got=exc.got, input=exc.input,
+                        location=self._locate(exc.where))
+        if isinstance(exc, StudentCodeError):
+            return dict(message=_student_message(exc), location=self._frame_location(exc))
+        if isinstance(exc, AssertionError):
+            return dict(message=str(exc) or "the check failed")
+        return dict(message=f"the check could not judge the result ({type(exc).__name__}: {str(exc)[:300]})")
+
+    def _locate(self, name):
+        if not name:
+            return None
+        try:
+            places = self.notebook.helper("locate", name, _timeout=2)
+        except StudentCodeError:
+            return None
+        if not isinstance(places, list) or not places or not isinstance(places[0], dict):
+            return None
+        cells = [p for p in places if type(p.get("cell")) is int and type(p.get("first")) is int
+                 and type(p.get("last")) is int and p["cell"] in self._sources]
+        if not cells:
+            return None
+        cell = cells[0]["cell"]
+        first = min(p["first"] for p in cells if p["cell"] == cell)
+        last = max(p["last"] for p in cells if p["cell"] == cell)
+        return Location(cell, first, last, self._line(cell, first))
+
+    def _frame_location(self, exc):
+        frames = [f for f in exc.frames if f.cell in self._sources]
+        if not frames:
+            return None
+        frame = frames[-1]
+        return Location(frame.cell, frame.line, frame.line, self._line(frame.cell, frame.line))
+
+    def _line(self, cell, line):
+        lines = self._sources.get(cell, [])
+        return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+def _student_message(exc) -> str:
+    what = exc.what or "your code"
+    if isinstance(exc, NotImplementedYet):
+        return f"not implemented yet: {what} still raises NotImplementedError"
+    if isinstance(exc, MissingName):
+        return str(exc)
+    if isinstance(exc, StudentTimeout):
+        return f"{exc}: look for a loop that never ends or work that grows with the input"
+    if isinstance(exc, StudentRaised):
+        return f"{what} raised {exc}"
+    if isinstance(exc, StudentCrashed):
+        return str(exc)
+    return str(exc)
+
+
+def seed_for(nodeid: str) -> int:
+    """A check's seed: stable across runs and independent of which other checks ran."""
+    return zlib.crc32(nodeid.encode())

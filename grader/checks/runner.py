@@ -1,0 +1,28 @@
+"""Running an assignment's checks for one submission, in the grader's process."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader.assignment import Assignment
+from grader.checks.plugin import CheckSession
+from grader.errors import GraderError
+
+EMPTY_INI = Path(__file__).with_name("pytest.ini")
+PUBLIC, HIDDEN = "public", "hidden"
+
+
+def run_checks(notebook, submission, assignment: Assignment, suites=(PUBLIC, HIDDEN)):
+    """Run the chosen check suites against ``notebook``; return their outcomes in check order."""
+    session = CheckSession(notebook, submission)
+    paths = [str(assignment.checks_dir / suite) for suite in suites]
+    args = [*paths, "-c", str(EMPTY_INI), "--rootdir", str(assignment.checks_dir),
+            "-p", "no:terminal", "-p", "no:cacheprovider", "--assert=plain",
+            "--import-mode=importlib", "-W", "ignore::DeprecationWarning"]
+    code = pytest.main(args, plugins=[session])
+    if session.collect_errors or code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        detail = "; ".join(session.collect_errors) or f"pytest exit status {int(code)}"
+        raise GraderError(f"the checks of {assignment.name} could not run ({detail}); "
+                          "this is a problem of the assignment, not the submission")
+    return session.outcomes

@@ -1,0 +1,103 @@
+"""What grading produces: frozen records, filled by the pipeline, read by scoring and outputs."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from grader.errors import Frame
+
+PASSED, FAILED, REVIEW = "passed", "failed", "review"
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where in the student's notebook a check points: ``cell`` (1-based) and a line range."""
+
+    cell: int
+    first: int
+    last: int
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """One check's verdict.
+
+    question: ``q1``...; name: the shown name (its docstring's first line).
+    visibility: ``visible`` (public) or ``after_published`` (hidden).
+    weight: its share of the question's points relative to its siblings.
+    status: passed, failed, or review (a written answer awaiting an instructor).
+    fraction: the share of its points earned (1 passed, 0 failed, rubric for review).
+    message: what went wrong, for the student; expected / got / input: the evidence.
+    location: the student's line involved, when known.
+    extras: data the check recorded for the outputs (e.g. the student's sweep).
+    """
+
+    question: str
+    name: str
+    visibility: str
+    weight: float
+    status: str
+    fraction: float
+    message: str = ""
+    expected: str | None = None
+    got: str | None = None
+    input: str | None = None
+    location: Location | None = None
+    extras: tuple = ()
+
+
+@dataclass(frozen=True)
+class ScoredCheck:
+    outcome: CheckOutcome
+    score: float
+    max_score: float
+
+
+@dataclass(frozen=True)
+class QuestionScore:
+    question: str
+    title: str
+    score: float
+    max_score: float
+    checks: tuple[ScoredCheck, ...]
+
+
+@dataclass(frozen=True)
+class CellFailure:
+    """A code cell that did not finish: its number, why (raised, timeout, crashed), and the student's frames."""
+
+    cell: int
+    kind: str
+    error: str
+    frames: tuple[Frame, ...] = ()
+
+
+@dataclass(frozen=True)
+class GradeReport:
+    """Everything known about one graded submission.
+
+    submission_id: the output folder's name. error: set when the file could
+    not be graded at all (then questions is empty). timings: seconds per phase.
+    """
+
+    submission_id: str
+    source: str
+    assignment: str
+    assignment_version: int
+    sha256: str
+    questions: tuple[QuestionScore, ...]
+    cell_failures: tuple[CellFailure, ...] = ()
+    cell_notes: tuple[str, ...] = ()
+    answers: dict = field(default_factory=dict)
+    code_cells: tuple = ()
+    notes: tuple[str, ...] = ()
+    error: str | None = None
+    timings: dict = field(default_factory=dict)
+
+    @property
+    def score(self) -> float:
+        return round(sum(q.score for q in self.questions), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(q.max_score for q in self.questions), 6)

@@ -1,0 +1,1 @@
+"""Running untrusted notebook code in child processes, and talking to them."""

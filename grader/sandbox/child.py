@@ -1,0 +1,309 @@
+"""The runtime inside a student's process: runs the notebook's cells, answers the grader's calls.
+
+Everything here runs in the untrusted process, so it decides nothing: it
+reports what happened (values, exceptions with the student's frames) and
+the grader judges. References it needs are bound at import, before any
+student code runs.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import importlib
+import os
+import random
+import re
+import signal
+import socket
+import traceback
+
+import torch
+from IPython.core.inputtransformer2 import TransformerManager
+
+from grader.sandbox.protocol import Codec, ProtocolError, recv_message, send_message, to_wire
+
+CELL_FILE = re.compile(r"<cell (\d+)>")
+# Magics whose body is Python to run; every other cell magic (bash, sh,
+# script, html, writefile...) is recorded and skipped.
+RUNNABLE_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
+RUNNABLE_LINE_MAGICS = {"time", "timeit", "prun"}
+_os_fork, _os_exit, _setitimer, _signal = os.fork, os._exit, signal.setitimer, signal.signal
+_transform = TransformerManager().transform_cell
+
+
+class _Deadline(BaseException):
+    """Raised into student code when its time is up."""
+
+
+class _Missing(Exception):
+    def __init__(self, name):
+        self.name = name
+
+
+def _on_alarm(signum, frame):
+    raise _Deadline()
+
+
+class NotebookShell:
+    """What ``get_ipython()`` returns in the child: runs Python magics, never shell ones."""
+
+    def __init__(self, runtime):
+        self.runtime = runtime
+
+    def run_line_magic(self, name, line, _stack_depth=1):
+        if name in RUNNABLE_LINE_MAGICS:
+            return self.runtime.exec_source(line)
+        self.runtime.note(f"%{name} ignored")
+        return None
+
+    def run_cell_magic(self, name, line, body):
+        if name in RUNNABLE_CELL_MAGICS:
+            return self.runtime.exec_source(body, line_offset=1)
+        self.runtime.note(f"%%{name} cell not executed: shell and non-Python cell magics never run")
+        return None
+
+    def system(self, cmd):
+        self.runtime.note("shell command not executed: !commands never run")
+        return None
+
+    def getoutput(self, cmd, split=True, depth=0):
+        self.runtime.note("shell command not executed: !commands never run")
+        return []
+
+    def __getattr__(self, name):
+        def ignored(*args, **kwargs):
+            self.runtime.note(f"get_ipython().{name} ignored")
+        return ignored
+
+
+class Runtime:
+    def __init__(self, sock: socket.socket, helpers: dict):
+        self.sock = sock
+        self.namespace = {"__name__": "__main__", "__builtins__": builtins}
+        self.shell = NotebookShell(self)
+        self.namespace["get_ipython"] = lambda: self.shell
+        self.sources: dict[int, list[str]] = {}
+        self.refs: dict[int, object] = {}
+        self.helpers = dict(BASE_HELPERS, **helpers)
+        self.notes: list[str] = []
+        self.current_cell = 0
+        self.codec = Codec(self._make_ref, self._resolve_ref, self._resolve_global)
+
+    # --- values -------------------------------------------------------------
+    def _make_ref(self, obj):
+        ref_id = len(self.refs) + 1
+        self.refs[ref_id] = obj
+        try:
+            type_name = str(type.__getattribute__(type(obj), "__name__"))[:200]
+        except Exception:
+            type_name = "object"
+        return {"t": "ref", "id": ref_id, "type": type_name}
+
+    def _resolve_ref(self, tree):
+        ref_id = tree.get("id")
+        if type(ref_id) is not int or ref_id not in self.refs:
+            raise ProtocolError("unknown ref")
+        return self.refs[ref_id]
+
+    def _resolve_global(self, name):
+        if type(name) is not str or name not in self.namespace:
+            raise _Missing(name)
+        return self.namespace[name]
+
+    def note(self, text):
+        if len(self.notes) < 100:
+            self.notes.append(text)
+
+    # --- running code -------------------------------------------------------
+    def exec_source(self, source, line_offset=0):
+        filename = f"<cell {self.current_cell}>"
+        tree = compile(_transform(source), filename, "exec", ast.PyCF_ONLY_AST)
+        if line_offset:
+            ast.increment_lineno(tree, line_offset)
+        exec(compile(tree, filename, "exec"), self.namespace)
+
+    def run_cell(self, header):
+        self.current_cell = cell = int(header["cell"])
+        source = str(header["source"])
+        self.sources[cell] = source.splitlines()
+        self.notes = []
+        try:
+            with _time_limit(float(header["timeout"])):
+                self.exec_source(source)
+        except BaseException as exc:  # noqa: BLE001 - student code may raise anything
+            return {"ok": False, "error": self.describe(exc), "notes": self.notes}
+        return {"ok": True, "notes": self.notes}
+
+    def call(self, header, blobs):
+        target = header.get("target") or {}
+        try:
+            args = self.codec.decode(header.get("args", []), blobs)
+            kwargs = self.codec.decode(header.get("kwargs", {"t": "dict", "items": []}), blobs)
+            fn = self._target(target)
+        except _Missing as missing:
+            return {"ok": False, "error": {"kind": "missing_name", "name": str(missing.name)}}, []
+        try:
+            with _time_limit(float(header["timeout"])):
+                result = fn(*args, **kwargs)
+        except BaseException as exc:  # noqa: BLE001
+            return {"ok": False, "error": self.describe(exc)}, []
+        if header.get("want_ref"):
+            return {"ok": True, "value": self._make_ref(result)}, []
+        tree, out_blobs = to_wire(self.codec, result, tensor_refs=bool(header.get("tensor_refs")))
+        return {"ok": True, "value": tree}, out_blobs
+
+    def _target(self, target):
+        if "helper" in target:
+            helper = self.helpers[target["helper"]]
+            return lambda *a, **k: helper(self, *a, **k)
+        obj = self._resolve_ref(target) if "id" in target else self._resolve_global(target.get("name"))
+        if target.get("method"):
+            return getattr(obj, str(target["method"]))
+        return obj
+
+    def describe(self, exc):
+        kind = {_Deadline: "timeout", NotImplementedError: "not_implemented"}.get(type(exc), "raised")
+        if isinstance(exc, NotImplementedError):
+            kind = "not_implemented"
+        try:
+            message = str(exc)[:2000]
+        except BaseException:  # noqa: BLE001 - a hostile __str__
+            message = "<message could not be read>"
+        return {"kind": kind, "type": type(exc).__name__[:200], "message": message,
+                "frames": self.frames(exc)}
+
+    def frames(self, exc):
+        found = []
+        for summary in traceback.extract_tb(exc.__traceback__):
+            found.append((summary.filename, summary.lineno, summary.name))
+        if isinstance(exc, SyntaxError) and exc.filename:
+            found.append((exc.filename, exc.lineno or 0, "<module>"))
+        frames = []
+        for filename, line, function in found:
+            match = CELL_FILE.fullmatch(filename or "")
+            if match:
+                cell = int(match.group(1))
+                lines = self.sources.get(cell, [])
+                text = lines[line - 1] if 0 < line <= len(lines) else ""
+                frames.append({"cell": cell, "line": line, "text": text[:500], "function": function})
+        return frames[-20:]
+
+    # --- process control ----------------------------------------------------
+    def fork(self, header):
+        _, fds, _, _ = socket.recv_fds(self.sock, 1, 1)
+        pid = _os_fork()
+        if pid == 0:
+            self.sock.close()
+            self.sock = socket.socket(fileno=fds[0])
+            seed_everything(int(header["seed"]))
+            return None
+        os.close(fds[0])
+        return {"ok": True, "pid": pid}
+
+    def serve(self):
+        while True:
+            try:
+                header, blobs = recv_message(self.sock)
+            except (EOFError, OSError, ProtocolError):
+                _os_exit(0)
+            op = header.get("op")
+            out_blobs = []
+            if op == "run_cell":
+                reply = self.run_cell(header)
+            elif op == "call":
+                try:
+                    reply, out_blobs = self.call(header, blobs)
+                except BaseException as exc:  # noqa: BLE001 - e.g. a result that cannot be encoded
+                    reply = {"ok": False, "error": self.describe(exc)}
+            elif op == "fork":
+                reply = self.fork(header)
+                if reply is None:
+                    continue
+            elif op == "bye":
+                _os_exit(0)
+            else:
+                reply = {"ok": False, "error": {"kind": "bad_request", "message": str(op)}}
+            send_message(self.sock, reply, out_blobs)
+
+
+class _time_limit:
+    def __init__(self, seconds):
+        self.seconds = seconds
+
+    def __enter__(self):
+        _signal(signal.SIGALRM, _on_alarm)
+        _setitimer(signal.ITIMER_REAL, self.seconds)
+
+    def __exit__(self, *exc):
+        _setitimer(signal.ITIMER_REAL, 0)
+        return False
+
+
+def seed_everything(seed: int):
+    random.seed(seed)
+    torch.manual_seed(seed)
+    try:
+        import numpy
+        numpy.random.seed(seed % 2**32)
+    except ImportError:
+        pass
+
+
+# --- helpers: runtime facts the grader may ask for, by name --------------------
+def _get(rt, value):
+    return value
+
+
+def _set_tensor(rt, tensor, value):
+    with torch.no_grad():
+        tensor.copy_(value)
+
+
+def _backward(rt, tensor):
+    tensor.backward()
+
+
+def _grad(rt, tensor):
+    return tensor.grad
+
+
+def _grads_of(rt, fn, *args):
+    """Call fn, back-propagate the sum of its output, return the inputs' gradients."""
+    inputs = [a.detach().clone().requires_grad_(True) if isinstance(a, torch.Tensor) and a.is_floating_point()
+              else a for a in args]
+    out = fn(*inputs)
+    out.sum().backward()
+    return [a.grad if isinstance(a, torch.Tensor) else None for a in inputs]
+
+
+def _locate(rt, name):
+    """Where a name of the notebook is defined: cell and line range, from its code object."""
+    obj = rt.namespace.get(name)
+    codes = []
+    if hasattr(obj, "__code__"):
+        codes.append(obj.__code__)
+    elif isinstance(obj, type):
+        codes += [v.__code__ for v in vars(obj).values() if hasattr(v, "__code__")]
+    places = []
+    for code in codes:
+        match = CELL_FILE.fullmatch(code.co_filename)
+        if match:
+            lines = [line for _, _, line in code.co_lines() if line]
+            places.append({"cell": int(match.group(1)), "first": code.co_firstlineno,
+                           "last": max(lines, default=code.co_firstlineno)})
+    return places
+
+
+BASE_HELPERS = {"get": _get, "set_tensor": _set_tensor, "backward": _backward,
+                "grad": _grad, "grads_of": _grads_of, "locate": _locate}
+
+
+def main(sock: socket.socket, helpers_module: str, seed: int):
+    """Entry point in a freshly forked child: isolate what the zygote can, then serve."""
+    os.setsid()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    helpers = importlib.import_module(helpers_module).HELPERS if helpers_module else {}
+    seed_everything(seed)
+    Runtime(sock, helpers).serve()

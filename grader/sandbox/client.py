@@ -1,0 +1,256 @@
+"""The grader's side of a student process: start it, run cells, call its functions, kill it.
+
+``WarmProcess`` owns the warm zygote; ``StudentProcess`` is one child (a
+notebook, or a per-check fork of one). Every request has a hard deadline: a
+watchdog kills the child when it passes, so a hang costs only that request.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.errors import (Frame, MissingName, NotImplementedYet, ProtocolError, SandboxError,
+                           StudentCrashed, StudentRaised, StudentTimeout)
+from grader.sandbox.protocol import Codec, recv_message, send_message, to_wire
+
+# Time a child gets past its own limit to report a timeout before it is killed.
+GRACE_SECONDS = 2.0
+STARTUP_SECONDS = 120.0
+
+
+@dataclass(frozen=True)
+class RemoteRef:
+    """An object that stays in the student's process; only its id and type name cross."""
+
+    id: int
+    type: str
+
+
+@dataclass(frozen=True)
+class Global:
+    """A name of the student's notebook, passed as an argument (looked up in the child)."""
+
+    name: str
+
+
+def _grader_ref(value):
+    if isinstance(value, RemoteRef):
+        return {"t": "ref", "id": value.id}
+    if isinstance(value, Global):
+        return {"t": "global", "name": value.name}
+    raise TypeError(f"cannot send {type(value).__name__} to a student process")
+
+
+def _decode_ref(tree):
+    if type(tree.get("id")) is not int:
+        raise ProtocolError("malformed ref")
+    return RemoteRef(tree["id"], str(tree.get("type", "object"))[:200])
+
+
+CODEC = Codec(_grader_ref, _decode_ref)
+
+
+def clean_environment(scratch: str) -> dict:
+    """What the warm process and its children see: nothing of the grader's environment."""
+    package_root = str(Path(__file__).resolve().parents[2])
+    return {"PATH": "/usr/bin:/bin", "HOME": scratch, "TMPDIR": scratch, "LANG": "C.UTF-8",
+            "PYTHONPATH": package_root, "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg",
+            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+class WarmProcess:
+    """The zygote: torch imported once; ``spawn`` forks a fresh notebook process from it."""
+
+    def __init__(self, helper_modules=()):
+        self._lock = threading.Lock()
+        self.home = tempfile.mkdtemp(prefix="grader-warm-")
+        ours, theirs = socket.socketpair()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "grader.sandbox.warm", str(theirs.fileno()), *helper_modules],
+            pass_fds=[theirs.fileno()], env=clean_environment(self.home), cwd=self.home,
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        theirs.close()
+        self.control = ours
+        self.control.settimeout(STARTUP_SECONDS)
+        try:
+            recv_message(self.control)
+        except (EOFError, OSError, ProtocolError) as exc:
+            err = self.proc.stderr.read().decode(errors="replace")[-2000:] if self.proc.poll() is not None else ""
+            self.close()
+            raise SandboxError(f"the warm process did not start ({exc}); check that torch imports: {err}") from None
+        self.control.settimeout(30)
+
+    def spawn(self, helpers: str, seed: int, call_timeout: float) -> "StudentProcess":
+        scratch = tempfile.mkdtemp(prefix="grader-scratch-")
+        ours, theirs = socket.socketpair()
+        with self._lock:
+            try:
+                send_message(self.control, {"op": "spawn", "scratch": scratch, "helpers": helpers, "seed": seed})
+                socket.send_fds(self.control, [b"F"], [theirs.fileno()])
+                reply, _ = recv_message(self.control)
+            except (EOFError, OSError, ProtocolError) as exc:
+                raise SandboxError(f"the warm process stopped answering ({exc}); restart the grader") from None
+            finally:
+                theirs.close()
+        return StudentProcess(ours, int(reply["pid"]), call_timeout, scratch=scratch, leader=True)
+
+    def close(self):
+        try:
+            self.control.close()
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.wait()
+            self.proc.stderr.close()
+            shutil.rmtree(self.home, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class StudentProcess:
+    """One untrusted child. Calls return plain values, tensors, or ``RemoteRef`` handles."""
+
+    def __init__(self, sock, pid, call_timeout, scratch=None, leader=False):
+        self.sock, self.pid, self.call_timeout = sock, pid, call_timeout
+        self.scratch, self.leader = scratch, leader
+        self.dead = False
+
+    # --- requests -----------------------------------------------------------
+    def _request(self, header, blobs, timeout, what):
+        if self.dead:
+            raise StudentCrashed(f"{what} could not run: the student's process had already stopped")
+        fired = threading.Event()
+
+        def expire():
+            fired.set()
+            self.kill()
+
+        watchdog = threading.Timer(timeout + GRACE_SECONDS, expire)
+        watchdog.start()
+        try:
+            send_message(self.sock, dict(header, timeout=timeout), blobs)
+            reply, reply_blobs = recv_message(self.sock)
+        except (EOFError, OSError) as exc:
+            self.kill()
+            if fired.is_set():
+                raise StudentTimeout(timeout, what) from None
+            raise StudentCrashed(f"the student's process stopped while running {what} "
+                                 f"(it exited or was killed: {type(exc).__name__})") from None
+        except ProtocolError as exc:
+            self.kill()
+            raise StudentCrashed(f"the student's process answered out of protocol while running {what}: {exc}") from None
+        finally:
+            watchdog.cancel()
+        if type(reply) is not dict or type(reply.get("ok")) is not bool:
+            self.kill()
+            raise StudentCrashed(f"the student's process answered out of protocol while running {what}")
+        return reply, reply_blobs
+
+    def run_cell(self, cell: int, source: str, timeout: float) -> dict:
+        reply, _ = self._request({"op": "run_cell", "cell": cell, "source": source}, [], timeout, f"cell {cell}")
+        return reply
+
+    def _call(self, target, args, kwargs, what, want_ref=False, tensor_refs=False, timeout=None):
+        blobs: list[bytes] = []
+        header = {"op": "call", "target": target,
+                  "args": CODEC.encode(list(args), blobs), "kwargs": CODEC.encode(dict(kwargs), blobs),
+                  "want_ref": want_ref, "tensor_refs": tensor_refs}
+        seconds = timeout or self.call_timeout
+        reply, reply_blobs = self._request(header, blobs, seconds, what)
+        if reply["ok"]:
+            try:
+                return CODEC.decode(reply.get("value"), reply_blobs)
+            except ProtocolError as exc:
+                self.kill()
+                raise StudentCrashed(f"{what} returned a value the grader refuses: {exc}") from None
+        error = _student_error(reply.get("error"), what, seconds)
+        error.what = what
+        raise error
+
+    def call(self, name, *args, _ref=False, _tensor_refs=False, _timeout=None, **kwargs):
+        """Call the notebook's ``name(*args, **kwargs)``."""
+        return self._call({"name": name}, args, kwargs, f"{name}()", _ref, _tensor_refs, _timeout)
+
+    def method(self, ref: RemoteRef, method, *args, _ref=False, _tensor_refs=False, _timeout=None, **kwargs):
+        """Call ``ref.method(*args, **kwargs)`` on an object living in the child."""
+        return self._call({"id": ref.id, "method": method}, args, kwargs,
+                          f"{ref.type}.{method}()", _ref, _tensor_refs, _timeout)
+
+    def helper(self, name, *args, _ref=False, _tensor_refs=False, _timeout=None, what=None, **kwargs):
+        """Ask the runtime for a fact (``grader.sandbox.child.BASE_HELPERS`` and the assignment's)."""
+        return self._call({"helper": name}, args, kwargs, what or name, _ref, _tensor_refs, _timeout)
+
+    def fork(self, seed: int) -> "StudentProcess":
+        ours, theirs = socket.socketpair()
+        try:
+            send_message(self.sock, {"op": "fork", "seed": seed, "timeout": 0})
+            socket.send_fds(self.sock, [b"F"], [theirs.fileno()])
+            self.sock.settimeout(30)
+            reply, _ = recv_message(self.sock)
+            self.sock.settimeout(None)
+        except (EOFError, OSError, ProtocolError) as exc:
+            ours.close()
+            self.kill()
+            raise StudentCrashed(f"the student's process could not be copied for a check ({exc})") from None
+        finally:
+            theirs.close()
+        if not reply.get("ok") or type(reply.get("pid")) is not int:
+            ours.close()
+            raise StudentCrashed("the student's process could not be copied for a check")
+        return StudentProcess(ours, reply["pid"], self.call_timeout)
+
+    # --- lifetime -----------------------------------------------------------
+    def kill(self):
+        if not self.dead:
+            self.dead = True
+            try:
+                if self.leader:
+                    os.killpg(self.pid, signal.SIGKILL)
+                else:
+                    os.kill(self.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        if self.scratch:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.kill()
+
+
+def _student_error(error, what, seconds):
+    if type(error) is not dict:
+        return StudentCrashed(f"{what} failed and the student's process did not say how")
+    kind = error.get("kind")
+    if kind == "missing_name":
+        return MissingName(str(error.get("name")))
+    if kind == "timeout":
+        return StudentTimeout(seconds, what)
+    frames = tuple(Frame(int(f.get("cell", 0)), int(f.get("line", 0)), str(f.get("text", ""))[:500],
+                         str(f.get("function", ""))[:200])
+                   for f in error.get("frames", [])[:20] if type(f) is dict)
+    exc_type, message = str(error.get("type", "Exception"))[:200], str(error.get("message", ""))[:2000]
+    if kind == "not_implemented":
+        return NotImplementedYet(exc_type, message, frames)
+    if kind == "raised":
+        return StudentRaised(exc_type, message, frames)
+    return SandboxError(f"{what}: the student's process could not handle the request ({error.get('message')})")
