@@ -27,6 +27,7 @@ CELL_FILE = re.compile(r"<cell (\d+)>")
 # script, html, writefile...) is recorded and skipped.
 RUNNABLE_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
 RUNNABLE_LINE_MAGICS = {"time", "timeit", "prun"}
+SHELL_LINE_MAGICS = {"sx", "system", "sc", "bash", "sh", "script", "run", "load", "writefile", "cd", "env"}
 _os_fork, _os_exit, _setitimer, _signal = os.fork, os._exit, signal.setitimer, signal.signal
 _transform = TransformerManager().transform_cell
 
@@ -53,7 +54,8 @@ class NotebookShell:
     def run_line_magic(self, name, line, _stack_depth=1):
         if name in RUNNABLE_LINE_MAGICS:
             return self.runtime.exec_source(line)
-        self.runtime.note(f"%{name} ignored")
+        if name in SHELL_LINE_MAGICS:
+            self.runtime.note(f"%{name} not executed: shell commands never run")
         return None
 
     def run_cell_magic(self, name, line, body):
@@ -72,7 +74,7 @@ class NotebookShell:
 
     def __getattr__(self, name):
         def ignored(*args, **kwargs):
-            self.runtime.note(f"get_ipython().{name} ignored")
+            return None
         return ignored
 
 

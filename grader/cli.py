@@ -1,0 +1,51 @@
+"""The command line: ``grader grade`` and ``grader stub``."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from grader.assignment import load_assignment
+from grader.checks.runner import HIDDEN, PUBLIC
+from grader.errors import GraderError
+from grader.execution import Limits
+from grader.pipeline import GradeOptions, grade_to_folder
+from grader.stub import write_stub
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="grader", description="Grade Jupyter notebooks of PyTorch exercises.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    grade = commands.add_parser("grade", help="grade notebooks; writes OUT/<id>/results.json and feedback.html")
+    grade.add_argument("paths", nargs="+", type=Path, help="notebook files or folders holding them")
+    grade.add_argument("--out", type=Path, required=True, help="output folder")
+    grade.add_argument("--assignment", default="weight_decay")
+    grade.add_argument("--cell-timeout", type=float, default=Limits.cell,
+                       help=f"seconds each code cell may run (default {Limits.cell:g})")
+    grade.add_argument("--call-timeout", type=float, default=Limits.call,
+                       help=f"seconds each call a check makes may run (default {Limits.call:g})")
+    grade.add_argument("--public-only", action="store_true", help="run only the public checks")
+    stub = commands.add_parser("stub", help="generate the student stub from the reference solution")
+    stub.add_argument("solution", type=Path)
+    stub.add_argument("--out", type=Path, required=True)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "stub":
+            write_stub(args.solution, args.out)
+            print(f"wrote {args.out}")
+            return 0
+        assignment = load_assignment(args.assignment)
+        options = GradeOptions(limits=Limits(cell=args.cell_timeout, call=args.call_timeout),
+                               suites=(PUBLIC,) if args.public_only else (PUBLIC, HIDDEN))
+        return grade_to_folder(args.paths, args.out, assignment, options)
+    except GraderError as exc:
+        print(f"grader: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

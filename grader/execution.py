@@ -1,0 +1,77 @@
+"""Running a submission's code cells, in order, in a fresh student process.
+
+Every cell runs even after one fails, as the contract says. A cell that
+raises or passes its time limit is recorded and the next one runs. A cell
+that kills its process or ignores the time limit cannot be stepped past in
+place, so the process is replaced and the notebook replayed without it
+(the same code gives the same state: seeds are fixed).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from grader.errors import Frame, StudentCrashed, StudentTimeout
+from grader.results import CellFailure
+from grader.sandbox.client import StudentProcess, WarmProcess
+from grader.submission import Submission
+
+NOTEBOOK_SEED = 0
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Time limits in seconds: ``cell`` for each code cell, ``call`` for each call a check makes."""
+
+    cell: float = 30.0
+    call: float = 5.0
+
+
+@dataclass(frozen=True)
+class Execution:
+    """The process holding the notebook's state, the cells that failed, and what the runtime noted."""
+
+    process: StudentProcess
+    failures: tuple[CellFailure, ...]
+    notes: tuple[str, ...]
+
+
+def execute_cells(warm: WarmProcess, submission: Submission, helpers: str, limits: Limits) -> Execution:
+    stopped: dict[int, CellFailure] = {}
+    while True:
+        process = warm.spawn(helpers, NOTEBOOK_SEED, limits.call)
+        failures, notes, replay = [], [], False
+        for cell in submission.code_cells:
+            if cell.number in stopped:
+                failures.append(stopped[cell.number])
+                continue
+            try:
+                reply = process.run_cell(cell.number, cell.source, limits.cell)
+            except StudentTimeout:
+                stopped[cell.number] = CellFailure(cell.number, "timeout", (
+                    f"did not finish within {limits.cell:g} s and was stopped; the cells after it ran without it"))
+                replay = True
+            except StudentCrashed:
+                stopped[cell.number] = CellFailure(cell.number, "crashed", (
+                    "ended the notebook's process (sys.exit, os._exit or a crash); the cells after it ran without it"))
+                replay = True
+            if replay:
+                process.kill()
+                break
+            if not reply["ok"]:
+                failures.append(_failure(cell.number, reply.get("error"), limits.cell))
+            notes += [f"cell {cell.number}: {note}" for note in reply.get("notes", [])[:20] if isinstance(note, str)]
+        if not replay:
+            return Execution(process, tuple(failures), tuple(notes))
+
+
+def _failure(number: int, error, seconds: float) -> CellFailure:
+    if not isinstance(error, dict):
+        return CellFailure(number, "raised", "failed")
+    frames = tuple(Frame(int(f.get("cell", 0)), int(f.get("line", 0)), str(f.get("text", ""))[:500],
+                         str(f.get("function", ""))[:200]) for f in error.get("frames", [])[:20] if isinstance(f, dict))
+    if error.get("kind") == "timeout":
+        return CellFailure(number, "timeout", f"did not finish within {seconds:g} s and was stopped", frames)
+    kind = "not_implemented" if error.get("kind") == "not_implemented" else "raised"
+    message = str(error.get("message", ""))[:2000]
+    text = f"{str(error.get('type', 'Exception'))[:200]}: {message}" if message else str(error.get("type"))
+    return CellFailure(number, kind, text, frames)

@@ -1,0 +1,63 @@
+"""Gradescope's results.json: the total, and one test per check named ``qN: ...``.
+
+Format: https://gradescope-autograders.readthedocs.io/en/latest/specs/ (score,
+execution_time, output, visibility, tests with score, max_score, name,
+output, visibility, status). Timings go to ``extra_data``.
+"""
+from __future__ import annotations
+
+from grader.results import PASSED, REVIEW, GradeReport
+
+
+def check_output(outcome) -> str:
+    """A check's feedback as plain text: the message and its evidence."""
+    lines = [outcome.message] if outcome.message else []
+    for label, value in (("input", outcome.input), ("expected", outcome.expected), ("got", outcome.got)):
+        if value:
+            lines.append(f"{label}: {value}")
+    if outcome.location:
+        loc = outcome.location
+        lines.append(f"see cell {loc.cell}, line {loc.first}: {loc.text.strip()}")
+    return "\n".join(lines)
+
+
+def summary(report: GradeReport) -> str:
+    if report.error:
+        return f"This submission could not be graded: {report.error}"
+    lines = [f"{report.score:g} / {report.max_score:g} points."]
+    for failure in report.cell_failures:
+        lines.append(f"Cell {failure.cell}: {failure.error}")
+    lines += list(report.notes) + list(report.cell_notes)
+    return "\n".join(lines)
+
+
+def gradescope_results(report: GradeReport) -> dict:
+    tests = []
+    for question in report.questions:
+        for index, check in enumerate(question.checks, start=1):
+            outcome = check.outcome
+            status = "passed" if outcome.status == PASSED or (outcome.status == REVIEW and check.score >= check.max_score) \
+                else "failed"
+            output = check_output(outcome)
+            if outcome.status == REVIEW:
+                output = f"suggested {check.score:.2f} of {check.max_score:.2f}, awaiting an instructor's review\n{output}"
+            tests.append({
+                "name": f"{question.question}: {outcome.name}",
+                "number": f"{question.question[1:]}.{index}",
+                "score": round(check.score, 4),
+                "max_score": round(check.max_score, 4),
+                "status": status,
+                "output": output,
+                "visibility": outcome.visibility,
+                "tags": [question.question],
+            })
+    return {
+        "score": report.score,
+        "execution_time": round(sum(report.timings.values())),
+        "output": summary(report),
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+        "extra_data": {"assignment": report.assignment, "assignment_version": report.assignment_version,
+                       "sha256": report.sha256, "max_score": report.max_score, "timings": report.timings},
+    }

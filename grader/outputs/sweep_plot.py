@@ -1,0 +1,39 @@
+"""The student's lambda sweep drawn beside the reference curve, as PNG bytes."""
+from __future__ import annotations
+
+import io
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+from matplotlib.figure import Figure  # noqa: E402
+
+from grader.assignments.weight_decay import reference  # noqa: E402
+
+
+def _points(rows, key):
+    pts = [(r.get("lambd"), r.get(key)) for r in rows if isinstance(r, dict)]
+    return [(x, y) for x, y in pts if isinstance(x, (int, float)) and isinstance(y, float)
+            and math.isfinite(y) and y > 0]
+
+
+def sweep_png(student_rows) -> bytes:
+    ref = reference.reference_sweep()
+    fig = Figure(figsize=(6, 3.6), dpi=100)
+    ax = fig.add_subplot()
+    for key, colour, name in (("train_loss", "tab:blue", "train"), ("val_loss", "tab:orange", "validation")):
+        rx, ry = zip(*_points(ref, key))
+        ax.plot(rx, ry, color=colour, linestyle="--", alpha=0.6, label=f"reference {name}")
+        mine = _points(student_rows, key)
+        if mine:
+            sx, sy = zip(*mine)
+            ax.plot(sx, sy, color=colour, marker="o", label=f"your {name}")
+    ax.set_xlabel("lambda")
+    ax.set_ylabel("loss")
+    ax.set_yscale("log")
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()

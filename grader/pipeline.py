@@ -1,0 +1,125 @@
+"""Grading notebooks: one file through the stages, and a batch into an output folder."""
+from __future__ import annotations
+
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.assignment import Assignment
+from grader.checks.runner import HIDDEN, PUBLIC, run_checks
+from grader.errors import SubmissionError
+from grader.execution import Limits, execute_cells
+from grader.outputs import write_outputs
+from grader.results import GradeReport
+from grader.sandbox.client import WarmProcess
+from grader.scoring import score_outcomes
+from grader.submission import read_submission
+
+
+@dataclass(frozen=True)
+class GradeOptions:
+    """limits: time limits; suites: which checks run (public, hidden)."""
+
+    limits: Limits = field(default_factory=Limits)
+    suites: tuple[str, ...] = (PUBLIC, HIDDEN)
+
+
+@contextmanager
+def _timed(timings: dict, phase: str):
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[phase] = round(time.perf_counter() - start, 4)
+
+
+def grade_notebook(path: Path, submission_id: str, assignment: Assignment, warm: WarmProcess,
+                   options: GradeOptions) -> GradeReport:
+    """Grade one notebook file.
+
+    1. Read and validate the notebook (raises SubmissionError when it cannot be graded).
+    2. Run its code cells, in order, in a fresh student process.
+    3. Run the checks against that process.
+    4. Score the outcomes.
+    """
+    timings: dict[str, float] = {}
+    with _timed(timings, "read"):
+        submission = read_submission(path, assignment)
+    with _timed(timings, "run_cells"):
+        execution = execute_cells(warm, submission, assignment.child_helpers, options.limits)
+    try:
+        with _timed(timings, "checks"):
+            outcomes = run_checks(execution.process, submission, assignment, options.suites)
+    finally:
+        execution.process.kill()
+    return GradeReport(
+        submission_id=submission_id, source=str(path), assignment=assignment.name,
+        assignment_version=assignment.version, sha256=submission.sha256,
+        questions=score_outcomes(outcomes, assignment), cell_failures=execution.failures,
+        cell_notes=execution.notes, answers=submission.answers, code_cells=submission.code_cells,
+        notes=submission.notes, timings=timings)
+
+
+def unreadable_report(path: Path, submission_id: str, assignment: Assignment, error: str) -> GradeReport:
+    return GradeReport(submission_id=submission_id, source=str(path), assignment=assignment.name,
+                       assignment_version=assignment.version, sha256="", questions=(), error=error)
+
+
+def find_notebooks(paths) -> list[Path]:
+    """Files as given; folders searched for .ipynb files (checkpoints skipped), in a stable order."""
+    found = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+        else:
+            found.append(path)
+    return found
+
+
+def submission_ids(files: list[Path]) -> list[str]:
+    """The file's stem; where stems repeat (``submissions/<student>/hw.ipynb``) the folder's name,
+    with more of the path (``a-b``) while those repeat too."""
+    stems = [f.stem for f in files]
+    ids = []
+    for f in files:
+        if stems.count(f.stem) == 1:
+            ids.append(f.stem)
+            continue
+        folders = f.resolve().parent.parts
+        for depth in range(1, len(folders) + 1):
+            candidate = "-".join(folders[-depth:]).lstrip("/-") or f.stem
+            rivals = ["-".join(g.resolve().parent.parts[-depth:]).lstrip("/-") for g in files
+                      if g != f and g.stem == f.stem]
+            if candidate not in rivals:
+                break
+        ids.append(candidate)
+    seen: dict[str, int] = {}
+    unique = []
+    for sid in ids:
+        seen[sid] = seen.get(sid, 0) + 1
+        unique.append(sid if seen[sid] == 1 else f"{sid}-{seen[sid]}")
+    return unique
+
+
+def grade_to_folder(paths, out_dir: Path, assignment: Assignment, options: GradeOptions,
+                    log=print) -> int:
+    """Grade every notebook into ``out_dir/<id>/``; 0 when all were graded, 1 when any could not be."""
+    files = find_notebooks(paths)
+    if not files:
+        log("no notebooks found in the given paths", file=sys.stderr)
+        return 1
+    ungraded = 0
+    with WarmProcess([assignment.child_helpers]) as warm:
+        for path, sid in zip(files, submission_ids(files)):
+            try:
+                report = grade_notebook(path, sid, assignment, warm, options)
+                line = f"{sid}: {report.score:g} / {report.max_score:g}"
+            except SubmissionError as exc:
+                ungraded += 1
+                report = unreadable_report(path, sid, assignment, str(exc))
+                line = f"{sid}: not graded: {exc}"
+            write_outputs(report, out_dir / sid)
+            log(line)
+    return 1 if ungraded else 0
