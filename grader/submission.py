@@ -103,7 +103,8 @@ def _parse(path: Path, raw: bytes):
         if not text.lstrip().startswith("{"):
             raise NotANotebook(f"{path}: is not a Jupyter notebook (not JSON); submit the .ipynb file "
                                "that Jupyter saves") from None
-        if exc.pos >= len(text.rstrip()) - 1:
+        # An unterminated string can only run to the end of the file: the file was cut there.
+        if exc.pos >= len(text.rstrip()) - 1 or exc.msg.startswith("Unterminated string"):
             raise TruncatedNotebook(f"{path}: ends early (truncated after {len(raw)} bytes); the upload "
                                     "was cut off, so upload the notebook again") from None
         raise NotANotebook(f"{path}: is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "

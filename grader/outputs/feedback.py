@@ -51,7 +51,7 @@ def render_feedback(report: GradeReport) -> str:
                   for c in question.checks]
         questions.append({"id": question.question, "title": question.title, "score": question.score,
                           "max": question.max_score, "checks": checks,
-                          "complete": all(c["status"] == PASSED for c in checks),
+                          "complete": not any(c["status"] == "failed" for c in checks),
                           "answer": report.answers.get(question.question),
                           "review": any(c["status"] == REVIEW for c in checks)})
     sweep = _student_sweep(report)

@@ -17,7 +17,8 @@ def check_output(outcome) -> str:
             lines.append(f"{label}: {value}")
     if outcome.location:
         loc = outcome.location
-        lines.append(f"see cell {loc.cell}, line {loc.first}: {loc.text.strip()}")
+        span = f"line {loc.first}" if loc.first == loc.last else f"lines {loc.first}-{loc.last}"
+        lines.append(f"see cell {loc.cell}, {span}: {loc.text.strip()}")
     return "\n".join(lines)
 
 

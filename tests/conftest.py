@@ -1,0 +1,86 @@
+"""Fixtures shared by the tests: one warm process per session, and grading of notebook variants."""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from grader.assignment import load_assignment
+from grader.execution import Limits
+from grader.pipeline import GradeOptions, grade_notebook
+from grader.sandbox.client import WarmProcess
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTION = ROOT / "solutions" / "weight_decay" / "weight_decay.ipynb"
+STUB = ROOT / "exercises" / "weight_decay" / "weight_decay.ipynb"
+ASSIGNMENT = load_assignment("weight_decay")
+# Short call limits keep tests of hanging code quick; cells keep the default.
+TEST_OPTIONS = GradeOptions(limits=Limits(cell=30.0, call=3.0))
+
+
+@pytest.fixture(scope="session")
+def warm():
+    with WarmProcess([ASSIGNMENT.child_helpers]) as process:
+        yield process
+
+
+@pytest.fixture
+def solution_nb():
+    return nbformat.read(SOLUTION, as_version=4)
+
+
+@pytest.fixture
+def grade(warm, tmp_path):
+    """grade(notebook or path, options=...) -> GradeReport."""
+    counter = iter(range(10_000))
+
+    def run(notebook, options=TEST_OPTIONS):
+        if isinstance(notebook, Path):
+            path = notebook
+        else:
+            path = tmp_path / f"submission{next(counter)}.ipynb"
+            nbformat.write(notebook, path)
+        return grade_notebook(path, path.stem, ASSIGNMENT, warm, options)
+
+    return run
+
+
+def appended(notebook, code: str):
+    """The notebook with one more code cell at the end (a later definition replaces an earlier one)."""
+    variant = copy.deepcopy(notebook)
+    variant.cells.append(nbformat.v4.new_code_cell(code))
+    return variant
+
+
+def with_answer(notebook, qid: str, text: str | None):
+    """The notebook with qid's answer text replaced, or its answer cell removed when text is None."""
+    variant = copy.deepcopy(notebook)
+    for index, cell in enumerate(variant.cells):
+        if cell.cell_type == "markdown" and cell.source.lstrip().startswith(f"<!-- answer {qid} -->"):
+            if text is None:
+                del variant.cells[index]
+            else:
+                cell.source = f"<!-- answer {qid} -->\n{text}"
+            return variant
+    raise AssertionError(f"no answer cell for {qid}")
+
+
+def replace_in_cell(notebook, cell_id: str, old: str, new: str):
+    variant = copy.deepcopy(notebook)
+    for cell in variant.cells:
+        if cell.get("id") == cell_id:
+            assert old in cell.source, f"{old!r} not in cell {cell_id}"
+            cell.source = cell.source.replace(old, new)
+            return variant
+    raise AssertionError(f"no cell {cell_id}")
+
+
+def scores(report) -> dict[str, float]:
+    return {q.question: q.score for q in report.questions}
+
+
+def messages(report, qid: str) -> list[str]:
+    return [c.outcome.message for q in report.questions if q.question == qid
+            for c in q.checks if c.outcome.status == "failed"]

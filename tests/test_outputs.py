@@ -1,0 +1,107 @@
+"""results.json follows Gradescope's format and is reproducible; the feedback page is sound, safe HTML."""
+import json
+import xml.etree.ElementTree as ET
+
+import html5lib
+import pytest
+
+from conftest import appended, with_answer
+from grader.outputs import write_outputs
+from grader.outputs.feedback import render_feedback
+from grader.outputs.gradescope import gradescope_results
+
+INJECTION = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def stable(results):
+    results = json.loads(json.dumps(results))
+    results.pop("execution_time")
+    results["extra_data"].pop("timings")
+    return results
+
+
+def parse(html):
+    parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
+    return parser.parse(html)
+
+
+@pytest.fixture(scope="module")
+def wrong_report(warm, tmp_path_factory):
+    import nbformat
+
+    from conftest import ASSIGNMENT, SOLUTION, TEST_OPTIONS
+    from grader.pipeline import grade_notebook
+
+    notebook = nbformat.read(SOLUTION, as_version=4)
+    notebook = appended(notebook, f"# {INJECTION}\ndef l1_sgd_update(w, grad, lr, lambd):\n"
+                                  f"    return w - lr * (grad - lambd * torch.sign(w))\n")
+    notebook = with_answer(notebook, "q5", f"Dropout {INJECTION}")
+    path = tmp_path_factory.mktemp("wrong") / "wrong.ipynb"
+    nbformat.write(notebook, path)
+    return grade_notebook(path, "wrong", ASSIGNMENT, warm, TEST_OPTIONS)
+
+
+@pytest.fixture(scope="module")
+def solution_report(warm):
+    from conftest import ASSIGNMENT, SOLUTION, TEST_OPTIONS
+    from grader.pipeline import grade_notebook
+
+    return grade_notebook(SOLUTION, "solution", ASSIGNMENT, warm, TEST_OPTIONS)
+
+
+def test_results_json_has_gradescope_fields(solution_report):
+    results = gradescope_results(solution_report)
+    assert results["score"] == 14
+    assert isinstance(results["execution_time"], int) and results["visibility"] == "visible"
+    for test in results["tests"]:
+        assert {"score", "max_score", "name", "output", "visibility", "status"} <= set(test)
+        assert test["name"].split(":")[0] in {"q1", "q2", "q3", "q4", "q5", "q6"}
+        assert test["status"] in {"passed", "failed"} and test["visibility"] in {"visible", "after_published"}
+    assert sum(t["max_score"] for t in results["tests"]) == pytest.approx(14, abs=0.01)
+
+
+def test_regrading_gives_identical_results(grade, solution_nb, solution_report, wrong_report):
+    from conftest import SOLUTION
+
+    assert stable(gradescope_results(grade(SOLUTION))) == stable(gradescope_results(solution_report))
+    again = appended(solution_nb, "def best_lambda(results):\n    import random\n"
+                                  "    return random.choice([r['lambd'] for r in results])\n")
+    first, second = grade(again), grade(again)
+    assert stable(gradescope_results(first)) == stable(gradescope_results(second))
+
+
+def test_failed_check_says_what_why_and_where(wrong_report):
+    results = gradescope_results(wrong_report)
+    failing = [t for t in results["tests"] if t["status"] == "failed"]
+    assert failing and {t["name"].split(":")[0] for t in failing} == {"q1"}
+    text = next(t["output"] for t in failing if "random" in t["name"] or "sign(0)" in t["name"])
+    assert "pull weights toward zero" in text and "expected:" in text and "got:" in text and "input:" in text
+    assert "see cell 23, lines 2-3: def l1_sgd_update(w, grad, lr, lambd):" in text
+
+
+def test_feedback_page_structure(solution_report, tmp_path):
+    write_outputs(solution_report, tmp_path / "solution")
+    html = (tmp_path / "solution" / "feedback.html").read_text()
+    tree = parse(html)
+    assert tree.find(".//p[@id='total']").text.strip() == "14 / 14 points"
+    sections = tree.findall(".//details[@class='question']")
+    assert [s.get("id") for s in sections] == ["q1", "q2", "q3", "q4", "q5", "q6"]
+    img = tree.find(".//figure[@id='sweep-plot']/img")
+    assert img is not None and img.get("src").startswith("data:image/png;base64,")
+    assert len(tree.findall(".//div[@class='answer']")) == 6
+    assert tree.find(".//section[@id='code']") is not None
+    assert not [e for e in tree.iter() if e.tag in ("script", "link")]
+    assert "http://" not in html and "https://" not in html, "the page must work offline"
+
+
+def test_feedback_marks_the_line_and_escapes_student_text(wrong_report):
+    html = render_feedback(wrong_report)
+    tree = parse(html)
+    assert not [e for e in tree.iter() if e.tag == "script" or (e.tag == "img" and e.get("onerror"))]
+    assert INJECTION in "".join(tree.find(".//section[@id='code']").itertext())
+    assert any(INJECTION in "".join(a.itertext()) for a in tree.findall(".//div[@class='answer']"))
+    marked = tree.findall(".//div[@class='line marked']")
+    assert any(m.get("id") == "c23-l3" for m in marked)
+    q1 = tree.find(".//details[@id='q1']")
+    assert q1.get("open") is not None and tree.find(".//details[@id='q2']").get("open") is None
+    assert "pull weights toward zero" in "".join(q1.itertext())

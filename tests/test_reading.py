@@ -1,0 +1,57 @@
+"""Files that are not gradable notebooks get a one-line error that says what to do."""
+import json
+
+import pytest
+
+from conftest import ASSIGNMENT, SOLUTION
+from grader import errors
+from grader.submission import read_submission
+
+
+def write(tmp_path, name, data: bytes):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+CASES = {
+    "not_json": (b"print('hello')\n", errors.NotANotebook, "not JSON"),
+    "empty": (b"", errors.NotANotebook, "not JSON"),
+    "truncated": (SOLUTION.read_bytes()[: len(SOLUTION.read_bytes()) // 2], errors.TruncatedNotebook, "upload the notebook again"),
+    "bad_utf8": (SOLUTION.read_bytes().replace(b"Weight Decay", b"Weight \xff Decay", 1), errors.NotUtf8, "UTF-8"),
+    "json_not_notebook": (b'{"hello": 1}', errors.NotANotebook, "not a Jupyter notebook"),
+    "nbformat3": (json.dumps({"nbformat": 3, "nbformat_minor": 0, "worksheets": [], "metadata": {}}).encode(),
+                  errors.UnsupportedNotebookVersion, "format 3"),
+    "invalid_schema": (json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "bogus"}]}).encode(),
+                       errors.InvalidNotebook, "not a valid notebook"),
+    "other_assignment": (SOLUTION.read_bytes().replace(b'"assignment": "weight_decay"', b'"assignment": "dropout"'),
+                         errors.WrongAssignment, "'dropout'"),
+    "unrelated_notebook": (json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "id": "a", "metadata": {}, "source": "print(1)", "outputs": [], "execution_count": None}]}).encode(),
+        errors.WrongAssignment, "does not look like"),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_bad_file_gets_a_one_line_error(tmp_path, name):
+    data, error_type, phrase = CASES[name]
+    path = write(tmp_path, f"{name}.ipynb", data)
+    with pytest.raises(error_type) as caught:
+        read_submission(path, ASSIGNMENT)
+    message = str(caught.value)
+    assert "\n" not in message and str(path) in message and phrase in message
+
+
+def test_size_cap(tmp_path):
+    path = write(tmp_path, "big.ipynb", SOLUTION.read_bytes())
+    with pytest.raises(errors.SubmissionTooLarge, match="Clear Outputs"):
+        read_submission(path, ASSIGNMENT, size_cap=1000)
+
+
+def test_outputs_and_answers_are_read_from_sources_only(tmp_path):
+    notebook = json.loads(SOLUTION.read_text())
+    notebook["cells"][1]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "SCORE: 14/14"}]
+    path = write(tmp_path, "with_outputs.ipynb", json.dumps(notebook).encode())
+    submission = read_submission(path, ASSIGNMENT)
+    assert [c.source for c in submission.code_cells][0] == "".join(notebook["cells"][1]["source"])
+    assert sorted(submission.answers) == ["q1", "q2", "q3", "q4", "q5", "q6"]
