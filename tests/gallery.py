@@ -266,8 +266,7 @@ class WeightDecayScratch(nn.Module):
     Wrong("q4_penalty_from_data", "q4", "compute it from the parameters themselves", _q4_model(
         penalty="self.lambd / 2 * (self.w.data ** 2).sum()")),
     Wrong("q4_optimizer_weight_decay_too", "q4", "the weights decay twice", _q4_model(
-        optimizer="torch.optim.SGD([{'params': [self.w], 'weight_decay': self.lambd}, {'params': [self.b]}], "
-                  "lr=self.lr)")),
+        optimizer="torch.optim.SGD([self.w, self.b], lr=self.lr, weight_decay=self.lambd)")),
     Wrong("q4_sgd_with_momentum", "q4", "no momentum", _q4_model(
         optimizer="torch.optim.SGD([self.w, self.b], lr=self.lr, momentum=0.9)")),
     Wrong("q4_loss_half_mse", "q4", "half the squared error", _q4_model(
