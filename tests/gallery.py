@@ -280,6 +280,26 @@ class WeightDecayScratch(nn.Module):
             history["val_loss"].append(sum(mses) / len(mses))""")),
     Wrong("q4_trains_on_validation_too", "q4", "gradient steps on validation data", _train_scratch(
         train_batches="list(data.get_trainloader()) + list(data.get_valloader())")),
+    Wrong("weight_decay_on_the_weight_group_only", "q4", "decay twice", """
+class WeightDecayScratch(nn.Module):
+    def __init__(self, num_inputs, lambd, lr, sigma=0.01):
+        super().__init__()
+        self.lambd, self.lr = lambd, lr
+        self.w = nn.Parameter(torch.normal(0, sigma, (num_inputs, 1)))
+        self.b = nn.Parameter(torch.zeros(1))
+
+    def forward(self, X):
+        return X @ self.w + self.b
+
+    def penalty(self):
+        return self.lambd / 2 * (self.w ** 2).sum()
+
+    def loss(self, y_hat, y):
+        return nn.MSELoss()(y_hat, y) + self.penalty()
+
+    def configure_optimizer(self):
+        return torch.optim.SGD([{"params": [self.w], "weight_decay": self.lambd}, {"params": [self.b]}], lr=self.lr)
+"""),
 ]
 
 RIGHT = [

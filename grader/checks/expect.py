@@ -11,7 +11,8 @@ import math
 
 import torch
 
-from grader.sandbox.client import RemoteRef
+from grader.errors import NotImplementedYet, StudentRaised
+from grader.sandbox.client import Global, RemoteRef
 
 
 class CheckFailed(AssertionError):
@@ -80,3 +81,22 @@ def expect_float(got, expected: float, *, what: str, input: str, where: str,
     if not (math.isclose(got, expected, rel_tol=rel, abs_tol=abs_) or (math.isnan(got) and math.isnan(expected))):
         raise CheckFailed(symptom or f"{what} returned a wrong value", **evidence)
     return float(got)
+
+
+def expect_gradient(student, name: str, x: torch.Tensor, expected: torch.Tensor, *, symptom: str) -> None:
+    """Autograd in the student's process must give ``expected`` as the gradient of sum(name(x))."""
+    call = show_call(name, x)
+    try:
+        grads = student.helper("grads_of", Global(name), x, what=f"{name}() with autograd")
+    except NotImplementedYet:
+        raise
+    except StudentRaised as exc:
+        raise CheckFailed(f"autograd could not differentiate {name} ({exc}): keep the computation in torch "
+                          "operations on the input (no .item(), .data, .detach() or numpy)",
+                          expected=f"gradient {show(expected)}", got=f"raised {exc}", input=call, where=name) from None
+    got = grads[0] if isinstance(grads, list) and grads else None
+    if got is None:
+        raise CheckFailed(f"autograd found no gradient through {name}: keep the computation in torch "
+                          "(no .item(), .data, .detach() or numpy)", expected=show(expected), got="no gradient",
+                          input=call, where=name)
+    expect_tensor(got, expected, what=f"the gradient of {name}", input=call, where=name, symptom=symptom)

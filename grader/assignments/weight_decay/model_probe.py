@@ -51,7 +51,8 @@ def optimizer_and_params(student, model, num_inputs):
     return optimizer, weight[0], bias[0]
 
 
-def sgd_reference(w, b, X, y, lambd, lr, steps, *, decay_bias=False, decay_weights=True, extra_decay=0.0):
+def sgd_reference(w, b, X, y, lambd, lr, steps, *, decay_bias=False, decay_weights=True, extra_decay=0.0,
+                  extra_decay_bias=True):
     """Plain SGD on MSE + lambd/2 ||w||^2 (and the variants that name common mistakes)."""
     w = w.clone().requires_grad_(True)
     b = b.clone().reshape(1).requires_grad_(True)
@@ -65,5 +66,5 @@ def sgd_reference(w, b, X, y, lambd, lr, steps, *, decay_bias=False, decay_weigh
         loss.backward()
         with torch.no_grad():
             w -= lr * (w.grad + extra_decay * w)
-            b -= lr * (b.grad + extra_decay * b)
+            b -= lr * (b.grad + (extra_decay if extra_decay_bias else 0.0) * b)
     return w.detach(), b.detach()[0]

@@ -36,46 +36,41 @@ def test_sweep_results_in_order(student):
                               expected=show(expected), got=show(entry), input=call, where="sweep")
 
 
+def expect_best(student, results, want, symptom, *, same_type=False):
+    got = student.call("best_lambda", results)
+    right = got == want and not isinstance(got, bool) and (type(got) is type(want) or not same_type)
+    if not right:
+        raise CheckFailed(symptom(got) if callable(symptom) else symptom,
+                          expected=f"{show(want)} ({type(want).__name__})" if same_type else show(want),
+                          got=f"{show(got)} ({type(got).__name__})" if same_type else show(got),
+                          input=f"best_lambda({show(results)})", where="best_lambda")
+
+
 @pytest.mark.points(2)
 def test_best_by_validation_not_training(student):
     """best_lambda chooses by validation loss, never by training loss"""
-    results = [row(0, 0.001, 0.9), row(1, 0.01, 0.4), row(4, 0.2, 0.1), row(16, 0.5, 0.3)]
-    got = student.call("best_lambda", results)
-    if got != 4 or isinstance(got, bool):
-        symptom = ("best_lambda chose by training loss; choose the smallest val_loss" if got == 0
-                   else "best_lambda should return the lambd with the smallest val_loss")
-        raise CheckFailed(symptom, expected="4", got=show(got), input=f"best_lambda({show(results)})",
-                          where="best_lambda")
+    expect_best(student, [row(0, 0.001, 0.9), row(1, 0.01, 0.4), row(4, 0.2, 0.1), row(16, 0.5, 0.3)], 4,
+                lambda got: "best_lambda chose by training loss; choose the smallest val_loss" if got == 0
+                else "best_lambda should return the lambd with the smallest val_loss")
 
 
 def test_best_tie_prefers_larger(student):
     """best_lambda breaks an exact tie toward the larger lambda"""
-    results = [row(0.5, 0.1, 0.25), row(2.0, 0.2, 0.25), row(8.0, 0.3, 0.4)]
-    got = student.call("best_lambda", results)
-    if got != 2.0 or isinstance(got, bool):
-        raise CheckFailed("on an exact tie in val_loss, best_lambda must return the larger lambda "
-                          "(the simpler model)", expected="2.0", got=show(got),
-                          input=f"best_lambda({show(results)})", where="best_lambda")
+    expect_best(student, [row(0.5, 0.1, 0.25), row(2.0, 0.2, 0.25), row(8.0, 0.3, 0.4)], 2.0,
+                "on an exact tie in val_loss, best_lambda must return the larger lambda (the simpler model)")
 
 
 def test_best_skips_nan(student):
     """best_lambda never chooses a diverged run (val_loss NaN)"""
-    results = [row(0, 0.1, float("nan")), row(1, 0.1, 0.7), row(3, 0.2, 0.5), row(10, 0.3, float("nan"))]
-    got = student.call("best_lambda", results)
-    if got != 3 or isinstance(got, bool):
-        raise CheckFailed("entries whose val_loss is NaN must be ignored (NaN compares false with everything, "
-                          "so min() and < can pick them)", expected="3", got=show(got),
-                          input=f"best_lambda({show(results)})", where="best_lambda")
+    expect_best(student, [row(0, 0.1, float("nan")), row(1, 0.1, 0.7), row(3, 0.2, 0.5), row(10, 0.3, float("nan"))],
+                3, "entries whose val_loss is NaN must be ignored (NaN compares false with everything, "
+                   "so min() and < can pick them)")
 
 
 def test_best_returns_lambda_as_given(student):
     """best_lambda returns the lambda as given (an int stays an int)"""
-    results = [row(2, 0.1, 0.5), row(7, 0.2, 0.1)]
-    got = student.call("best_lambda", results)
-    if type(got) is not int or got != 7:
-        raise CheckFailed("best_lambda must return the lambd value itself, as given", expected="7 (an int)",
-                          got=f"{show(got)} ({type(got).__name__})", input=f"best_lambda({show(results)})",
-                          where="best_lambda")
+    expect_best(student, [row(2, 0.1, 0.5), row(7, 0.2, 0.1)], 7, "best_lambda must return the lambd value itself, as given",
+                same_type=True)
 
 
 @pytest.mark.points(2)

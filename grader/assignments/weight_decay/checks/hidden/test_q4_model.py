@@ -78,15 +78,16 @@ def test_sgd_steps(student):
             f"WeightDecayScratch({n}, {lambd}, {lr}) with X of shape (4, {n})")
     if torch.allclose(w, expected_w, rtol=1e-4, atol=1e-7) and torch.allclose(b, expected_b, rtol=1e-4, atol=1e-7):
         return
-    variants = {
-        "the penalty has no effect on the updates (it contributes no gradient): weight decay never happens":
-            sgd_reference(w0, b0, X, y, lambd, lr, steps, decay_weights=False),
-        "the weights decay twice: the optimizer has its own weight_decay on top of the penalty":
-            sgd_reference(w0, b0, X, y, lambd, lr, steps, extra_decay=lambd),
-        "the bias decays too: only the weights may be penalised":
-            sgd_reference(w0, b0, X, y, lambd, lr, steps, decay_bias=True),
-    }
-    symptom = next((s for s, (vw, vb) in variants.items()
+    twice = "the weights decay twice: the optimizer has its own weight_decay on top of the penalty"
+    variants = [
+        ("the penalty has no effect on the updates (it contributes no gradient): weight decay never happens",
+         sgd_reference(w0, b0, X, y, lambd, lr, steps, decay_weights=False)),
+        (twice, sgd_reference(w0, b0, X, y, lambd, lr, steps, extra_decay=lambd)),
+        (twice, sgd_reference(w0, b0, X, y, lambd, lr, steps, extra_decay=lambd, extra_decay_bias=False)),
+        ("the bias decays too: only the weights may be penalised",
+         sgd_reference(w0, b0, X, y, lambd, lr, steps, decay_bias=True)),
+    ]
+    symptom = next((s for s, (vw, vb) in variants
                     if torch.allclose(w, vw, rtol=1e-4, atol=1e-7) and torch.allclose(b, vb, rtol=1e-4, atol=1e-7)),
                    "after the steps the parameters differ from plain SGD (p <- p - lr * p.grad) on "
                    "MSE + lambd/2 ||w||^2: no momentum, no decay of the optimizer's own")

@@ -1,0 +1,27 @@
+"""Written answers: found by their marks; missing, empty or unchanged ones are reported in their question only."""
+import pytest
+
+from conftest import ASSIGNMENT, messages, scores, with_answer
+from grader.markers import ANSWER_PLACEHOLDER
+
+FULL = {q.id: float(q.points) for q in ASSIGNMENT.questions}
+
+
+@pytest.mark.parametrize("qid, text, phrase", [
+    ("q5", None, "no answer cell for q5"),
+    ("q6", "   ", "is empty"),
+    ("q1", ANSWER_PLACEHOLDER, "unchanged from the stub"),
+])
+def test_unanswered_question_loses_only_its_written_points(grade, solution_nb, qid, text, phrase):
+    report = grade(with_answer(solution_nb, qid, text))
+    got = scores(report)
+    assert got[qid] < FULL[qid]
+    assert {q: s for q, s in got.items() if q != qid} == {q: s for q, s in FULL.items() if q != qid}
+    assert any(phrase in m for m in messages(report, qid))
+
+
+def test_rubric_suggests_a_partial_score_for_review(grade, solution_nb):
+    report = grade(with_answer(solution_nb, "q6", "L2 corresponds to a Gaussian prior on the weights."))
+    [check] = [c for q in report.questions if q.question == "q6" for c in q.checks]
+    assert check.outcome.status == "review" and check.score == pytest.approx(0.5)
+    assert "suggestion until an instructor reviews" in check.outcome.message
