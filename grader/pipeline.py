@@ -51,7 +51,7 @@ def grade_notebook(path: Path, submission_id: str, assignment: Assignment, warm:
         execution = execute_cells(warm, submission, assignment.child_helpers, options.limits)
     try:
         with _timed(timings, "checks"):
-            outcomes = run_checks(execution.process, submission, assignment, options.suites)
+            outcomes = run_checks(execution.process, submission, assignment, options.suites, execution.failures)
     finally:
         execution.process.kill()
     return GradeReport(

@@ -300,6 +300,46 @@ class WeightDecayScratch(nn.Module):
     def configure_optimizer(self):
         return torch.optim.SGD([{"params": [self.w], "weight_decay": self.lambd}, {"params": [self.b]}], lr=self.lr)
 """),
+    Wrong("best_lambda_returns_a_tensor", "q3", "return a plain Python number", """
+def best_lambda(results):
+    vals = torch.tensor([r["val_loss"] for r in results])
+    lams = torch.tensor([float(r["lambd"]) for r in results])
+    ok = ~vals.isnan()
+    return lams[vals == vals[ok].min()]
+"""),
+    Wrong("best_lambda_returns_numpy", "q3", "not a Python number", """
+import numpy as np
+def best_lambda(results):
+    vals = np.array([r["val_loss"] for r in results])
+    lams = np.array([float(r["lambd"]) for r in results])
+    return lams[np.nanargmin(vals)]
+"""),
+    Wrong("history_holds_tensors", "q4", "not a Python float: append loss.item()", """
+def train_scratch(model, data, epochs):
+    optimizer = model.configure_optimizer()
+    history = {"train_loss": [], "val_loss": []}
+    for _ in range(epochs):
+        objectives = []
+        for X, y in data.get_trainloader():
+            objective = model.loss(model(X), y)
+            optimizer.zero_grad()
+            objective.backward()
+            optimizer.step()
+            objectives.append(objective.detach())
+        history["train_loss"].append(sum(objectives) / len(objectives))
+        with torch.no_grad():
+            batches = list(data.get_valloader())
+            X_val = torch.cat([X for X, _ in batches])
+            y_val = torch.cat([y for _, y in batches])
+            history["val_loss"].append(nn.MSELoss()(model(X_val), y_val))
+    return history
+"""),
+    Wrong("forward_drops_the_column", "q4", "must return a tensor of shape (n, 1)", """
+_Fixed = WeightDecayScratch
+class WeightDecayScratch(_Fixed):
+    def forward(self, X):
+        return (X @ self.w + self.b).squeeze(-1)
+"""),
 ]
 
 RIGHT = [

@@ -50,3 +50,11 @@ def test_notebook_data_and_trainer_match_the_reference(warm):
         w0, b0 = notebook.call("init_params")
         expected_w, expected_b = reference.init_params()
         assert torch.equal(w0, expected_w) and torch.equal(b0, expected_b)
+
+
+
+def test_stub_q4_shows_the_forums_symptom(grade):
+    report = grade(STUB)
+    q4 = [c.outcome.message for q in report.questions if q.question == "q4" for c in q.checks]
+    assert any("weight norm hardly changes with lambda" in m for m in q4)
+    assert any("manual init was discarded" in m for m in q4)

@@ -105,3 +105,13 @@ def test_feedback_marks_the_line_and_escapes_student_text(wrong_report):
     q1 = tree.find(".//details[@id='q1']")
     assert q1.get("open") is not None and tree.find(".//details[@id='q2']").get("open") is None
     assert "pull weights toward zero" in "".join(q1.itertext())
+
+
+def test_feedback_withholds_hidden_inputs_and_expected_values(wrong_report):
+    tree = parse(render_feedback(wrong_report))
+    failed = tree.findall(".//li[@class='check failed']")
+    hidden = [li for li in failed if "a hidden check" in "".join(li.itertext())]
+    public = [li for li in failed if li not in hidden]
+    assert hidden and public
+    assert all("expected" not in [dt.text for dt in li.iter("dt")] for li in hidden)
+    assert all("expected" in [dt.text for dt in li.iter("dt")] for li in public)

@@ -88,3 +88,18 @@ def test_magics_run_python_and_never_the_shell(grade, solution_nb, tmp_path):
     assert scores(report)["q2"] < FULL["q2"] and others_full(report, {"q2"}), "the %%time body must run"
     assert any("%%bash cell not executed" in n for n in report.cell_notes)
     assert any("shell command not executed" in n for n in report.cell_notes)
+
+
+def test_global_torch_settings_of_a_cell_do_not_leak_into_checks(grade, solution_nb):
+    report = grade(replace_in_cell(solution_nb, "q1-code", "def l1_penalty(w):",
+                                   "torch.set_default_dtype(torch.float64)\ntorch.set_grad_enabled(False)\n\n"
+                                   "def l1_penalty(w):"))
+    assert scores(report) == FULL
+
+
+def test_missing_name_explained_by_the_cell_that_stopped_early(grade, solution_nb):
+    report = grade(replace_in_cell(solution_nb, "q1-code", "def l1_penalty(w):",
+                                   "import nonexistent_module\n\ndef l1_penalty(w):"))
+    assert others_full(report, {"q1"})
+    q1 = [m for m in messages(report, "q1") if "written" not in m]
+    assert q1 and all("cell 6, which defines it, stopped at line 1" in m and "ModuleNotFoundError" in m for m in q1)

@@ -34,7 +34,8 @@ def show(value, limit: int = 8) -> str:
         shape = "0-dim" if value.dim() == 0 else "shape (" + ", ".join(map(str, value.shape)) + ("," if value.dim() == 1 else "") + ")"
         return f"tensor {shape} {dtype} [{shown}]"
     if isinstance(value, RemoteRef):
-        return f"a {value.type} object"
+        return f"a {value.type} object" if value.type not in ("float64", "float32", "int64") \
+            else f"a numpy {value.type} (not a Python number)"
     if isinstance(value, float):
         return _num(value)
     if isinstance(value, dict):
@@ -73,6 +74,14 @@ def expect_tensor(got, expected: torch.Tensor, *, what: str, input: str, where: 
     return got
 
 
+def expect_number(got, *, what: str, input: str, where: str, expected=None) -> None:
+    """``got`` must be a plain Python int or float (not a tensor, numpy scalar or bool)."""
+    if type(got) not in (int, float):
+        raise CheckFailed(f"{what} returned {show(got)}; return a plain Python number (the lambd value itself, "
+                          "not a tensor, numpy value or list)", expected=show(expected), got=show(got), input=input,
+                          where=where)
+
+
 def expect_float(got, expected: float, *, what: str, input: str, where: str,
                  symptom: str | None = None, rel: float = 1e-5, abs_: float = 1e-7) -> float:
     evidence = dict(expected=show(float(expected)), got=show(got), input=input, where=where)
@@ -94,6 +103,11 @@ def expect_gradient(student, name: str, x: torch.Tensor, expected: torch.Tensor,
         raise CheckFailed(f"autograd could not differentiate {name} ({exc}): keep the computation in torch "
                           "operations on the input (no .item(), .data, .detach() or numpy)",
                           expected=f"gradient {show(expected)}", got=f"raised {exc}", input=call, where=name) from None
+    if isinstance(grads, dict) and "not_a_tensor" in grads:
+        raise CheckFailed(f"{name} returned a {grads['not_a_tensor']}, not a tensor, so autograd cannot "
+                          "differentiate it: keep the result a torch tensor (no .item())",
+                          expected=f"a tensor with gradient {show(expected)}", got=f"a {grads['not_a_tensor']}",
+                          input=call, where=name)
     got = grads[0] if isinstance(grads, list) and grads else None
     if got is None:
         raise CheckFailed(f"autograd found no gradient through {name}: keep the computation in torch "

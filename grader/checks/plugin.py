@@ -9,6 +9,7 @@ which would show the check's source.
 """
 from __future__ import annotations
 
+import re
 import zlib
 
 import pytest
@@ -20,9 +21,10 @@ from grader.results import FAILED, PASSED, REVIEW, CheckOutcome, Location
 
 
 class CheckSession:
-    def __init__(self, notebook, submission):
+    def __init__(self, notebook, submission, cell_failures=()):
         self.notebook = notebook
         self.submission = submission
+        self.cell_failures = {f.cell: f for f in cell_failures}
         self.outcomes: list[CheckOutcome] = []
         self.collect_errors: list[str] = []
         self._sources = {c.number: c.source.split("\n") for c in submission.code_cells}
@@ -94,11 +96,26 @@ class CheckSession:
         if isinstance(exc, CheckFailed):
             return dict(message=exc.symptom, expected=exc.expected, got=exc.got, input=exc.input,
                         location=self._locate(exc.where))
+        if isinstance(exc, MissingName):
+            return self._explain_missing(exc)
         if isinstance(exc, StudentCodeError):
             return dict(message=_student_message(exc), location=self._frame_location(exc))
         if isinstance(exc, AssertionError):
             return dict(message=str(exc) or "the check failed")
         return dict(message=f"the check could not judge the result ({type(exc).__name__}: {str(exc)[:300]})")
+
+    def _explain_missing(self, exc):
+        """A name can be missing because the cell that defines it stopped first: say so, and where."""
+        pattern = re.compile(rf"^(\s*(def|class)\s+{re.escape(exc.name)}\b|{re.escape(exc.name)}\s*=)", re.M)
+        for number, lines in self._sources.items():
+            failure = self.cell_failures.get(number)
+            if failure and pattern.search("\n".join(lines)):
+                frame = next((f for f in reversed(failure.frames) if f.cell == number), None)
+                where = f" at line {frame.line}" if frame else ""
+                location = Location(number, frame.line, frame.line, self._line(number, frame.line)) if frame else None
+                return dict(message=f"{exc.name} is not defined: cell {number}, which defines it, stopped{where} "
+                                    f"before reaching the definition ({failure.error})", location=location)
+        return dict(message=str(exc))
 
     def _locate(self, name):
         if not name:

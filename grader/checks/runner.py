@@ -13,9 +13,12 @@ EMPTY_INI = Path(__file__).with_name("pytest.ini")
 PUBLIC, HIDDEN = "public", "hidden"
 
 
-def run_checks(notebook, submission, assignment: Assignment, suites=(PUBLIC, HIDDEN)):
-    """Run the chosen check suites against ``notebook``; return their outcomes in check order."""
-    session = CheckSession(notebook, submission)
+def run_checks(notebook, submission, assignment: Assignment, suites=(PUBLIC, HIDDEN), cell_failures=()):
+    """Run the chosen check suites against ``notebook``; return their outcomes in check order.
+
+    ``cell_failures`` let a check explain a missing name by the cell that stopped before defining it.
+    """
+    session = CheckSession(notebook, submission, cell_failures)
     paths = [str(assignment.checks_dir / suite) for suite in suites]
     args = [*paths, "-c", str(EMPTY_INI), "--rootdir", str(assignment.checks_dir),
             "-p", "no:terminal", "-p", "no:cacheprovider", "--assert=plain",

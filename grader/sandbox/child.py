@@ -197,6 +197,7 @@ class Runtime:
         if pid == 0:
             self.sock.close()
             self.sock = socket.socket(fileno=fds[0])
+            reset_torch_state()
             seed_everything(int(header["seed"]))
             return None
         os.close(fds[0])
@@ -241,6 +242,12 @@ class _time_limit:
         return False
 
 
+def reset_torch_state():
+    """What every check starts from, whatever a cell set globally: the contract's float32 task, autograd on."""
+    torch.set_default_dtype(torch.float32)
+    torch.set_grad_enabled(True)
+
+
 def seed_everything(seed: int):
     random.seed(seed)
     torch.manual_seed(seed)
@@ -274,13 +281,18 @@ def _grads_of(rt, fn, *args):
     inputs = [a.detach().clone().requires_grad_(True) if isinstance(a, torch.Tensor) and a.is_floating_point()
               else a for a in args]
     out = fn(*inputs)
+    if not isinstance(out, torch.Tensor):
+        return {"not_a_tensor": type(out).__name__[:200]}
     out.sum().backward()
     return [a.grad if isinstance(a, torch.Tensor) else None for a in inputs]
 
 
 def _locate(rt, name):
     """Where a name of the notebook is defined: cell and line range, from its code object."""
-    obj = rt.namespace.get(name)
+    owner, _, attr = str(name).partition(".")
+    obj = rt.namespace.get(owner)
+    if attr and isinstance(obj, type):
+        obj = next((vars(k)[attr] for k in obj.__mro__ if attr in vars(k)), None)
     codes = []
     if hasattr(obj, "__code__"):
         codes.append(obj.__code__)

@@ -25,7 +25,7 @@ def recover(student, model, num_inputs):
         raise CheckFailed("forward(X) must return a tensor of shape (n, 1) for X of shape (n, num_inputs)",
                           expected=f"shape ({num_inputs + 1}, 1)", got=show(out),
                           input=f"forward(X) with X of shape ({num_inputs + 1}, {num_inputs})",
-                          where="WeightDecayScratch")
+                          where="WeightDecayScratch.forward")
     out = out.detach().double()
     return out[1:, 0] - out[0, 0], out[0, 0]
 
@@ -36,7 +36,7 @@ def optimizer_and_params(student, model, num_inputs):
     params = student.helper("optimizer_params", optimizer, _tensor_refs=True, what="inspecting the optimizer")
     if params is None:
         raise CheckFailed("configure_optimizer must return a torch.optim.Optimizer", expected="e.g. torch.optim.SGD",
-                          got=f"a {optimizer.type}", input="configure_optimizer()", where="WeightDecayScratch")
+                          got=f"a {optimizer.type}", input="configure_optimizer()", where="WeightDecayScratch.configure_optimizer")
     sizes = {}
     for ref in params:
         value = student.helper("get", ref)
@@ -47,7 +47,7 @@ def optimizer_and_params(student, model, num_inputs):
         raise CheckFailed("the optimizer must hold exactly the weights and the bias",
                           expected=f"one parameter of {num_inputs} values and one of 1 value",
                           got=f"parameters of sizes {sorted(n for n, refs in sizes.items() for _ in refs)}",
-                          input="configure_optimizer()", where="WeightDecayScratch")
+                          input="configure_optimizer()", where="WeightDecayScratch.configure_optimizer")
     return optimizer, weight[0], bias[0]
 
 

@@ -25,14 +25,14 @@ def test_penalty_gradient(student):
         raise CheckFailed("penalty() cannot be differentiated, so weight decay cannot change training: compute it "
                           "from the parameters themselves, not .data, .detach() or .item()",
                           expected=f"gradient {show(lambd * w)}", got=f"backward() raised {exc}", input=call,
-                          where="WeightDecayScratch") from None
+                          where="WeightDecayScratch.penalty") from None
     grad = student.helper("grad", weight)
     if not isinstance(grad, torch.Tensor):
         raise CheckFailed("penalty() gives the weights no gradient, so weight decay cannot change training: "
                           "compute it from the parameters themselves, not .data, .detach() or .item()",
-                          expected=show(lambd * w), got=show(grad), input=call, where="WeightDecayScratch")
+                          expected=show(lambd * w), got=show(grad), input=call, where="WeightDecayScratch.penalty")
     expect_tensor(grad.double().reshape(-1), lambd * w, what="the weights' gradient of penalty()", input=call,
-                  where="WeightDecayScratch", symptom="the gradient of lambd/2 ||w||^2 should be lambd * w", rtol=1e-4)
+                  where="WeightDecayScratch.penalty", symptom="the gradient of lambd/2 ||w||^2 should be lambd * w", rtol=1e-4)
 
 
 def test_loss_is_mse_plus_penalty(student):
@@ -48,14 +48,14 @@ def test_loss_is_mse_plus_penalty(student):
     call = f"loss(forward(X), y) with X of shape (4, {n}) on WeightDecayScratch({n}, {lambd}, 0.05)"
     if not isinstance(got, torch.Tensor) or got.numel() != 1:
         raise CheckFailed("loss must return a tensor with one value", expected=f"{expected.item():.6g}", got=show(got),
-                          input=call, where="WeightDecayScratch")
+                          input=call, where="WeightDecayScratch.loss")
     value = got.detach().double().reshape(())
     symptom = ("loss leaves out the penalty: the training objective is MSE + penalty()"
                if torch.isclose(value, mse, rtol=1e-4) else
                "loss uses half the squared error; use nn.MSELoss(), the plain mean"
                if torch.isclose(value, mse / 2 + lambd / 2 * (w ** 2).sum(), rtol=1e-4) else
                "loss should be nn.MSELoss()(y_hat, y) + penalty()")
-    expect_tensor(value, expected, what="loss", input=call, where="WeightDecayScratch", symptom=symptom, rtol=1e-4)
+    expect_tensor(value, expected, what="loss", input=call, where="WeightDecayScratch.loss", symptom=symptom, rtol=1e-4)
 
 
 @pytest.mark.points(2)
@@ -81,18 +81,19 @@ def test_sgd_steps(student):
     twice = "the weights decay twice: the optimizer has its own weight_decay on top of the penalty"
     variants = [
         ("the penalty has no effect on the updates (it contributes no gradient): weight decay never happens",
-         sgd_reference(w0, b0, X, y, lambd, lr, steps, decay_weights=False)),
-        (twice, sgd_reference(w0, b0, X, y, lambd, lr, steps, extra_decay=lambd)),
-        (twice, sgd_reference(w0, b0, X, y, lambd, lr, steps, extra_decay=lambd, extra_decay_bias=False)),
+         "penalty", sgd_reference(w0, b0, X, y, lambd, lr, steps, decay_weights=False)),
+        (twice, "configure_optimizer", sgd_reference(w0, b0, X, y, lambd, lr, steps, extra_decay=lambd)),
+        (twice, "configure_optimizer",
+         sgd_reference(w0, b0, X, y, lambd, lr, steps, extra_decay=lambd, extra_decay_bias=False)),
         ("the bias decays too: only the weights may be penalised",
-         sgd_reference(w0, b0, X, y, lambd, lr, steps, decay_bias=True)),
+         "penalty", sgd_reference(w0, b0, X, y, lambd, lr, steps, decay_bias=True)),
     ]
-    symptom = next((s for s, (vw, vb) in variants
-                    if torch.allclose(w, vw, rtol=1e-4, atol=1e-7) and torch.allclose(b, vb, rtol=1e-4, atol=1e-7)),
-                   "after the steps the parameters differ from plain SGD (p <- p - lr * p.grad) on "
-                   "MSE + lambd/2 ||w||^2: no momentum, no decay of the optimizer's own")
+    symptom, method = next(((s, m) for s, m, (vw, vb) in variants
+                            if torch.allclose(w, vw, rtol=1e-4, atol=1e-7) and torch.allclose(b, vb, rtol=1e-4, atol=1e-7)),
+                           ("after the steps the parameters differ from plain SGD (p <- p - lr * p.grad) on "
+                            "MSE + lambd/2 ||w||^2: no momentum, no decay of the optimizer's own", "configure_optimizer"))
     raise CheckFailed(symptom, expected=f"w {show(expected_w.float())}, b {expected_b.item():.6g}",
-                      got=f"w {show(w.float())}, b {b.item():.6g}", input=call, where="WeightDecayScratch")
+                      got=f"w {show(w.float())}, b {b.item():.6g}", input=call, where=f"WeightDecayScratch.{method}")
 
 
 class _Loaders:
@@ -126,6 +127,11 @@ def _train_scratch_run(student, lambd=0.3, lr=0.05, n=8, epochs=3):
         raise CheckFailed(f"train_scratch must return a dict with per-epoch lists train_loss and val_loss "
                           f"({epochs} values each)", expected="{'train_loss': [3 floats], 'val_loss': [3 floats]}",
                           got=show(history), input=call, where="train_scratch")
+    for key in ("train_loss", "val_loss"):
+        odd = next((v for v in history[key] if type(v) not in (int, float)), None)
+        if odd is not None:
+            raise CheckFailed(f"{key} holds {show(odd)}, not a Python float: append loss.item()",
+                              expected="floats", got=show(history[key]), input=call, where="train_scratch")
     loaders = _Loaders(*tensors, 5)
     expected, w_end, b_end = reference.train(lambd, loaders, w0.float().reshape(n, 1), b0.float().reshape(1),
                                              lr=lr, epochs=epochs)
@@ -146,7 +152,7 @@ def test_train_scratch_losses(student):
     got_train, want_train = _floats(history["train_loss"]), torch.tensor(expected["train_loss"], dtype=torch.float64)
     if not torch.allclose(got_train, want_train, rtol=1e-4, atol=1e-8):
         raise CheckFailed("train_loss should hold, per epoch, the mean of that epoch's minibatch objectives "
-                          "(MSE + penalty)", expected=show(want_train), got=show(got_train), input=call,
+                          "(MSE + penalty); if the optimizer-step or loss check fails too, fix the model first", expected=show(want_train), got=show(got_train), input=call,
                           where="train_scratch")
     got_val, want_val = _floats(history["val_loss"]), torch.tensor(expected["val_loss"], dtype=torch.float64)
     if torch.allclose(got_val, want_val, rtol=1e-4, atol=1e-8):
@@ -194,3 +200,19 @@ def test_train_scratch_uses_training_data_only(student):
                    "check tells whether the model's updates are at fault)")
         raise CheckFailed(symptom, expected=f"w {show(run['w_end'].reshape(-1))}", got=f"w {show(w.float())}",
                           input=run["call"], where="train_scratch")
+
+
+def test_norm_falls_with_lambda(student):
+    """on the reference task, the trained weights' norm falls as lambda grows"""
+    data = student.helper("reference_data", _ref=True)
+    norms = []
+    for lambd in (0, 3, 10):
+        model = new_model(student, reference.NUM_INPUTS, lambd, reference.LR)
+        student.call("train_scratch", model, data, reference.EPOCHS, _timeout=30)
+        w, _ = recover(student, model, reference.NUM_INPUTS)
+        norms.append(round(w.norm().item(), 6))
+    if not all(later < 0.9 * earlier for earlier, later in zip(norms, norms[1:])):
+        raise CheckFailed("the weight norm hardly changes with lambda, so weight decay is not acting on "
+                          "training (this is the forum's symptom)", expected="norms that fall as lambda grows",
+                          got=f"norms {norms} for lambda 0, 3, 10", input="train_scratch on the reference data, 10 epochs",
+                          where="WeightDecayScratch.penalty")

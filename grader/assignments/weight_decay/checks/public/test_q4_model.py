@@ -25,10 +25,10 @@ def test_initialisation(student):
             else:
                 symptom = "the initial weights should be drawn from N(0, sigma^2)"
             raise CheckFailed(symptom, expected=f"weights with mean ~0 and std ~{target}",
-                              got=f"mean {mean:.4g}, std {std:.4g}", input=call, where="WeightDecayScratch")
+                              got=f"mean {mean:.4g}, std {std:.4g}", input=call, where="WeightDecayScratch.__init__")
         if b.item() != 0.0:
             raise CheckFailed("the bias must start at 0", expected="0", got=f"{b.item():.6g}", input=call,
-                              where="WeightDecayScratch")
+                              where="WeightDecayScratch.__init__")
 
 
 @pytest.mark.points(2)
@@ -45,12 +45,12 @@ def test_penalty_excludes_bias(student):
     call = f"penalty() of WeightDecayScratch({n}, {lambd}, 0.1) with the bias set to 2.0"
     if not isinstance(got, torch.Tensor) or got.numel() != 1:
         raise CheckFailed("penalty() must return a tensor with one value", expected=show(expected), got=show(got),
-                          input=call, where="WeightDecayScratch")
+                          input=call, where="WeightDecayScratch.penalty")
     value = got.detach().double().reshape(())
     wrong = {"the penalty includes the bias: penalise the weights only": lambd / 2 * ((w ** 2).sum() + b ** 2),
              "the penalty is missing the factor 1/2: lambd / 2 * ||w||^2": lambd * (w ** 2).sum(),
              "the norm is not squared: lambd / 2 * ||w||^2 uses the squared norm": lambd / 2 * w.norm()}
     symptom = next((s for s, v in wrong.items() if torch.isclose(value, v.double(), rtol=1e-4)),
                    "penalty() should be lambd / 2 * ||w||^2 over the weights")
-    expect_tensor(value.float(), expected.float(), what="penalty()", input=call, where="WeightDecayScratch",
+    expect_tensor(value.float(), expected.float(), what="penalty()", input=call, where="WeightDecayScratch.penalty",
                   symptom=symptom, rtol=1e-4)
