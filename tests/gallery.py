@@ -307,7 +307,7 @@ def best_lambda(results):
     ok = ~vals.isnan()
     return lams[vals == vals[ok].min()]
 """),
-    Wrong("best_lambda_returns_numpy", "q3", "not a Python number", """
+    Wrong("best_lambda_returns_numpy", "q3", "returned a numpy.float64 object; return a plain Python number", """
 import numpy as np
 def best_lambda(results):
     vals = np.array([r["val_loss"] for r in results])

@@ -4,6 +4,7 @@ import json
 import torch
 
 from conftest import ASSIGNMENT, SOLUTION, STUB
+from grader import markers
 from grader.assignments.weight_decay import reference
 from grader.cli import main
 from grader.execution import Limits, execute_cells
@@ -18,10 +19,28 @@ def test_committed_stub_is_what_the_stub_command_produces(tmp_path):
 
 
 def test_stub_hides_every_solution_line():
-    stub = json.loads(STUB.read_text())
-    text = "".join("".join(c["source"]) for c in stub["cells"])
-    assert "BEGIN SOLUTION" not in text and "return w - lr * (grad + lambd * torch.sign(w))" not in text
-    assert "Gaussian" not in text and "Laplace" not in text.split("## Question 6")[-1].split("-->")[-1]
+    solution, stub = json.loads(SOLUTION.read_text()), json.loads(STUB.read_text())
+    region, forum, hidden, provided = False, set(), set(), set()
+    for cell in solution["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        for line in "".join(cell["source"]).split("\n"):
+            text = line.strip()
+            if text in (markers.BEGIN_SOLUTION, markers.END_SOLUTION):
+                region = text == markers.BEGIN_SOLUTION
+            elif region and markers.STUB_LINE.match(line):
+                forum.add(markers.STUB_LINE.match(line).group(2).strip())
+            elif region and text and not text.startswith("#"):
+                hidden.add(text)
+            elif not region:
+                provided.add(text)
+    stub_lines = {line.strip() for c in stub["cells"] for line in "".join(c["source"]).split("\n")}
+    assert len(hidden) > 40
+    # Lines the stub legitimately has: the provided cells' and the forum code's.
+    assert not (hidden - forum - provided) & stub_lines, "solution lines leaked into the stub"
+    answers = [c for c in stub["cells"] if c["cell_type"] == "markdown" and markers.answer_question("".join(c["source"]))]
+    assert len(answers) == 6 and all(markers.answer_text("".join(c["source"])) == markers.ANSWER_PLACEHOLDER
+                                      for c in answers)
 
 
 def test_solution_earns_every_point(grade):

@@ -34,8 +34,7 @@ def show(value, limit: int = 8) -> str:
         shape = "0-dim" if value.dim() == 0 else "shape (" + ", ".join(map(str, value.shape)) + ("," if value.dim() == 1 else "") + ")"
         return f"tensor {shape} {dtype} [{shown}]"
     if isinstance(value, RemoteRef):
-        return f"a {value.type} object" if value.type not in ("float64", "float32", "int64") \
-            else f"a numpy {value.type} (not a Python number)"
+        return f"a {value.type} object"
     if isinstance(value, float):
         return _num(value)
     if isinstance(value, dict):

@@ -96,7 +96,11 @@ class Runtime:
         ref_id = len(self.refs) + 1
         self.refs[ref_id] = obj
         try:
-            type_name = str(type.__getattribute__(type(obj), "__name__"))[:200]
+            cls = type(obj)
+            name = str(type.__getattribute__(cls, "__qualname__"))
+            module = str(type.__getattribute__(cls, "__module__"))
+            # The notebook's own classes by their name; others qualified (numpy.float64, not float64).
+            type_name = (name if module in ("__main__", "builtins") else f"{module.split('.')[0]}.{name}")[:200]
         except Exception:
             type_name = "object"
         return {"t": "ref", "id": ref_id, "type": type_name}
