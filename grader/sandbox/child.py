@@ -25,6 +25,9 @@ from IPython.core.inputtransformer2 import TransformerManager
 from grader.sandbox import syscall_filter
 from grader.sandbox.protocol import Codec, ProtocolError, recv_message, send_message, to_wire
 
+# Student code may patch the builtins module; this module keeps the originals.
+globals()["__builtins__"] = dict(vars(builtins))
+
 CELL_FILE = re.compile(r"<cell (\d+)>")
 # Magics whose body is Python to run; every other cell magic (bash, sh,
 # script, html, writefile...) is recorded and skipped.
@@ -211,6 +214,11 @@ class Runtime:
             self.sock.close()
             self.sock = socket.socket(fileno=fds[0])
             self.pid = _getpid()
+            # A check's copy prints nowhere: the notebook's output is what its cells printed.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            os.dup2(devnull, 2)
+            os.close(devnull)
             if self.check_filter:
                 syscall_filter.install_check_filter()
             reset_torch_state()
