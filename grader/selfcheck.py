@@ -101,6 +101,7 @@ def self_check(notebook: Path, *, assignment: str | None = None, checks: Path | 
         report = grade_notebook(notebook, notebook.stem, graded_with, warm, GradeOptions(limits, (PUBLIC,)))
     report = with_pending(report, graded_with, shares)
     target = Path(feedback) if feedback else notebook.parent / "feedback.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(render_feedback(report), encoding="utf-8")
     return SelfCheck(notebook, report, target)
 
