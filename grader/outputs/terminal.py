@@ -46,7 +46,7 @@ def headline(result) -> str:
         lines.append(f"Still to be judged after you submit: {result.pending_points:.2f} of {report.max_score:g} "
                      f"points ({result.pending_checks} hidden checks and the review of written answers).")
     if result.feedback:
-        lines.append(f"Feedback page: {result.feedback}")
+        lines.append(f"Feedback page: {neutralise(result.feedback)}")
     return "\n".join(lines)
 
 
@@ -57,7 +57,7 @@ def _problems(report) -> list[str]:
 def plain_summary(result) -> str:
     """Plain text: one line per check, its feedback indented below it."""
     report = result.report
-    lines = [f"{result.notebook}: public checks of {report.assignment} (version {report.assignment_version})"]
+    lines = [f"{neutralise(result.notebook)}: public checks of {report.assignment} (version {report.assignment_version})"]
     lines += [f"! {neutralise(p)}" for p in _problems(report)]
     for question in report.questions:
         for check in question.checks:
@@ -70,7 +70,8 @@ def plain_summary(result) -> str:
 
 
 def rich_table(result) -> Table:
-    table = Table(title=f"Public checks: {result.notebook}", title_justify="left", expand=False, show_lines=True)
+    table = Table(title=Text(f"Public checks: {neutralise(result.notebook)}"), title_justify="left", expand=False,
+                  show_lines=True)
     table.add_column("", no_wrap=True)
     table.add_column("q", no_wrap=True)
     table.add_column("check", overflow="fold")
