@@ -12,6 +12,8 @@ from grader.errors import GraderError
 from grader.execution import Limits
 from grader.outputs.junit import write_junit
 from grader.pipeline import GradeOptions, grade_to_folder
+from grader.sandbox.isolation import LEVELS, PROCESS
+from grader.text import printable
 from grader.stub import write_stub
 
 
@@ -28,6 +30,11 @@ def _parser() -> argparse.ArgumentParser:
                        help=f"seconds each call a check makes may run (default {Limits.call:g})")
     grade.add_argument("--public-only", action="store_true", help="run only the public checks")
     grade.add_argument("--junit", type=Path, default=None, help="also write JUnit XML (one testcase per check)")
+    grade.add_argument("--isolation", choices=("auto", "none"), default="auto",
+                       help="auto: every isolation layer this platform has (default); none: plain child "
+                            "processes, for debugging only")
+    grade.add_argument("--require-isolation", choices=LEVELS, default=PROCESS,
+                       help="refuse to grade when the platform isolates below this level (servers: full)")
     stub = commands.add_parser("stub", help="generate the student stub from the reference solution")
     stub.add_argument("solution", type=Path)
     stub.add_argument("--out", type=Path, required=True)
@@ -46,14 +53,15 @@ def main(argv=None) -> int:
             return run_delivery_command(args)
         assignment = load_assignment(args.assignment)
         options = GradeOptions(limits=Limits(cell=args.cell_timeout, call=args.call_timeout),
-                               suites=(PUBLIC,) if args.public_only else (PUBLIC, HIDDEN))
+                               suites=(PUBLIC,) if args.public_only else (PUBLIC, HIDDEN),
+                               isolation=args.isolation, require_isolation=args.require_isolation)
         reports = []
         status = grade_to_folder(args.paths, args.out, assignment, options, on_report=reports.append)
         if args.junit:
             write_junit(reports, args.junit)
         return status
     except GraderError as exc:
-        print(f"grader: {exc}", file=sys.stderr)
+        print(f"grader: {printable(str(exc))}", file=sys.stderr)
         return 2
 
 

@@ -18,9 +18,8 @@ from grader.checks.runner import HIDDEN, PUBLIC
 from grader.errors import GraderError
 from grader.execution import Limits
 from grader.outputs.feedback import render_feedback
-from grader.pipeline import GradeOptions, grade_notebook
+from grader.pipeline import GradeOptions, grade_notebook, warm_process
 from grader.results import FAILED, PASSED, CheckOutcome, GradeReport
-from grader.sandbox.client import WarmProcess
 from grader.scoring import score_outcomes
 
 PENDING = "pending"
@@ -97,8 +96,9 @@ def self_check(notebook: Path, *, assignment: str | None = None, checks: Path | 
     """
     notebook = Path(notebook)
     graded_with, shares = locate_checks(notebook, assignment, checks)
-    with WarmProcess([graded_with.child_helpers]) as warm:
-        report = grade_notebook(notebook, notebook.stem, graded_with, warm, GradeOptions(limits, (PUBLIC,)))
+    options = GradeOptions(limits, (PUBLIC,))
+    with warm_process(graded_with, options) as warm:
+        report = grade_notebook(notebook, notebook.stem, graded_with, warm, options)
     report = with_pending(report, graded_with, shares)
     target = Path(feedback) if feedback else notebook.parent / "feedback.html"
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -20,9 +20,8 @@ from grader.gradescope.build import CONFIG
 from grader.gradescope.metadata import SubmissionMetadata, read_metadata
 from grader.outputs.feedback import render_feedback
 from grader.outputs.gradescope import gradescope_results
-from grader.pipeline import GradeOptions, grade_notebook, unreadable_report
+from grader.pipeline import GradeOptions, grade_notebook, unreadable_report, warm_process
 from grader.results import GradeReport
-from grader.sandbox.client import WarmProcess
 
 
 def run_autograder(root: Path, source: Path, limits: Limits = Limits()) -> int:
@@ -89,9 +88,10 @@ def grade_submission(folder: Path, assignment: Assignment, limits: Limits) -> Gr
         notebook = find_submitted_notebook(folder, assignment)
     except SubmissionError as exc:
         return unreadable_report(folder, "submission", assignment, str(exc))
-    with WarmProcess([assignment.child_helpers]) as warm:
+    options = GradeOptions(limits)
+    with warm_process(assignment, options) as warm:
         try:
-            return grade_notebook(notebook, notebook.stem, assignment, warm, GradeOptions(limits))
+            return grade_notebook(notebook, notebook.stem, assignment, warm, options)
         except SubmissionError as exc:
             return unreadable_report(notebook, notebook.stem, assignment, str(exc))
 

@@ -9,10 +9,12 @@ import jinja2
 from grader.outputs.gradescope import check_output
 from grader.outputs.sweep_plot import sweep_png
 from grader.results import PASSED, REVIEW, GradeReport
+from grader.text import printable
 
 _ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
     autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+_ENV.filters["printable"] = printable
 
 
 def _marked_lines(report: GradeReport) -> dict[int, set[int]]:
