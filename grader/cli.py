@@ -1,4 +1,4 @@
-"""The command line: ``grader grade`` and ``grader stub``."""
+"""The command line: ``grader grade`` and ``grader stub``; ``release``, ``check`` and ``gradescope`` in cli_delivery."""
 from __future__ import annotations
 
 import argparse
@@ -7,8 +7,10 @@ from pathlib import Path
 
 from grader.assignment import load_assignment
 from grader.checks.runner import HIDDEN, PUBLIC
+from grader.cli_delivery import DELIVERY_COMMANDS, add_delivery_commands, run_delivery_command
 from grader.errors import GraderError
 from grader.execution import Limits
+from grader.outputs.junit import write_junit
 from grader.pipeline import GradeOptions, grade_to_folder
 from grader.sandbox.isolation import LEVELS, PROCESS
 from grader.text import printable
@@ -27,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--call-timeout", type=float, default=Limits.call,
                        help=f"seconds each call a check makes may run (default {Limits.call:g})")
     grade.add_argument("--public-only", action="store_true", help="run only the public checks")
+    grade.add_argument("--junit", type=Path, default=None, help="also write JUnit XML (one testcase per check)")
     grade.add_argument("--isolation", choices=("auto", "none"), default="auto",
                        help="auto: every isolation layer this platform has (default); none: plain child "
                             "processes, for debugging only")
@@ -35,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     stub = commands.add_parser("stub", help="generate the student stub from the reference solution")
     stub.add_argument("solution", type=Path)
     stub.add_argument("--out", type=Path, required=True)
+    add_delivery_commands(commands)
     return parser
 
 
@@ -45,11 +49,17 @@ def main(argv=None) -> int:
             write_stub(args.solution, args.out)
             print(f"wrote {args.out}")
             return 0
+        if args.command in DELIVERY_COMMANDS:
+            return run_delivery_command(args)
         assignment = load_assignment(args.assignment)
         options = GradeOptions(limits=Limits(cell=args.cell_timeout, call=args.call_timeout),
                                suites=(PUBLIC,) if args.public_only else (PUBLIC, HIDDEN),
                                isolation=args.isolation, require_isolation=args.require_isolation)
-        return grade_to_folder(args.paths, args.out, assignment, options)
+        reports = []
+        status = grade_to_folder(args.paths, args.out, assignment, options, on_report=reports.append)
+        if args.junit:
+            write_junit(reports, args.junit)
+        return status
     except GraderError as exc:
         print(f"grader: {printable(str(exc))}", file=sys.stderr)
         return 2

@@ -120,8 +120,10 @@ def warm_process(assignment: Assignment, options: GradeOptions) -> WarmProcess:
 
 
 def grade_to_folder(paths, out_dir: Path, assignment: Assignment, options: GradeOptions,
-                    log=print) -> int:
-    """Grade every notebook into ``out_dir/<id>/``; 0 when all were graded, 1 when any could not be."""
+                    log=print, on_report=None) -> int:
+    """Grade every notebook into ``out_dir/<id>/``; 0 when all were graded, 1 when any could not be.
+
+    ``on_report(report)``, when given, sees every report (e.g. for ``--junit``)."""
     files = find_notebooks(paths)
     if not files:
         log("no notebooks found in the given paths", file=sys.stderr)
@@ -137,5 +139,7 @@ def grade_to_folder(paths, out_dir: Path, assignment: Assignment, options: Grade
                 report = unreadable_report(path, sid, assignment, str(exc))
                 line = f"{sid}: not graded: {printable(str(exc))}"
             write_outputs(report, out_dir / sid)
+            if on_report is not None:
+                on_report(report)
             log(printable(line))
     return 1 if ungraded else 0

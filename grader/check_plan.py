@@ -1,0 +1,83 @@
+"""What an assignment's hidden checks weigh, known without running them.
+
+A student's self-check runs only the public checks, yet must score them with
+their real share of each question and say how many points are still to be
+judged. The hidden checks' weights are read once, by collecting them with
+pytest (nothing runs), on the instructor's side; the release bundle carries
+them as ``checks/manifest.json``, names and source left out.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from grader.assignment import Assignment
+from grader.checks.plugin import CheckSession
+from grader.checks.runner import EMPTY_INI, HIDDEN
+from grader.errors import GraderError
+
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class HiddenShare:
+    """question: ``q1``...; checks: how many hidden checks it has; weight: their summed ``points`` weight."""
+
+    question: str
+    checks: int
+    weight: float
+
+
+class _Collector(CheckSession):
+    """The check plugin, collecting only: the weights come from the same code that grades."""
+
+    def __init__(self):
+        super().__init__(notebook=None, submission=SimpleNamespace(code_cells=()))
+        self.items = []
+
+    def pytest_collection_finish(self, session):
+        for item in session.items:
+            question = item.get_closest_marker("question")
+            self.items.append((question.args[0] if question else "?", self._weight(item)))
+
+
+def collect_hidden_shares(checks_dir: Path) -> tuple[HiddenShare, ...]:
+    """Collect ``checks_dir/hidden`` and sum its checks' weights per question."""
+    hidden = checks_dir / HIDDEN
+    if not hidden.is_dir():
+        raise GraderError(f"no hidden checks in {checks_dir}: this needs the instructor's copy of the checks "
+                          "(a checkout of the grader's repository)")
+    collector = _Collector()
+    code = pytest.main([str(hidden), "--collect-only", "-c", str(EMPTY_INI), "--rootdir", str(checks_dir),
+                        "-p", "no:terminal", "-p", "no:cacheprovider", "--import-mode=importlib"],
+                       plugins=[collector])
+    if collector.collect_errors or code != pytest.ExitCode.OK:
+        raise GraderError(f"the hidden checks in {hidden} could not be collected "
+                          f"({'; '.join(collector.collect_errors) or f'pytest exit status {int(code)}'})")
+    shares: dict[str, HiddenShare] = {}
+    for question, weight in collector.items:
+        old = shares.get(question, HiddenShare(question, 0, 0.0))
+        shares[question] = HiddenShare(question, old.checks + 1, old.weight + weight)
+    return tuple(sorted(shares.values(), key=lambda s: s.question))
+
+
+def write_manifest(checks_dir: Path, assignment: Assignment, shares: tuple[HiddenShare, ...]) -> Path:
+    path = checks_dir / MANIFEST
+    path.write_text(json.dumps({"assignment": assignment.name, "version": assignment.version,
+                                "hidden": [asdict(s) for s in shares]}, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def read_manifest(checks_dir: Path) -> tuple[str, int, tuple[HiddenShare, ...]]:
+    """(assignment name, version, hidden shares) from a release bundle's ``checks/manifest.json``."""
+    try:
+        data = json.loads((checks_dir / MANIFEST).read_text(encoding="utf-8"))
+        shares = tuple(HiddenShare(str(s["question"]), int(s["checks"]), float(s["weight"])) for s in data["hidden"])
+        return str(data["assignment"]), int(data["version"]), shares
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise GraderError(f"{checks_dir / MANIFEST} is unreadable ({exc}); get the checks folder again "
+                          "from the course's release") from None

@@ -1,0 +1,61 @@
+"""The Gradescope autograder zip for an assignment.
+
+Layout (Gradescope unpacks it into ``/autograder/source``):
+``setup.sh`` and ``run_autograder`` at the root; ``grader-src/`` the grader's
+source, installed by ``setup.sh`` (its package copy holds no hidden checks:
+those live only in ``checks/``); ``checks/public`` and ``checks/hidden``, the
+checks ``run_autograder`` grades with; ``constraints.txt`` pinning torch;
+``autograder.json`` naming the assignment and its version.
+"""
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import jinja2
+
+from grader.assignment import Assignment
+from grader.checkout import checkout_root
+from grader.checks.runner import HIDDEN, PUBLIC
+
+CONFIG = "autograder.json"
+_SCRIPTS = {"setup.sh": "setup.sh.j2", "run_autograder": "run_autograder.j2"}
+_ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).with_name("files")), autoescape=False,
+                          undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+# A fixed timestamp: the same checkout gives the same zip, byte for byte.
+_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def _skipped(path: Path) -> bool:
+    return "__pycache__" in path.parts or path.suffix == ".pyc" or HIDDEN in path.parts
+
+
+def _entries(assignment: Assignment) -> dict[str, bytes | str]:
+    root = checkout_root()
+    entries: dict[str, bytes | str] = {name: _ENV.get_template(template).render(assignment=assignment)
+                                       for name, template in _SCRIPTS.items()}
+    entries["constraints.txt"] = (root / "constraints.txt").read_bytes()
+    entries[CONFIG] = json.dumps({"assignment": assignment.name, "version": assignment.version}, indent=2) + "\n"
+    for name in ("pyproject.toml", "README.md"):
+        entries[f"grader-src/{name}"] = (root / name).read_bytes()
+    for path in sorted((root / "grader").rglob("*")):
+        if path.is_file() and not _skipped(path.relative_to(root)):
+            entries[f"grader-src/{path.relative_to(root).as_posix()}"] = path.read_bytes()
+    for suite in (PUBLIC, HIDDEN):
+        for path in sorted((assignment.checks_dir / suite).glob("*.py")):
+            entries[f"checks/{suite}/{path.name}"] = path.read_bytes()
+    return entries
+
+
+def build_autograder_zip(assignment: Assignment, out: Path) -> Path:
+    """Write the zip to ``out``; scripts are executable, entries sorted and timestamped alike."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in sorted(_entries(assignment).items()):
+            info = zipfile.ZipInfo(name, date_time=_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = (0o100755 if name in _SCRIPTS else 0o100644) << 16
+            archive.writestr(info, data)
+    return out

@@ -1,0 +1,184 @@
+"""A student's self-check: the public checks on a saved notebook, honest about what is still to come.
+
+Public checks are scored with their real share of each question; the share of
+the hidden checks (and of the written answers' review) shows as *pending*,
+one row per question, so a summary never reads as a final grade.
+``grader check`` and ``grader.check()`` in a notebook both call ``self_check``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.assignment import Assignment, load_assignment
+from grader.check_plan import MANIFEST, HiddenShare, collect_hidden_shares, read_manifest
+from grader.checks.runner import HIDDEN, PUBLIC
+from grader.errors import GraderError
+from grader.execution import Limits
+from grader.outputs.feedback import render_feedback
+from grader.pipeline import GradeOptions, grade_notebook, warm_process
+from grader.results import FAILED, PASSED, CheckOutcome, GradeReport
+from grader.scoring import score_outcomes
+
+PENDING = "pending"
+
+
+@dataclass(frozen=True)
+class SelfCheck:
+    """The public checks' verdict on one notebook.
+
+    notebook: the file checked. report: its grade report, with the public
+    checks and, per question with hidden checks, one ``pending`` outcome
+    holding their share. feedback: where ``feedback.html`` was written, if it was.
+    """
+
+    notebook: Path
+    report: GradeReport
+    feedback: Path | None = None
+
+    @property
+    def checks(self):
+        return [check for question in self.report.questions for check in question.checks]
+
+    @property
+    def public(self):
+        return [c for c in self.checks if c.outcome.status != PENDING]
+
+    @property
+    def pending(self):
+        return [c for c in self.checks if c.outcome.status == PENDING]
+
+    @property
+    def passed(self) -> int:
+        return sum(c.outcome.status == PASSED for c in self.public)
+
+    @property
+    def failed(self) -> int:
+        return sum(c.outcome.status == FAILED for c in self.public)
+
+    @property
+    def public_score(self) -> float:
+        return round(sum(c.score for c in self.public), 6)
+
+    @property
+    def public_max(self) -> float:
+        return round(sum(c.max_score for c in self.public), 6)
+
+    @property
+    def pending_points(self) -> float:
+        return round(sum(c.max_score for c in self.pending), 6)
+
+    @property
+    def pending_checks(self) -> int:
+        return sum(dict(c.outcome.extras).get("hidden_checks", 0) for c in self.pending)
+
+    def _repr_html_(self) -> str:
+        from grader.outputs.selfcheck_html import render_selfcheck_html
+
+        return render_selfcheck_html(self)
+
+    def __repr__(self) -> str:
+        from grader.outputs.terminal import plain_summary
+
+        return plain_summary(self)
+
+
+def self_check(notebook: Path, *, assignment: str | None = None, checks: Path | None = None,
+               feedback: Path | None = None, limits: Limits = Limits()) -> SelfCheck:
+    """Run the public checks on ``notebook``.
+
+    1. Find the checks and what the hidden ones weigh.
+    2. Grade the notebook with the public checks only.
+    3. Rescore with the hidden checks' shares pending.
+    4. Write feedback.html (beside the notebook unless ``feedback`` says where).
+    """
+    notebook = Path(notebook)
+    graded_with, shares = locate_checks(notebook, assignment, checks)
+    options = GradeOptions(limits, (PUBLIC,))
+    with warm_process(graded_with, options) as warm:
+        report = grade_notebook(notebook, notebook.stem, graded_with, warm, options)
+    report = with_pending(report, graded_with, shares)
+    target = Path(feedback) if feedback else notebook.parent / "feedback.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render_feedback(report), encoding="utf-8")
+    return SelfCheck(notebook, report, target)
+
+
+def locate_checks(notebook: Path, assignment: str | None, checks: Path | None) -> tuple[Assignment, tuple[HiddenShare, ...]]:
+    """The assignment with its checks folder, and the hidden checks' shares.
+
+    The folder is ``checks``, else the release bundle's ``checks/`` beside the
+    notebook, else the installed assignment's (an instructor's checkout). The
+    shares come from the bundle's manifest, or by collecting the hidden checks.
+    """
+    if checks is None and (notebook.parent / "checks" / PUBLIC).is_dir():
+        checks = notebook.parent / "checks"
+    if checks is None:
+        found = load_assignment(assignment or "weight_decay")
+        return found, _shares_from(found.checks_dir)
+    checks = Path(checks)
+    if not (checks / PUBLIC).is_dir():
+        raise GraderError(f"{checks} has no public/ folder of checks: pass the checks/ folder of the release bundle")
+    if (checks / MANIFEST).is_file():
+        name, version, shares = read_manifest(checks)
+        found = load_assignment(assignment or name)
+        if (found.name, found.version) != (name, version):
+            raise GraderError(f"these checks are for {name} version {version}, the installed grader grades "
+                              f"{found.name} version {found.version}: update the grader "
+                              "(pip install -U nb-autograder) or get the course's latest release")
+        return dataclasses.replace(found, checks_dir=checks), shares
+    found = load_assignment(assignment or "weight_decay")
+    return dataclasses.replace(found, checks_dir=checks), _shares_from(checks)
+
+
+def _shares_from(checks_dir: Path) -> tuple[HiddenShare, ...]:
+    if not (checks_dir / HIDDEN).is_dir():
+        raise GraderError(f"cannot tell how many points the hidden checks carry: {checks_dir} has neither "
+                          f"{MANIFEST} nor hidden/; run grader check in the folder the course released "
+                          "(it holds checks/), or pass --checks")
+    return collect_hidden_shares(checks_dir)
+
+
+def with_pending(report: GradeReport, assignment: Assignment, shares: tuple[HiddenShare, ...]) -> GradeReport:
+    """The report rescored with one pending outcome per question carrying its hidden checks' weight."""
+    if report.error:
+        return report
+    outcomes = [check.outcome for question in report.questions for check in question.checks]
+    for share in shares:
+        written = assignment.question(share.question).written
+        judged = f"{share.checks} hidden check{'s' if share.checks != 1 else ''}" + \
+                 (", the review of your written answer among them" if written else "")
+        outcomes.append(CheckOutcome(
+            question=share.question, name=f"judged after you submit: {judged}", visibility="after_published",
+            weight=share.weight, status=PENDING, fraction=0.0,
+            message="these points are not judged by the public checks; they are decided when you submit",
+            extras=(("hidden_checks", share.checks),)))
+    order = {q.id: i for i, q in enumerate(assignment.questions)}
+    outcomes.sort(key=lambda o: order.get(o.question, len(order)))
+    return dataclasses.replace(report, questions=score_outcomes(outcomes, assignment))
+
+
+def default_notebook(assignment: str = "weight_decay") -> Path:
+    """The notebook a bare ``check()`` in Jupyter means: the running one if Jupyter says, else the
+    assignment's notebook in the working folder, else the only notebook there."""
+    session = os.environ.get("JPY_SESSION_NAME", "")
+    if session.endswith(".ipynb") and Path(session).is_file():
+        return Path(session)
+    named = Path(f"{assignment}.ipynb")
+    if named.is_file():
+        return named
+    found = sorted(Path.cwd().glob("*.ipynb"))
+    if len(found) == 1:
+        return found[0]
+    raise GraderError("cannot tell which notebook to check: pass its file name, e.g. check(\"weight_decay.ipynb\")")
+
+
+def check(notebook: str | Path | None = None, *, assignment: str | None = None, checks: str | Path | None = None,
+          feedback: str | Path | None = None) -> SelfCheck:
+    """In a notebook: ``from grader import check; check()``: the public checks on the saved notebook,
+    shown as a table (save first: the checks read the file, not the live kernel)."""
+    path = Path(notebook) if notebook else default_notebook(assignment or "weight_decay")
+    return self_check(path, assignment=assignment, checks=Path(checks) if checks else None,
+                      feedback=Path(feedback) if feedback else None)

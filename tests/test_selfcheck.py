@@ -1,0 +1,123 @@
+"""`grader check` and `grader.check()`: a student's public checks, as a student runs them from the release bundle."""
+import json
+import os
+import pty
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from conftest import ROOT, SOLUTION, appended
+
+ENV = dict(os.environ, PYTHONPATH=str(ROOT), COLUMNS="160")
+# A student's exception message that tries to clear the screen, recolour and fake a verdict.
+EVIL = "\x1b[2J\x1b[1;32mPASS all tests passed\x07\rOK"
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("release") / "weight_decay"
+    subprocess.run([sys.executable, "-m", "grader", "release", "weight_decay", "--out", str(folder)], check=True,
+                   env=ENV, timeout=300, capture_output=True)
+    return folder
+
+
+def student_copy(bundle, tmp_path, notebook=None):
+    """The bundle as a student has it, with their notebook in place of the stub (if given)."""
+    folder = tmp_path / "homework"
+    shutil.copytree(bundle, folder)
+    if notebook is not None:
+        nbformat.write(notebook, folder / "weight_decay.ipynb")
+    return folder
+
+
+def check(folder, *args):
+    return subprocess.run([sys.executable, "-m", "grader", "check", "weight_decay.ipynb", *args], cwd=folder, env=ENV,
+                          capture_output=True, text=True, timeout=600)
+
+
+def check_on_a_tty(folder, *args) -> tuple[int, str]:
+    master, slave = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "grader", "check", "weight_decay.ipynb", *args], cwd=folder,
+                               env=ENV, stdout=slave, stderr=subprocess.PIPE)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the pty reports EIO once the child has closed it
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    return process.wait(timeout=600), b"".join(chunks).decode()
+
+
+def test_stub_in_the_bundle_plain_text_and_honest(bundle, tmp_path):
+    folder = student_copy(bundle, tmp_path)
+    result = check(folder)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "\x1b" not in out, "plain text when stdout is not a terminal"
+    assert "FAIL   q1  l1_penalty sums absolute values  0.00 / 0.29" in out
+    assert "not implemented yet: l1_penalty() still raises NotImplementedError" in out
+    assert "Public checks: 0 of 7 passed, 0.00 of 2.60 points." in out
+    assert "Still to be judged after you submit: 11.40 of 14 points (45 hidden checks" in out
+    page = (folder / "feedback.html").read_text()
+    assert 'id="pending"' in page and "11.40 of 14 points are still to be judged" in page
+    assert check(folder, "--strict").returncode == 1
+
+
+def test_solution_passes_every_public_check_but_is_not_told_all_passed(bundle, tmp_path):
+    folder = student_copy(bundle, tmp_path, nbformat.read(SOLUTION, as_version=4))
+    result = check(folder, "--strict", "--feedback", tmp_path / "mine.html")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Public checks: 7 of 7 passed, 2.60 of 2.60 points." in result.stdout
+    assert "all tests passed" not in result.stdout.lower() and "Still to be judged" in result.stdout
+    assert (tmp_path / "mine.html").exists() and not (folder / "feedback.html").exists()
+
+
+def test_terminal_table_in_colour_with_student_control_sequences_neutralised(bundle, tmp_path):
+    notebook = appended(nbformat.read(SOLUTION, as_version=4),
+                        f"def l1_penalty(w):\n    raise ValueError({EVIL!r})\n")
+    folder = student_copy(bundle, tmp_path, notebook)
+    status, out = check_on_a_tty(folder, "--strict")
+    assert status == 1
+    assert "\x1b[" in out and "┃" in out, "a coloured rich table on a terminal"
+    assert "\x1b[2J" not in out and "\x07" not in out and "\r" not in out.replace("\r\n", "\n")
+    assert "\\x1b[2J\\x1b[1;32mPASS all tests passed\\x07\\x0dOK" in out
+    plain = check(folder).stdout
+    assert "raised ValueError: \\x1b[2J\\x1b[1;32mPASS all tests passed\\x07\\x0dOK" in plain and "\x1b" not in plain
+
+
+def test_one_line_in_a_notebook_shows_the_same_result(bundle, tmp_path):
+    """What Jupyter displays for `check()` as a cell's last expression: IPython's formatter on the result."""
+    folder = student_copy(bundle, tmp_path)
+    code = ("import json; from IPython.core.formatters import DisplayFormatter; from grader import check; "
+            "data, _ = DisplayFormatter().format(check()); print(json.dumps(data))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=folder, env=ENV, capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout.strip().splitlines()[-1])
+    html, text = shown["text/html"], shown["text/plain"]
+    assert "<table>" in html and html.count('<tr class="check failed">') == 7
+    assert html.count('<tr class="check pending">') == 6
+    assert "Public checks: 0 of 7 passed, 0.00 of 2.60 points." in html
+    assert "Still to be judged after you submit: 11.40 of 14 points" in html and "Still to be judged" in text
+    assert (folder / "feedback.html").exists()
+
+
+def test_unreadable_notebook_and_stale_checks_are_clear_errors(bundle, tmp_path):
+    folder = student_copy(bundle, tmp_path)
+    (folder / "weight_decay.ipynb").write_bytes(SOLUTION.read_bytes()[:3000])
+    result = check(folder)
+    assert result.returncode == 2 and result.stderr.startswith("grader: ") and "ends early" in result.stderr
+    manifest = json.loads((folder / "checks/manifest.json").read_text())
+    manifest["version"] += 1
+    (folder / "checks/manifest.json").write_text(json.dumps(manifest))
+    shutil.copy(SOLUTION, folder / "weight_decay.ipynb")
+    result = check(folder)
+    assert result.returncode == 2 and "update the grader" in result.stderr
