@@ -1,15 +1,17 @@
-"""The command line: ``grader grade`` and ``grader stub``."""
+"""The command line: ``grader grade``, ``grader stub``, and (grader/class_cli.py) ``export`` and ``review``."""
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
 
+from grader import class_cli
 from grader.assignment import load_assignment
+from grader.batch import grade_batch
 from grader.checks.runner import HIDDEN, PUBLIC
 from grader.errors import GraderError
 from grader.execution import Limits
-from grader.pipeline import GradeOptions, grade_to_folder
+from grader.pipeline import GradeOptions
 from grader.stub import write_stub
 
 
@@ -25,9 +27,11 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--call-timeout", type=float, default=Limits.call,
                        help=f"seconds each call a check makes may run (default {Limits.call:g})")
     grade.add_argument("--public-only", action="store_true", help="run only the public checks")
+    class_cli.add_batch_arguments(grade)
     stub = commands.add_parser("stub", help="generate the student stub from the reference solution")
     stub.add_argument("solution", type=Path)
     stub.add_argument("--out", type=Path, required=True)
+    class_cli.add_commands(commands)
     return parser
 
 
@@ -38,10 +42,12 @@ def main(argv=None) -> int:
             write_stub(args.solution, args.out)
             print(f"wrote {args.out}")
             return 0
+        if args.command in ("export", "review"):
+            return class_cli.run(args)
         assignment = load_assignment(args.assignment)
         options = GradeOptions(limits=Limits(cell=args.cell_timeout, call=args.call_timeout),
                                suites=(PUBLIC,) if args.public_only else (PUBLIC, HIDDEN))
-        return grade_to_folder(args.paths, args.out, assignment, options)
+        return grade_batch(args.paths, args.out, assignment, options, class_cli.batch_settings(args))
     except GraderError as exc:
         print(f"grader: {exc}", file=sys.stderr)
         return 2
