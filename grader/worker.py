@@ -104,7 +104,8 @@ def grade_job(job: Job, assignment_name: str, options: GradeOptions) -> Graded:
             local = Path(folder) / Path(job.path).name
             local.write_bytes(job.content)
             graded = _grade_file(job, local, assignment_name, options)
-        report = dataclasses.replace(graded.report, source=str(job.path))
+        error = graded.report.error and graded.report.error.replace(str(local), str(job.path))
+        report = dataclasses.replace(graded.report, source=str(job.path), error=error)
         return dataclasses.replace(graded, report=report, job=dataclasses.replace(job, content=None))
 
 
