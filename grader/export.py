@@ -47,7 +47,7 @@ def gradebook_csv(gradebook: Gradebook, assignment: Assignment, roster: Roster |
 
 
 def _number(value: float) -> str:
-    return f"{round(value, 4):g}"
+    return f"{round(value, 6):.12g}"
 
 
 def regenerate_outputs(gradebook: Gradebook, out_dir: Path, assignment: Assignment, students=None) -> int:

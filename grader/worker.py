@@ -99,17 +99,15 @@ def start_pool_worker(assignment_name: str, parent_pid: int) -> None:
 def grade_job(job: Job, assignment_name: str, options: GradeOptions) -> Graded:
     with _ONE_AT_A_TIME:
         if job.content is None:
-            return _grade_file(job, job.path, assignment_name, options)
+            return _grade_file(job, Path(job.path), assignment_name, options)
         with tempfile.TemporaryDirectory(prefix="grader-job-") as folder:
             local = Path(folder) / Path(job.path).name
             local.write_bytes(job.content)
-            graded = _grade_file(job, local, assignment_name, options)
-        error = graded.report.error and graded.report.error.replace(str(local), str(job.path))
-        report = dataclasses.replace(graded.report, source=str(job.path), error=error)
-        return dataclasses.replace(graded, report=report, job=dataclasses.replace(job, content=None))
+            return _grade_file(dataclasses.replace(job, content=None), local, assignment_name, options)
 
 
 def _grade_file(job: Job, path: Path, assignment_name: str, options: GradeOptions) -> Graded:
+    """Grade the file at ``path`` (the job's own file, or a copy of its bytes) and render its outputs."""
     assignment = load_assignment(assignment_name)
     readable, complete = True, True
     try:
@@ -121,6 +119,9 @@ def _grade_file(job: Job, path: Path, assignment_name: str, options: GradeOption
         report = unreadable_report(path, job.submission_id, assignment,
                                    f"the grader failed while grading this file ({exc}); it will be retried "
                                    "when the grader runs again")
+    if path != Path(job.path):  # a copy: name the student's file, not the copy
+        error = report.error and report.error.replace(str(path), str(job.path))
+        report = dataclasses.replace(report, source=str(job.path), error=error)
     shown, files = render_outputs(apply_reviews(report, dict(job.reviews), assignment))
     report = dataclasses.replace(report, timings={**report.timings, "render": shown.timings["render"]})
     return Graded(job, report, files, readable, complete)
