@@ -28,11 +28,12 @@ def inserted_after(notebook, cell_id: str, code: str):
     return variant
 
 
-def write_class(folder: Path, notebooks: dict) -> Path:
-    """``folder/<student>/weight_decay.ipynb`` for each student: a notebook, or raw bytes."""
+def write_class(folder: Path, notebooks: dict, flat=False) -> Path:
+    """``folder/<student>/weight_decay.ipynb`` (or ``folder/<student>.ipynb`` when flat) for each student:
+    a notebook, or raw bytes."""
     for student, notebook in notebooks.items():
-        (folder / student).mkdir(parents=True, exist_ok=True)
-        target = folder / student / "weight_decay.ipynb"
+        target = folder / f"{student}.ipynb" if flat else folder / student / "weight_decay.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(notebook, bytes):
             target.write_bytes(notebook)
         else:
