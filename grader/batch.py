@@ -13,7 +13,7 @@ import os
 import sys
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from tqdm import tqdm
@@ -41,7 +41,6 @@ class BatchSettings:
     roster: Roster | None = None
     scheduler: str | None = None
     progress: bool | None = None
-    roots: tuple = field(default=())
 
 
 def grade_settings(options: GradeOptions) -> str:
