@@ -25,6 +25,7 @@ from grader.outputs.class_summary import write_class_summary
 from grader.pipeline import GradeOptions, find_notebooks, submission_ids, unreadable_report
 from grader.review import apply_reviews
 from grader.roster import Roster, roster_ids
+from grader.text import printable
 from grader.worker import Graded, Job, close_warm_processes, grade_job, start_pool_worker
 
 OUTPUT_FILES = ("results.json", "feedback.html")
@@ -114,7 +115,7 @@ def _keep(kept: list[StoredGrade], gradebook, out_dir, assignment, log) -> int:
             reviews = gradebook.reviews(old.student_id).get(old.student_id, {})
             save_files(render_outputs(apply_reviews(report, reviews, assignment))[1], folder)
         ungraded += report.error is not None
-        log(f"{old.student_id}: unchanged, not regraded ({_outcome(report)})")
+        log(printable(f"{old.student_id}: unchanged, not regraded ({_outcome(report)})"))
     return ungraded
 
 
@@ -139,7 +140,7 @@ def _store(graded: Graded, gradebook: Gradebook, out_dir: Path, settings: str, l
     """Files first, then the gradebook: a grade counts as finished once committed, and a run killed
     between the two regrades that one file."""
     sid = graded.job.submission_id
-    line = f"{sid}: {_outcome(graded.report)}"
+    line = printable(f"{sid}: {_outcome(graded.report)}")
     if not graded.complete:
         log(line)
         return 1
@@ -185,7 +186,7 @@ def _pool_round(jobs, assignment, options, workers):
     context = multiprocessing.get_context("spawn")
     queue, running, finished = iter(jobs), {}, set()
     with ProcessPoolExecutor(workers, mp_context=context, initializer=start_pool_worker,
-                             initargs=(assignment.name, os.getpid())) as pool:
+                             initargs=(os.getpid(),)) as pool:
         def top_up():
             for job in queue:
                 running[pool.submit(grade_job, job, assignment.name, options)] = job

@@ -13,6 +13,7 @@ from grader.export import gradebook_csv, regenerate_outputs
 from grader.gradebook import Gradebook
 from grader.review import Review, awaiting_review, check_review
 from grader.roster import read_roster
+from grader.text import printable
 
 
 def add_batch_arguments(grade: argparse.ArgumentParser) -> None:
@@ -81,7 +82,8 @@ def _review(args, gradebook, assignment) -> int:
         for w in waiting:
             excerpt = " ".join(w.answer.split())
             excerpt = excerpt if len(excerpt) <= 100 else excerpt[:99] + "…"
-            print(f"{w.student_id} {w.question}: suggested {w.suggested:.3g} of {w.max_score:.3g} points: {excerpt}")
+            print(printable(f"{w.student_id} {w.question}: suggested {w.suggested:.3g} of {w.max_score:.3g} points: "
+                            f"{excerpt}"))
         print(f"{len(waiting)} written answers awaiting review", file=sys.stderr)
         return 0
     if any(v is None for v in given):

@@ -12,6 +12,8 @@ from grader.checks.runner import HIDDEN, PUBLIC
 from grader.errors import GraderError
 from grader.execution import Limits
 from grader.pipeline import GradeOptions
+from grader.sandbox.isolation import LEVELS, PROCESS
+from grader.text import printable
 from grader.stub import write_stub
 
 
@@ -27,6 +29,11 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--call-timeout", type=float, default=Limits.call,
                        help=f"seconds each call a check makes may run (default {Limits.call:g})")
     grade.add_argument("--public-only", action="store_true", help="run only the public checks")
+    grade.add_argument("--isolation", choices=("auto", "none"), default="auto",
+                       help="auto: every isolation layer this platform has (default); none: plain child "
+                            "processes, for debugging only")
+    grade.add_argument("--require-isolation", choices=LEVELS, default=PROCESS,
+                       help="refuse to grade when the platform isolates below this level (servers: full)")
     class_cli.add_batch_arguments(grade)
     stub = commands.add_parser("stub", help="generate the student stub from the reference solution")
     stub.add_argument("solution", type=Path)
@@ -46,10 +53,11 @@ def main(argv=None) -> int:
             return class_cli.run(args)
         assignment = load_assignment(args.assignment)
         options = GradeOptions(limits=Limits(cell=args.cell_timeout, call=args.call_timeout),
-                               suites=(PUBLIC,) if args.public_only else (PUBLIC, HIDDEN))
+                               suites=(PUBLIC,) if args.public_only else (PUBLIC, HIDDEN),
+                               isolation=args.isolation, require_isolation=args.require_isolation)
         return grade_batch(args.paths, args.out, assignment, options, class_cli.batch_settings(args))
     except GraderError as exc:
-        print(f"grader: {exc}", file=sys.stderr)
+        print(f"grader: {printable(str(exc))}", file=sys.stderr)
         return 2
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from grader.errors import GraderError
+from grader.errors import GraderError, IsolationUnavailable
 from grader.pipeline import unreadable_report
 from grader.worker import Graded, grade_job
 
@@ -56,6 +56,8 @@ def grade_on_cluster(jobs, assignment, options, address: str):
         for future in arriving:
             try:
                 graded = future.result()
+            except IsolationUnavailable:
+                raise  # the workers' platform, not this file: the batch stops with the reason
             except Exception as exc:  # a worker lost, a task that failed on the worker: retried by a rerun
                 graded = _lost(future.key, jobs, assignment, exc)
             future.release()

@@ -55,6 +55,17 @@ class ProtocolError(SandboxError):
     """A frame from the child broke the protocol (size, type, shape, duplicates)."""
 
 
+class IsolationUnavailable(SandboxError):
+    """The platform cannot isolate student code at the level the grader was asked to require."""
+
+    def __init__(self, required: str, available: str, missing: str):
+        self.required, self.available = required, available
+        super().__init__(
+            f"isolation {required!r} required, but this machine gives {available!r} (missing: {missing}). "
+            "Grade on Linux with user namespaces, Landlock and libseccomp, as root or with unprivileged "
+            "user namespaces enabled, or lower --require-isolation")
+
+
 @dataclass(frozen=True)
 class Frame:
     """One line of student code in a traceback: ``cell`` is the notebook's 1-based cell number."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from grader.errors import Frame, StudentCrashed, StudentTimeout
 from grader.results import CellFailure
 from grader.sandbox.client import StudentProcess, WarmProcess
+from grader.sandbox.output import CAP_BYTES
 from grader.submission import Submission
 
 NOTEBOOK_SEED = 0
@@ -52,6 +53,8 @@ def execute_cells(warm: WarmProcess, submission: Submission, helpers: str, limit
                 replay = True
             except StudentCrashed:
                 stopped[cell.number] = CellFailure(cell.number, "crashed", (
+                    f"printed more than {CAP_BYTES >> 20} MiB, so its process was stopped; the cells after it ran "
+                    "without it" if process.output and process.output.flooded else
                     "ended the notebook's process (sys.exit, os._exit or a crash); the cells after it ran without it"))
                 replay = True
             if replay:

@@ -1,6 +1,7 @@
 """Grading notebooks: one file through the stages, and a batch into an output folder."""
 from __future__ import annotations
 
+import re
 import sys
 import time
 from contextlib import contextmanager
@@ -14,16 +15,22 @@ from grader.execution import Limits, execute_cells
 from grader.outputs import write_outputs
 from grader.results import GradeReport
 from grader.sandbox.client import WarmProcess
+from grader.sandbox.isolation import PROCESS
 from grader.scoring import score_outcomes
 from grader.submission import read_submission
+from grader.text import printable
 
 
 @dataclass(frozen=True)
 class GradeOptions:
-    """limits: time limits; suites: which checks run (public, hidden)."""
+    """limits: time limits; suites: which checks run (public, hidden).
+    isolation: ``auto`` (every layer the platform has) or ``none``; require_isolation: the lowest
+    level accepted (``process``, ``partial``, ``full``), checked before anything is graded."""
 
     limits: Limits = field(default_factory=Limits)
     suites: tuple[str, ...] = (PUBLIC, HIDDEN)
+    isolation: str = "auto"
+    require_isolation: str = PROCESS
 
 
 @contextmanager
@@ -54,12 +61,13 @@ def grade_notebook(path: Path, submission_id: str, assignment: Assignment, warm:
             outcomes = run_checks(execution.process, submission, assignment, options.suites, execution.failures)
     finally:
         execution.process.kill()
+    output = execution.process.output.text() if execution.process.output else ""
     return GradeReport(
         submission_id=submission_id, source=str(path), assignment=assignment.name,
         assignment_version=assignment.version, sha256=submission.sha256,
         questions=score_outcomes(outcomes, assignment), cell_failures=execution.failures,
         cell_notes=execution.notes, answers=submission.answers, code_cells=submission.code_cells,
-        notes=submission.notes, timings=timings)
+        notes=submission.notes, timings=timings, isolation=execution.process.isolation, output=output)
 
 
 def unreadable_report(path: Path, submission_id: str, assignment: Assignment, error: str) -> GradeReport:
@@ -95,12 +103,20 @@ def submission_ids(files: list[Path]) -> list[str]:
             if candidate not in rivals:
                 break
         ids.append(candidate)
+    # An id names a folder and is printed: no path separators, no control characters.
+    ids = [re.sub(r"[\x00-\x1f\x7f-\x9f/\\]", "_", sid) for sid in ids]
     seen: dict[str, int] = {}
     unique = []
     for sid in ids:
         seen[sid] = seen.get(sid, 0) + 1
         unique.append(sid if seen[sid] == 1 else f"{sid}-{seen[sid]}")
     return unique
+
+
+def warm_process(assignment: Assignment, options: GradeOptions) -> WarmProcess:
+    """The warm process for a batch; raises IsolationUnavailable before any grading when the
+    platform gives less isolation than required."""
+    return WarmProcess([assignment.child_helpers], isolation=options.isolation, require=options.require_isolation)
 
 
 def grade_to_folder(paths, out_dir: Path, assignment: Assignment, options: GradeOptions,
@@ -111,7 +127,7 @@ def grade_to_folder(paths, out_dir: Path, assignment: Assignment, options: Grade
         log("no notebooks found in the given paths", file=sys.stderr)
         return 1
     ungraded = 0
-    with WarmProcess([assignment.child_helpers]) as warm:
+    with warm_process(assignment, options) as warm:
         for path, sid in zip(files, submission_ids(files)):
             try:
                 report = grade_notebook(path, sid, assignment, warm, options)
@@ -119,7 +135,7 @@ def grade_to_folder(paths, out_dir: Path, assignment: Assignment, options: Grade
             except SubmissionError as exc:
                 ungraded += 1
                 report = unreadable_report(path, sid, assignment, str(exc))
-                line = f"{sid}: not graded: {exc}"
+                line = f"{sid}: not graded: {printable(str(exc))}"
             write_outputs(report, out_dir / sid)
-            log(line)
+            log(printable(line))
     return 1 if ungraded else 0

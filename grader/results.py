@@ -80,6 +80,8 @@ class GradeReport:
 
     submission_id: the output folder's name. error: set when the file could
     not be graded at all (then questions is empty). timings: seconds per phase.
+    isolation: the level in force for its process (``level``), the layers entered and the
+    missing ones with why. output: what its cells printed (head and tail, as printed).
     """
 
     submission_id: str
@@ -95,6 +97,8 @@ class GradeReport:
     notes: tuple[str, ...] = ()
     error: str | None = None
     timings: dict = field(default_factory=dict)
+    isolation: dict = field(default_factory=dict)
+    output: str = ""
 
     @property
     def score(self) -> float:

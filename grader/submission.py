@@ -76,6 +76,9 @@ def read_submission(path: Path, assignment: Assignment, size_cap: int = SIZE_CAP
 
 
 def _read_bytes(path: Path, size_cap: int) -> bytes:
+    if path.is_symlink():
+        raise NotANotebook(f"{path}: is a symbolic link, which the grader does not follow; submit the notebook "
+                           "file itself")
     try:
         size = path.stat().st_size
         if size > size_cap:
@@ -96,7 +99,10 @@ def _parse(path: Path, raw: bytes):
         raise NotUtf8(f"{path}: byte {exc.start} is not valid UTF-8; save the notebook from Jupyter again "
                       "(File > Save) rather than editing the file by hand") from None
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as dup:
+        raise InvalidNotebook(f"{path}: has the key {dup.key!r} twice in one object, which Jupyter never writes "
+                              "(and viewers and the grader could read differently); re-save it from Jupyter") from None
     except RecursionError:
         raise NotANotebook(f"{path}: is nested too deeply to be a notebook") from None
     except json.JSONDecodeError as exc:
@@ -125,6 +131,20 @@ def _parse(path: Path, raw: bytes):
             first = str(exc.message).splitlines()[0][:200]
             raise InvalidNotebook(f"{path}: is not a valid notebook ({first}); re-save it from Jupyter") from None
     return notebook
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key):
+        super().__init__(key)
+        self.key = str(key)[:100]
+
+
+def _unique_keys(pairs):
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen = set()
+        raise _DuplicateKey(next(k for k, _ in pairs if k in seen or seen.add(k)))
+    return obj
 
 
 def _check_assignment(path: Path, notebook, assignment: Assignment) -> None:

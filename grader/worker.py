@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.assignment import load_assignment
-from grader.errors import SandboxError, SubmissionError
+from grader.errors import IsolationUnavailable, SandboxError, SubmissionError
 from grader.outputs import render_outputs
-from grader.pipeline import GradeOptions, grade_notebook, unreadable_report
+from grader.pipeline import GradeOptions, grade_notebook, unreadable_report, warm_process as start_warm_process
 from grader.results import GradeReport
 from grader.review import apply_reviews
 from grader.sandbox.client import WarmProcess
@@ -57,22 +57,27 @@ class Graded:
     complete: bool = True
 
 
-_WARM: dict[str, WarmProcess] = {}
+_WARM: dict[tuple, WarmProcess] = {}
 # pytest.main, which runs the checks, is not thread-safe: one job at a time per process.
 _ONE_AT_A_TIME = threading.Lock()
 
 
-def warm_process(assignment_name: str) -> WarmProcess:
-    if assignment_name not in _WARM:
-        _WARM[assignment_name] = WarmProcess([load_assignment(assignment_name).child_helpers])
-    return _WARM[assignment_name]
+def _key(assignment, options: GradeOptions) -> tuple:
+    return assignment.name, options.isolation, options.require_isolation
 
 
-def _restart(assignment_name: str) -> WarmProcess:
-    old = _WARM.pop(assignment_name, None)
+def warm_process(assignment, options: GradeOptions) -> WarmProcess:
+    """This process's warm process for the assignment and isolation settings, started on first use."""
+    if _key(assignment, options) not in _WARM:
+        _WARM[_key(assignment, options)] = start_warm_process(assignment, options)
+    return _WARM[_key(assignment, options)]
+
+
+def _restart(assignment, options: GradeOptions) -> WarmProcess:
+    old = _WARM.pop(_key(assignment, options), None)
     if old is not None:
         old.close()
-    return warm_process(assignment_name)
+    return warm_process(assignment, options)
 
 
 @atexit.register
@@ -82,10 +87,9 @@ def close_warm_processes():
     _WARM.clear()
 
 
-def start_pool_worker(assignment_name: str, parent_pid: int) -> None:
-    """Initializer of a local pool worker: start its warm process now, and leave when the driver dies
-    (a driver killed with SIGKILL cannot stop its pool; an orphaned worker would grade for nobody)."""
-    warm_process(assignment_name)
+def start_pool_worker(parent_pid: int) -> None:
+    """Initializer of a local pool worker: leave when the driver dies (a driver killed with SIGKILL
+    cannot stop its pool; an orphaned worker would grade for nobody)."""
 
     def watch():
         while True:
@@ -114,6 +118,8 @@ def _grade_file(job: Job, path: Path, assignment_name: str, options: GradeOption
         report = _grade_with_restart(path, job.submission_id, assignment, options)
     except SubmissionError as exc:
         readable, report = False, unreadable_report(path, job.submission_id, assignment, str(exc))
+    except IsolationUnavailable:
+        raise  # the platform, not this file: the whole batch stops with the reason
     except SandboxError as exc:
         complete = False
         report = unreadable_report(path, job.submission_id, assignment,
@@ -129,7 +135,10 @@ def _grade_file(job: Job, path: Path, assignment_name: str, options: GradeOption
 
 def _grade_with_restart(path, submission_id, assignment, options):
     """A warm process that died (killed from outside, out of memory) is restarted once for this job."""
+    warm = warm_process(assignment, options)
     try:
-        return grade_notebook(path, submission_id, assignment, warm_process(assignment.name), options)
+        return grade_notebook(path, submission_id, assignment, warm, options)
+    except IsolationUnavailable:
+        raise
     except SandboxError:
-        return grade_notebook(path, submission_id, assignment, _restart(assignment.name), options)
+        return grade_notebook(path, submission_id, assignment, _restart(assignment, options), options)

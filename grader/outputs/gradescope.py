@@ -26,6 +26,8 @@ def summary(report: GradeReport) -> str:
     if report.error:
         return f"This submission could not be graded: {report.error}"
     lines = [f"{report.score:g} / {report.max_score:g} points."]
+    if report.isolation:
+        lines.append(f"Your code ran isolated at level {report.isolation.get('level', 'unknown')!r}.")
     for failure in report.cell_failures:
         lines.append(f"Cell {failure.cell}: {failure.error}")
     lines += list(report.notes) + list(report.cell_notes)
@@ -62,5 +64,6 @@ def gradescope_results(report: GradeReport) -> dict:
         "stdout_visibility": "hidden",
         "tests": tests,
         "extra_data": {"assignment": report.assignment, "assignment_version": report.assignment_version,
-                       "sha256": report.sha256, "max_score": report.max_score, "timings": report.timings},
+                       "sha256": report.sha256, "max_score": report.max_score, "timings": report.timings,
+                       "isolation": report.isolation},
     }

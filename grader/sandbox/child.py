@@ -15,12 +15,18 @@ import random
 import re
 import signal
 import socket
+import sys
+import tempfile
 import traceback
 
 import torch
 from IPython.core.inputtransformer2 import TransformerManager
 
+from grader.sandbox import syscall_filter
 from grader.sandbox.protocol import Codec, ProtocolError, recv_message, send_message, to_wire
+
+# Student code may patch the builtins module; this module keeps the originals.
+globals()["__builtins__"] = dict(vars(builtins))
 
 CELL_FILE = re.compile(r"<cell (\d+)>")
 # Magics whose body is Python to run; every other cell magic (bash, sh,
@@ -28,7 +34,7 @@ CELL_FILE = re.compile(r"<cell (\d+)>")
 RUNNABLE_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
 RUNNABLE_LINE_MAGICS = {"time", "timeit", "prun"}
 SHELL_LINE_MAGICS = {"sx", "system", "sc", "bash", "sh", "script", "run", "load", "writefile", "cd", "env"}
-_os_fork, _os_exit, _setitimer, _signal = os.fork, os._exit, signal.setitimer, signal.signal
+_os_fork, _os_exit, _getpid, _setitimer, _signal = os.fork, os._exit, os.getpid, signal.setitimer, signal.signal
 _transform = TransformerManager().transform_cell
 
 
@@ -79,8 +85,10 @@ class NotebookShell:
 
 
 class Runtime:
-    def __init__(self, sock: socket.socket, helpers: dict):
+    def __init__(self, sock: socket.socket, helpers: dict, check_filter: bool = False):
         self.sock = sock
+        self.pid = _getpid()
+        self.check_filter = check_filter
         self.namespace = {"__name__": "__main__", "__builtins__": builtins}
         self.shell = NotebookShell(self)
         self.namespace["get_ipython"] = lambda: self.shell
@@ -197,10 +205,22 @@ class Runtime:
     # --- process control ----------------------------------------------------
     def fork(self, header):
         _, fds, _, _ = socket.recv_fds(self.sock, 1, 1)
-        pid = _os_fork()
+        try:
+            pid = _os_fork()
+        except OSError as exc:  # e.g. the student's threads or processes used up the process limit
+            os.close(fds[0])
+            return {"ok": False, "error": {"kind": "raised", "type": "OSError", "message": str(exc)}}
         if pid == 0:
             self.sock.close()
             self.sock = socket.socket(fileno=fds[0])
+            self.pid = _getpid()
+            # A check's copy prints nowhere: the notebook's output is what its cells printed.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            os.dup2(devnull, 2)
+            os.close(devnull)
+            if self.check_filter:
+                syscall_filter.install_check_filter()
             reset_torch_state()
             seed_everything(int(header["seed"]))
             return None
@@ -230,7 +250,22 @@ class Runtime:
                 _os_exit(0)
             else:
                 reply = {"ok": False, "error": {"kind": "bad_request", "message": str(op)}}
+            if _getpid() != self.pid:
+                _os_exit(0)  # a process the student forked came back here: only ours may answer
+            _flush_output()
             send_message(self.sock, reply, out_blobs)
+
+
+_streams = (sys.stdout, sys.stderr)
+
+
+def _flush_output():
+    """What the student printed reaches the grader before the reply does (print may lack a newline)."""
+    for stream in _streams:
+        try:
+            stream.flush()
+        except BaseException:  # noqa: BLE001 - a closed or replaced stream costs only its output
+            pass
 
 
 class _time_limit:
@@ -316,12 +351,23 @@ BASE_HELPERS = {"get": _get, "set_tensor": _set_tensor, "backward": _backward,
                 "grad": _grad, "grads_of": _grads_of, "locate": _locate}
 
 
-def main(sock: socket.socket, helpers_module: str, seed: int):
-    """Entry point in a freshly forked child: isolate what the zygote can, then serve."""
-    os.setsid()
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    os.dup2(devnull, 2)
+def main(sock: socket.socket, output_fd: int, header: dict, guard):
+    """Entry point in the child that serves a notebook: take the output pipe, enter the isolation
+    layers, say which took hold, then serve. Nothing of the student's has run yet."""
+    os.dup2(output_fd, 1)
+    os.dup2(output_fd, 2)
+    os.close(output_fd)
+    global _streams
+    sys.stdout, sys.stderr = _streams = tuple(
+        open(fd, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False) for fd in (1, 2))
+    scratch = str(header["scratch"])
+    report = guard.enter_rest(scratch)
+    os.chdir(scratch)  # the scratch mount now covers the directory the warm process entered
+    os.environ.update(HOME=scratch, TMPDIR=scratch)
+    tempfile.tempdir = None
+    helpers_module = header.get("helpers", "")
     helpers = importlib.import_module(helpers_module).HELPERS if helpers_module else {}
-    seed_everything(seed)
-    Runtime(sock, helpers).serve()
+    seed_everything(int(header["seed"]))
+    runtime = Runtime(sock, helpers, check_filter="seccomp" in report.entered)
+    send_message(sock, {"ok": True, "isolation": report.to_wire()})
+    runtime.serve()

@@ -6,6 +6,8 @@ watchdog kills the child when it passes, so a hang costs only that request.
 """
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import shutil
 import signal
@@ -17,8 +19,11 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.errors import (Frame, MissingName, NotImplementedYet, ProtocolError, SandboxError,
+from grader.errors import (Frame, IsolationUnavailable, MissingName, NotImplementedYet, ProtocolError, SandboxError,
                            StudentCrashed, StudentRaised, StudentTimeout)
+from grader.sandbox.isolation import LEVELS, PROCESS
+from grader.sandbox.isolation import Limits as IsolationLimits
+from grader.sandbox.output import OutputCapture
 from grader.sandbox.protocol import Codec, recv_message, send_message, to_wire
 
 # Time a child gets past its own limit to report a timeout before it is killed.
@@ -66,15 +71,39 @@ def clean_environment(scratch: str) -> dict:
             "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1"}
 
 
-class WarmProcess:
-    """The zygote: torch imported once; ``spawn`` forks a fresh notebook process from it."""
+def hidden_paths() -> tuple[str, ...]:
+    """What a child must not see: every assignment's hidden checks (with its rubric) and, in a source
+    checkout, the solutions and the repository's history."""
+    package = Path(__file__).resolve().parents[1]
+    paths = sorted(str(p) for p in (package / "assignments").glob("*/checks/hidden"))
+    checkout = package.parent
+    if (checkout / "pyproject.toml").is_file():
+        paths += [str(checkout / name) for name in ("solutions", ".git", "tests")]
+    return tuple(paths)
 
-    def __init__(self, helper_modules=()):
+
+class WarmProcess:
+    """The zygote: torch imported once; ``spawn`` forks a fresh notebook process from it.
+
+    isolation: ``auto`` (every layer this platform offers) or ``none``; require: the lowest level
+    accepted (``full`` refuses to grade on a platform that cannot isolate fully).
+    ``level`` and ``isolation`` tell what a probe child actually got.
+    """
+
+    def __init__(self, helper_modules=(), isolation: str = "auto", require: str = PROCESS,
+                 limits: IsolationLimits | None = None):
         self._lock = threading.Lock()
         self.home = tempfile.mkdtemp(prefix="grader-warm-")
+        self.scratch_root = os.path.join(self.home, "scratch")
+        os.mkdir(self.scratch_root)
+        # Children run as other users: they may pass through to their own scratch, not list or read.
+        os.chmod(self.home, 0o711)
+        os.chmod(self.scratch_root, 0o711)
+        config = {"helpers": list(helper_modules), "isolation": isolation, "scratch_root": self.scratch_root,
+                  "hidden": list(hidden_paths()), "limits": dataclasses.asdict(limits or IsolationLimits())}
         ours, theirs = socket.socketpair()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "grader.sandbox.warm", str(theirs.fileno()), *helper_modules],
+            [sys.executable, "-m", "grader.sandbox.warm", str(theirs.fileno()), json.dumps(config)],
             pass_fds=[theirs.fileno()], env=clean_environment(self.home), cwd=self.home,
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         theirs.close()
@@ -87,20 +116,45 @@ class WarmProcess:
             self.close()
             raise SandboxError(f"the warm process did not start ({exc}); check that torch imports: {err}") from None
         self.control.settimeout(30)
+        probe = self.spawn("", 0, 5.0)
+        self.isolation = probe.isolation
+        probe.kill()
+        self.level = self.isolation.get("level", PROCESS)
+        if LEVELS.index(self.level) < LEVELS.index(require):
+            missing = "; ".join(f"{k}: {v}" for k, v in self.isolation.get("missing", {}).items())
+            self.close()
+            raise IsolationUnavailable(require, self.level, missing)
 
     def spawn(self, helpers: str, seed: int, call_timeout: float) -> "StudentProcess":
-        scratch = tempfile.mkdtemp(prefix="grader-scratch-")
+        scratch = tempfile.mkdtemp(prefix="nb-", dir=self.scratch_root)
         ours, theirs = socket.socketpair()
+        output_r, output_w = os.pipe()
         with self._lock:
             try:
                 send_message(self.control, {"op": "spawn", "scratch": scratch, "helpers": helpers, "seed": seed})
-                socket.send_fds(self.control, [b"F"], [theirs.fileno()])
+                socket.send_fds(self.control, [b"F"], [theirs.fileno(), output_w])
                 reply, _ = recv_message(self.control)
             except (EOFError, OSError, ProtocolError) as exc:
+                os.close(output_r)
                 raise SandboxError(f"the warm process stopped answering ({exc}); restart the grader") from None
             finally:
                 theirs.close()
-        return StudentProcess(ours, int(reply["pid"]), call_timeout, scratch=scratch, leader=True)
+                os.close(output_w)
+        if not reply.get("ok") or type(reply.get("pid")) is not int:
+            os.close(output_r)
+            raise SandboxError(f"the warm process could not start a child: {reply.get('error')}")
+        process = StudentProcess(ours, reply["pid"], call_timeout, scratch=scratch, leader=True)
+        process.output = OutputCapture(output_r, process.kill)
+        try:
+            ours.settimeout(30)
+            hello, _ = recv_message(ours)
+            ours.settimeout(None)
+        except (EOFError, OSError, ProtocolError) as exc:
+            process.kill()
+            said = process.output.text()[-1500:]
+            raise SandboxError(f"a child did not finish entering its isolation ({exc}): {said}") from None
+        process.isolation = hello.get("isolation") if type(hello.get("isolation")) is dict else {}
+        return process
 
     def close(self):
         try:
@@ -126,6 +180,8 @@ class StudentProcess:
         self.sock, self.pid, self.call_timeout = sock, pid, call_timeout
         self.scratch, self.leader = scratch, leader
         self.dead = False
+        self.output: OutputCapture | None = None
+        self.isolation: dict = {}
 
     # --- requests -----------------------------------------------------------
     def _request(self, header, blobs, timeout, what):
@@ -209,19 +265,22 @@ class StudentProcess:
         if not reply.get("ok") or type(reply.get("pid")) is not int:
             ours.close()
             raise StudentCrashed("the student's process could not be copied for a check")
-        return StudentProcess(ours, reply["pid"], self.call_timeout)
+        copy = StudentProcess(ours, host_pid(self.pid, reply["pid"]), self.call_timeout)
+        copy.isolation = self.isolation
+        return copy
 
     # --- lifetime -----------------------------------------------------------
     def kill(self):
         if not self.dead:
             self.dead = True
-            try:
-                if self.leader:
-                    os.killpg(self.pid, signal.SIGKILL)
-                else:
-                    os.kill(self.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+            # The leader is PID 1 of its namespace (killing it ends every process inside) or, without
+            # namespaces, leads its own process group.
+            if self.pid:
+                for kill in ((os.killpg, os.kill) if self.leader else (os.kill,)):
+                    try:
+                        kill(self.pid, signal.SIGKILL)
+                    except (ProcessLookupError, PermissionError):
+                        pass
         try:
             self.sock.close()
         except OSError:
@@ -235,6 +294,25 @@ class StudentProcess:
 
     def __exit__(self, *exc):
         self.kill()
+
+
+def host_pid(parent: int, inner: int) -> int:
+    """The grader's pid for ``inner``, a child of ``parent`` numbered in its PID namespace
+    (0 when it cannot be told: then only the end of the namespace stops it)."""
+    try:
+        with open(f"/proc/{parent}/task/{parent}/children") as f:
+            children = f.read().split()
+    except OSError:
+        return 0
+    for candidate in children:
+        try:
+            with open(f"/proc/{candidate}/status") as f:
+                nspids = next((line.split()[1:] for line in f if line.startswith("NSpid:")), [])
+        except OSError:
+            continue
+        if nspids and int(nspids[-1]) == inner:
+            return int(candidate)
+    return 0
 
 
 def _student_error(error, what, seconds):

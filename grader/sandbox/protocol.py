@@ -10,6 +10,7 @@ Nothing is ever pickled. The receiving side enforces every cap below.
 """
 from __future__ import annotations
 
+import builtins
 import json
 import math
 import socket
@@ -18,6 +19,12 @@ import struct
 import torch
 
 from grader.errors import ProtocolError
+
+# Student code may patch builtins, json, struct or torch in the child; this module keeps the originals.
+globals()["__builtins__"] = dict(vars(builtins))
+_numpy = torch.Tensor.numpy
+_encode_json = json.JSONEncoder(allow_nan=True, separators=(",", ":")).encode
+_decoder = json.JSONDecoder(object_pairs_hook=lambda pairs: _reject_duplicates(pairs))
 
 HEADER_CAP = 8 << 20
 BLOB_CAP = 256 << 20
@@ -57,7 +64,7 @@ def _read_exact(sock: socket.socket, n: int) -> bytes:
 
 def send_message(sock: socket.socket, header: dict, blobs=()) -> None:
     header = dict(header, blobs=len(blobs))
-    payload = json.dumps(header, allow_nan=True, separators=(",", ":")).encode()
+    payload = _encode_json(header).encode()
     parts = [_LEN.pack(len(payload)), payload]
     for blob in blobs:
         parts += [_BLOB_LEN.pack(len(blob)), blob]
@@ -69,9 +76,9 @@ def recv_message(sock: socket.socket) -> tuple[dict, list[bytes]]:
     if size > HEADER_CAP:
         raise ProtocolError(f"header of {size} bytes exceeds the cap")
     try:
-        header = json.loads(_read_exact(sock, size), object_pairs_hook=_reject_duplicates)
-    except ValueError as exc:
-        raise ProtocolError(f"malformed header: {exc}") from None
+        header = _decoder.decode(_read_exact(sock, size).decode())
+    except (ValueError, RecursionError) as exc:
+        raise ProtocolError(f"malformed header: {type(exc).__name__}") from None
     if not isinstance(header, dict) or type(header.get("blobs")) is not int:
         raise ProtocolError("header is not an object with a blob count")
     if not 0 <= header["blobs"] <= MAX_BLOBS:
@@ -125,7 +132,7 @@ class Codec:
     @staticmethod
     def encode_tensor(tensor, blobs):
         data = torch.Tensor.contiguous(torch.Tensor.detach(tensor).cpu())
-        blobs.append(data.numpy().tobytes() if data.numel() else b"")
+        blobs.append(_numpy(data).tobytes() if data.numel() else b"")
         return {"t": "tensor", "dtype": DTYPE_NAMES[data.dtype], "shape": list(data.shape),
                 "blob": len(blobs) - 1, "requires_grad": bool(tensor.requires_grad)}
 

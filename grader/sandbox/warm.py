@@ -2,15 +2,19 @@
 
 Started by the grader with a clean environment; it never runs student code,
 so every child starts from the same untouched, already-imported state.
-Usage (by ``grader.sandbox.client`` only): ``python -m grader.sandbox.warm FD``.
+Usage (by ``grader.sandbox.client`` only): ``python -m grader.sandbox.warm FD CONFIG_JSON``.
 """
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import signal
 import socket
 import sys
+import traceback
+
+from grader.sandbox import isolation, namespaces
 
 
 def warm_up(helper_modules):
@@ -32,16 +36,73 @@ def warm_up(helper_modules):
 
     for name in helper_modules:
         importlib.import_module(name)
+    from grader.sandbox import syscall_filter
+
+    syscall_filter.available()  # loads libseccomp now: a child cannot read it once restricted
+
+
+def policy_from(config: dict) -> isolation.Policy:
+    import grader
+
+    limits = isolation.Limits(**config.get("limits", {}))
+    package_dir = os.path.dirname(grader.__file__)
+    return isolation.Policy(requested=config["isolation"], scratch_root=config["scratch_root"],
+                            hidden=tuple(config.get("hidden", ())), readable=isolation.readable_paths(package_dir),
+                            limits=limits)
+
+
+def spawn(control, header, policy, ruleset):
+    """Fork a child for one notebook; with a PID namespace, the child's own child is the notebook's
+    process (PID 1 there), and the grader gets that one's pid."""
+    from grader.sandbox import child
+
+    _, fds, _, _ = socket.recv_fds(control, 1, 2)
+    if len(fds) != 2:
+        for fd in fds:
+            os.close(fd)
+        return {"ok": False, "error": "spawn needs a socket and an output pipe"}
+    report_r, report_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        control.close()
+        os.close(report_r)
+        try:
+            os.setsid()
+            guard = isolation.Isolation(policy, ruleset, uid=isolation.FIRST_STUDENT_UID + os.getpid())
+            if guard.enter_namespaces():
+                notebook_pid = os.fork()
+                if notebook_pid:
+                    os.write(report_w, str(notebook_pid).encode())
+                    os._exit(0)
+            else:
+                os.write(report_w, str(os.getpid()).encode())
+            os.close(report_w)
+            child.main(socket.socket(fileno=fds[0]), fds[1], header, guard)
+        except BaseException:  # noqa: BLE001 - reported on the child's output, which the grader keeps
+            traceback.print_exc()
+            sys.stderr.flush()
+        finally:
+            os._exit(0)
+    os.close(report_w)
+    for fd in fds:
+        os.close(fd)
+    with os.fdopen(report_r, "rb") as report:
+        notebook_pid = report.read(32)
+    if not notebook_pid.isdigit():
+        return {"ok": False, "error": "the child stopped before it could start"}
+    return {"ok": True, "pid": int(notebook_pid)}
 
 
 def main() -> None:
-    from grader.sandbox import child
     from grader.sandbox.protocol import recv_message, send_message
 
     control = socket.socket(fileno=int(sys.argv[1]))
-    helper_modules = [m for m in sys.argv[2:] if m]
-    warm_up(helper_modules)
+    config = json.loads(sys.argv[2])
+    warm_up(config.get("helpers", ()))
+    policy = policy_from(config)
+    ruleset = isolation.build_ruleset(policy)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
+    namespaces.become_subreaper()  # a child whose PID-1 grandchild outlives it leaves that to us
     send_message(control, {"ok": True, "pid": os.getpid()})
     while True:
         try:
@@ -51,17 +112,7 @@ def main() -> None:
         if header.get("op") != "spawn":
             send_message(control, {"ok": False, "error": "unknown op"})
             continue
-        _, fds, _, _ = socket.recv_fds(control, 1, 1)
-        pid = os.fork()
-        if pid == 0:
-            control.close()
-            try:
-                os.chdir(header["scratch"])
-                child.main(socket.socket(fileno=fds[0]), header.get("helpers", ""), int(header["seed"]))
-            finally:
-                os._exit(0)
-        os.close(fds[0])
-        send_message(control, {"ok": True, "pid": pid})
+        send_message(control, spawn(control, header, policy, ruleset))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,240 @@
+"""Isolation of a student's process: the layers, what each needs, and which ones took hold.
+
+The warm process prepares a ``Policy`` once (the paths a child may read are
+listed then, and a Landlock ruleset built); each child enters the layers in
+order, before any student code runs. A layer that the platform lacks is
+recorded as missing with the reason, and grading goes on with the rest; the
+report says which level was in force (``FULL``, ``PARTIAL`` or ``PROCESS``),
+and the grader may refuse anything below ``FULL``.
+
+Layers, in the order a child enters them:
+  namespaces   own mount, PID, network, IPC and UTS namespaces (and a user
+               namespace when the grader is not root); killing the child's
+               PID 1 kills everything the student started
+  private-fs   fresh /proc of its own PID namespace, a size-capped tmpfs as
+               its scratch, hidden checks and solutions covered by empty mounts
+  rlimits      address space, CPU seconds, file size, open files, processes
+  user         a uid and gid of its own, no groups (when the grader is root; it keeps
+               the right to read past file modes, for an interpreter under /root,
+               only where Landlock then confines reading);
+               otherwise no capabilities left in its user namespace
+  no-new-privs setuid programs and file capabilities gain nothing
+  landlock     read only the interpreter and its libraries, write only scratch;
+               no TCP; no signals to processes outside the sandbox
+  seccomp      no exec, no network sockets, no ptrace, no namespaces or mounts
+"""
+from __future__ import annotations
+
+import os
+import resource
+import site
+import sysconfig
+from dataclasses import dataclass, field
+
+FULL, PARTIAL, PROCESS = "full", "partial", "process"
+LEVELS = (PROCESS, PARTIAL, FULL)
+LAYERS = ("namespaces", "private-fs", "rlimits", "user", "no-new-privs", "landlock", "seccomp")
+FIRST_STUDENT_UID = 1_000_000  # far above any real account; one uid per child (its host pid added)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one student process (and each of its check copies).
+
+    memory_bytes: address space the child may add to what torch already maps.
+    cpu_seconds: CPU time per process, a backstop behind the wall-clock limits.
+    file_bytes: largest file it may write; scratch_bytes: its whole scratch.
+    open_files, processes: descriptors per process; processes and threads in all.
+    """
+
+    memory_bytes: int = 2 << 30
+    cpu_seconds: int = 600
+    file_bytes: int = 64 << 20
+    scratch_bytes: int = 128 << 20
+    open_files: int = 256
+    processes: int = 64
+
+
+@dataclass(frozen=True)
+class Readable:
+    """Paths a child may read beneath (``trees``) and folders it may only list (``listable``:
+    the import system lists a folder on the path before it finds a module in it)."""
+
+    trees: tuple[str, ...] = ()
+    listable: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What the warm process decided for every child it forks.
+
+    requested: ``auto`` (every layer the platform has) or ``none`` (a plain process, for
+    debugging and for showing what the layers prevent).
+    scratch_root: the one place children write (each mounts its own tmpfs inside).
+    hidden: paths covered by empty mounts in the child (hidden checks, solutions, the repository's history).
+    readable: paths the child may read beneath (the interpreter, its libraries, system libraries).
+    """
+
+    requested: str
+    scratch_root: str
+    hidden: tuple[str, ...] = ()
+    readable: Readable = field(default_factory=Readable)
+    limits: Limits = field(default_factory=Limits)
+
+
+@dataclass(frozen=True)
+class Report:
+    """Which layers took hold in a child, and why the others did not."""
+
+    entered: tuple[str, ...]
+    missing: dict
+
+    @property
+    def level(self) -> str:
+        if all(layer in self.entered for layer in LAYERS):
+            return FULL
+        return PARTIAL if self.entered else PROCESS
+
+    def to_wire(self) -> dict:
+        return {"level": self.level, "entered": list(self.entered), "missing": dict(self.missing)}
+
+
+def readable_paths(package_dir: str) -> Readable:
+    """The interpreter's library and site-packages, entry by entry, leaving out the grader's own package
+    (it holds the hidden checks when installed), plus the system's shared libraries."""
+    roots = []
+    package_dir = os.path.realpath(package_dir)
+    site_dirs = {os.path.realpath(p) for p in site.getsitepackages() + [site.getusersitepackages()]}
+    stdlib_dirs = {os.path.realpath(sysconfig.get_paths()[k]) for k in ("stdlib", "platstdlib")}
+    listable = tuple(sorted(stdlib_dirs | site_dirs))
+    for directory in listable:
+        try:
+            entries = sorted(os.listdir(directory))
+        except OSError:
+            continue
+        for entry in entries:
+            path = os.path.join(directory, entry)
+            real = os.path.realpath(path)
+            if real in site_dirs or real == package_dir or real.startswith(package_dir + os.sep):
+                continue
+            roots.append(path)
+    roots += ["/usr/lib", "/usr/lib64", "/usr/share", "/lib", "/lib64",
+              "/etc/ld.so.cache", "/etc/localtime", "/dev/urandom", "/dev/random", "/dev/zero",
+              "/sys/devices/system/cpu"]
+    return Readable(tuple(roots), listable)
+
+
+class Isolation:
+    """Enters the layers in a freshly forked child. One instance per child."""
+
+    def __init__(self, policy: Policy, ruleset=None, uid: int = FIRST_STUDENT_UID):
+        self.policy = policy
+        self.ruleset = ruleset
+        self.uid = uid
+        self.entered: list[str] = []
+        self.missing: dict[str, str] = {}
+
+    def _layer(self, name, step, *args):
+        if self.policy.requested == "none":
+            self.missing[name] = "not requested"
+            return
+        try:
+            why_not = step(*args)
+        except (OSError, ValueError, RuntimeError) as exc:
+            why_not = f"{type(exc).__name__}: {exc}"
+        if why_not:
+            self.missing[name] = why_not
+        else:
+            self.entered.append(name)
+
+    # --- before the fork that makes the child PID 1 -------------------------
+    def enter_namespaces(self) -> bool:
+        from grader.sandbox import namespaces
+
+        def step():
+            namespaces.unshare_all()
+        self._layer("namespaces", step)
+        return "namespaces" in self.entered
+
+    # --- in the child that serves the notebook ------------------------------
+    def enter_rest(self, scratch: str) -> Report:
+        self._layer("private-fs", self._private_fs, scratch)
+        self._layer("rlimits", self._rlimits)
+        self._layer("user", self._user, scratch, self.uid)
+        self._layer("no-new-privs", self._no_new_privs)
+        self._layer("landlock", self._landlock)
+        self._layer("seccomp", self._seccomp)
+        return Report(tuple(self.entered), dict(self.missing))
+
+    def _private_fs(self, scratch):
+        if "namespaces" not in self.entered:
+            return "needs namespaces"
+        from grader.sandbox import namespaces
+
+        namespaces.private_mounts(scratch, self.policy.limits.scratch_bytes, list(self.policy.hidden))
+        return None
+
+    def _rlimits(self):
+        limits = self.policy.limits
+        with open("/proc/self/statm") as f:
+            mapped = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        for kind, value in ((resource.RLIMIT_AS, mapped + limits.memory_bytes),
+                            (resource.RLIMIT_CPU, limits.cpu_seconds),
+                            (resource.RLIMIT_FSIZE, limits.file_bytes),
+                            (resource.RLIMIT_NOFILE, limits.open_files),
+                            (resource.RLIMIT_NPROC, limits.processes),
+                            (resource.RLIMIT_CORE, 0)):
+            resource.setrlimit(kind, (value, value))
+        return None
+
+    def _user(self, scratch, uid):
+        from grader.sandbox import namespaces
+
+        if os.getuid() != 0:
+            # Already unprivileged; drop the capabilities the user namespace lent us for the mounts.
+            namespaces.drop_capabilities()
+            return None
+        os.chown(scratch, uid, uid)
+        namespaces.drop_to(uid, uid, keep_read_search=self.ruleset is not None)
+        return None
+
+    def _no_new_privs(self):
+        from grader.sandbox import namespaces
+
+        namespaces.no_new_privs()
+        return None
+
+    def _landlock(self):
+        if self.ruleset is None:
+            return "Landlock is not available in this kernel"
+        self.ruleset.restrict_self()
+        return None
+
+    def _seccomp(self):
+        from grader.sandbox import syscall_filter
+
+        why_not = syscall_filter.available()
+        if why_not:
+            return why_not
+        syscall_filter.install_notebook_filter()
+        return None
+
+
+def build_ruleset(policy: Policy):
+    """The Landlock ruleset every child applies, built once (None where Landlock is missing)."""
+    if policy.requested == "none":
+        return None
+    from grader.sandbox import landlock
+
+    abi = landlock.abi_version()
+    if abi < 1:
+        return None
+    ruleset = landlock.Ruleset(abi)
+    for path in policy.readable.trees:
+        ruleset.allow(path, landlock.READ)
+    for path in policy.readable.listable:
+        ruleset.allow(path, landlock.READ_DIR)
+    ruleset.allow("/dev/null", landlock.READ_FILE | landlock.WRITE_FILE)
+    everything = ruleset.handled_fs & ~landlock.EXECUTE
+    ruleset.allow(policy.scratch_root, everything)
+    return ruleset
