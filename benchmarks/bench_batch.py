@@ -126,8 +126,6 @@ def run_grader(paths, out: Path, workers: int, assignment, options):
 
 
 def run_floor(paths, assignment, options):
-    from grader.checks import runner  # noqa: F401 - imported before timing, as the grader's workers have it
-
     grade_in_process(paths[0], assignment, options)  # warm: torch, optimizers, check modules
     start = time.perf_counter()
     times, scores = [], {}

@@ -47,6 +47,15 @@ def run_cli(*args, cwd, timeout=600, **popen):
                           capture_output=True, text=True, timeout=timeout, **popen)
 
 
+def grader_main(capsys, *args):
+    """The CLI in this process (no interpreter start-up): (exit status, stdout, stderr)."""
+    from grader.cli import main
+
+    code = main([str(a) for a in args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
 def start_cli(*args, cwd):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     return subprocess.Popen([sys.executable, "-m", "grader", *map(str, args)], cwd=cwd, env=env,
@@ -74,9 +83,6 @@ def gradebook_rows(out: Path, query: str, args=()) -> list:
         return db.execute(query, args).fetchall()
     finally:
         db.close()
-
-
-HANGING_Q2 = "def frobenius_sq(W):\n    while True:\n        pass\n"
 
 
 def wrong(name: str):
