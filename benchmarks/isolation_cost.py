@@ -26,6 +26,7 @@ from grader.submission import read_submission
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTION = ROOT / "solutions" / "weight_decay" / "weight_decay.ipynb"
+PROBE = "def probe(x):\n    return abs(x)\n"
 CHECKS_PER_SUBMISSION = 51  # what the weight-decay assignment runs (public and hidden)
 
 
@@ -40,7 +41,7 @@ def time_spawn(warm, helpers):
 def time_check(process):
     start = time.perf_counter()
     copy = process.fork(1)
-    copy.call("abs", -1)
+    copy.call("probe", -1)
     copy.kill()
     return time.perf_counter() - start
 
@@ -50,6 +51,7 @@ def time_grade(warm, helpers, cells):
     process = warm.spawn(helpers, 0, 5.0)
     for cell in cells:
         process.run_cell(cell.number, cell.source, 30.0)
+    process.run_cell(len(cells) + 1, PROBE, 5.0)
     for _ in range(CHECKS_PER_SUBMISSION):
         time_check(process)
     process.kill()
@@ -69,6 +71,8 @@ def main():
         warms = {"isolated": isolated, "plain": plain}
         samples = {(kind, what): [] for kind in warms for what in ("spawn", "check", "grade")}
         holders = {kind: warm.spawn(helpers, 0, 5.0) for kind, warm in warms.items()}
+        for holder in holders.values():
+            holder.run_cell(1, PROBE, 5.0)
         for _ in range(args.rounds):
             for kind, warm in warms.items():
                 samples[kind, "spawn"].append(time_spawn(warm, helpers))

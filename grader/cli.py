@@ -1,17 +1,21 @@
-"""The command line: ``grader grade`` and ``grader stub``; ``release``, ``check`` and ``gradescope`` in cli_delivery."""
+"""The command line: ``grader grade`` and ``grader stub``; ``release``, ``check`` and ``gradescope`` in
+cli_delivery; ``export`` and ``review`` in class_cli."""
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
 
+from grader import class_cli
 from grader.assignment import load_assignment
+from grader.batch import grade_batch
 from grader.checks.runner import HIDDEN, PUBLIC
 from grader.cli_delivery import DELIVERY_COMMANDS, add_delivery_commands, run_delivery_command
 from grader.errors import GraderError
 from grader.execution import Limits
+from grader.gradebook import Gradebook
 from grader.outputs.junit import write_junit
-from grader.pipeline import GradeOptions, grade_to_folder
+from grader.pipeline import GradeOptions
 from grader.sandbox.isolation import LEVELS, PROCESS
 from grader.text import printable
 from grader.stub import write_stub
@@ -35,10 +39,12 @@ def _parser() -> argparse.ArgumentParser:
                             "processes, for debugging only")
     grade.add_argument("--require-isolation", choices=LEVELS, default=PROCESS,
                        help="refuse to grade when the platform isolates below this level (servers: full)")
+    class_cli.add_batch_arguments(grade)
     stub = commands.add_parser("stub", help="generate the student stub from the reference solution")
     stub.add_argument("solution", type=Path)
     stub.add_argument("--out", type=Path, required=True)
     add_delivery_commands(commands)
+    class_cli.add_commands(commands)
     return parser
 
 
@@ -51,14 +57,16 @@ def main(argv=None) -> int:
             return 0
         if args.command in DELIVERY_COMMANDS:
             return run_delivery_command(args)
+        if args.command in ("export", "review"):
+            return class_cli.run(args)
         assignment = load_assignment(args.assignment)
         options = GradeOptions(limits=Limits(cell=args.cell_timeout, call=args.call_timeout),
                                suites=(PUBLIC,) if args.public_only else (PUBLIC, HIDDEN),
                                isolation=args.isolation, require_isolation=args.require_isolation)
-        reports = []
-        status = grade_to_folder(args.paths, args.out, assignment, options, on_report=reports.append)
+        status = grade_batch(args.paths, args.out, assignment, options, class_cli.batch_settings(args))
         if args.junit:
-            write_junit(reports, args.junit)
+            with Gradebook(args.out) as gradebook:
+                write_junit(gradebook.reports(), args.junit)
         return status
     except GraderError as exc:
         print(f"grader: {printable(str(exc))}", file=sys.stderr)

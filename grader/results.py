@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from grader.errors import Frame
 
 PASSED, FAILED, REVIEW = "passed", "failed", "review"
+# A written answer whose score an instructor set (grader/review.py).
+REVIEWED = "reviewed"
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,7 @@ class CheckOutcome:
     question: ``q1``...; name: the shown name (its docstring's first line).
     visibility: ``visible`` (public) or ``after_published`` (hidden).
     weight: its share of the question's points relative to its siblings.
-    status: passed, failed, or review (a written answer awaiting an instructor).
+    status: passed, failed, review (a written answer awaiting an instructor) or reviewed.
     fraction: the share of its points earned (1 passed, 0 failed, rubric for review).
     message: what went wrong, for the student; expected / got / input: the evidence.
     location: the student's line involved, when known.

@@ -13,6 +13,7 @@ import re
 import zlib
 
 import pytest
+import torch
 
 from grader.checks.expect import CheckFailed
 from grader.errors import (MissingName, NotImplementedYet, StudentCodeError, StudentCrashed,
@@ -50,6 +51,12 @@ class CheckSession:
     def pytest_configure(self, config):
         config.addinivalue_line("markers", "question(id): the question a check belongs to")
         config.addinivalue_line("markers", "points(weight): the check's share of its question's points")
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item):
+        # Inputs a check draws in the grader's process must not depend on what this process did
+        # before (other submissions, other checks): same notebook, same grade, on any worker.
+        torch.default_generator.manual_seed(seed_for(item.nodeid))  # CPU only: torch.manual_seed costs 3 ms
 
     def pytest_collection_modifyitems(self, items):
         # A parametrized check's points are shared by its cases.

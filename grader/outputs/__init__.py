@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import time
 from pathlib import Path
 
@@ -11,11 +12,23 @@ from grader.outputs.gradescope import gradescope_results
 from grader.results import GradeReport
 
 
-def write_outputs(report: GradeReport, folder: Path) -> None:
+def render_outputs(report: GradeReport) -> tuple[GradeReport, dict[str, str]]:
+    """The report with its render time added, and the texts of its files by name."""
     start = time.perf_counter()
     html = render_feedback(report)
     report = dataclasses.replace(report, timings={**report.timings, "render": round(time.perf_counter() - start, 4)})
+    results = json.dumps(gradescope_results(report), indent=2, allow_nan=False) + "\n"
+    return report, {"feedback.html": html, "results.json": results}
+
+
+def save_files(files: dict[str, str], folder: Path) -> None:
+    """Write each file whole or not at all (a temporary file renamed over the old one)."""
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "feedback.html").write_text(html, encoding="utf-8")
-    (folder / "results.json").write_text(json.dumps(gradescope_results(report), indent=2, allow_nan=False) + "\n",
-                                         encoding="utf-8")
+    for name, text in files.items():
+        partial = folder / f".{name}.partial"
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, folder / name)
+
+
+def write_outputs(report: GradeReport, folder: Path) -> None:
+    save_files(render_outputs(report)[1], folder)

@@ -6,7 +6,7 @@ output, visibility, status). Timings go to ``extra_data``.
 """
 from __future__ import annotations
 
-from grader.results import PASSED, REVIEW, GradeReport
+from grader.results import PASSED, REVIEW, REVIEWED, GradeReport
 
 
 def check_output(outcome) -> str:
@@ -39,11 +39,13 @@ def gradescope_results(report: GradeReport) -> dict:
     for question in report.questions:
         for index, check in enumerate(question.checks, start=1):
             outcome = check.outcome
-            status = "passed" if outcome.status == PASSED or (outcome.status == REVIEW and check.score >= check.max_score) \
-                else "failed"
+            status = "passed" if outcome.status == PASSED or (outcome.status in (REVIEW, REVIEWED)
+                                                              and check.score >= check.max_score) else "failed"
             output = check_output(outcome)
             if outcome.status == REVIEW:
                 output = f"suggested {check.score:.2f} of {check.max_score:.2f}, awaiting an instructor's review\n{output}"
+            elif outcome.status == REVIEWED:
+                output = f"reviewed by an instructor: {check.score:.2f} of {check.max_score:.2f}\n{output}"
             tests.append({
                 "name": f"{question.question}: {outcome.name}",
                 "number": f"{question.question[1:]}.{index}",

@@ -7,6 +7,8 @@ the grader uses this module to know what a correct answer computes.
 """
 from __future__ import annotations
 
+import functools
+
 import torch
 
 NUM_TRAIN, NUM_VAL, NUM_INPUTS, BATCH_SIZE = 20, 100, 200, 5
@@ -94,5 +96,12 @@ def train_fn(lambd, data=None):
 
 
 def reference_sweep(lambdas=SWEEP_LAMBDAS):
+    return [dict(row) for row in _reference_sweep(tuple(lambdas))]
+
+
+@functools.lru_cache(maxsize=4)
+def _reference_sweep(lambdas: tuple) -> tuple:
+    # Deterministic (own generators) and asked for by a check and by every feedback page: computed
+    # once per process instead of once per submission.
     data = Data()
-    return [{"lambd": lam, **train_fn(lam, data)} for lam in lambdas]
+    return tuple({"lambd": lam, **train_fn(lam, data)} for lam in lambdas)

@@ -1,0 +1,81 @@
+"""The benchmark's floor: a notebook run in the benchmark's own process, with no isolation.
+
+``InProcessNotebook`` offers what the checks use of a ``StudentProcess``
+(run_cell, call, method, helper, fork, kill) on top of the same runtime the
+student's child process runs (grader/sandbox/child.py), with values passed
+through the same codec, but no process, no socket and no fork: a check's
+``fork`` only resets torch's global state and reseeds. That is the cost of
+the work itself, which the isolated grader is measured against.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import time
+
+import matplotlib.pyplot as plt
+
+from grader.checks.runner import run_checks
+from grader.execution import NOTEBOOK_SEED
+from grader.sandbox import child
+from grader.sandbox.client import CODEC, _student_error
+from grader.scoring import score_outcomes
+from grader.submission import read_submission
+
+
+class InProcessNotebook:
+    def __init__(self, helpers_module: str, seed: int, call_timeout: float):
+        helpers = importlib.import_module(helpers_module).HELPERS if helpers_module else {}
+        child.reset_torch_state()
+        child.seed_everything(seed)
+        self.runtime = child.Runtime(None, helpers)
+        self.call_timeout = call_timeout
+
+    def run_cell(self, cell: int, source: str, timeout: float) -> dict:
+        return self.runtime.run_cell({"cell": cell, "source": source, "timeout": timeout})
+
+    def _call(self, target, args, kwargs, what, want_ref=False, tensor_refs=False, timeout=None):
+        blobs: list[bytes] = []
+        seconds = timeout or self.call_timeout
+        header = {"op": "call", "target": target, "args": CODEC.encode(list(args), blobs),
+                  "kwargs": CODEC.encode(dict(kwargs), blobs), "want_ref": want_ref,
+                  "tensor_refs": tensor_refs, "timeout": seconds}
+        reply, reply_blobs = self.runtime.call(header, blobs)
+        if reply["ok"]:
+            return CODEC.decode(reply.get("value"), reply_blobs)
+        error = _student_error(reply.get("error"), what, seconds)
+        error.what = what
+        raise error
+
+    def call(self, name, *args, _ref=False, _tensor_refs=False, _timeout=None, **kwargs):
+        return self._call({"name": name}, args, kwargs, f"{name}()", _ref, _tensor_refs, _timeout)
+
+    def method(self, ref, method, *args, _ref=False, _tensor_refs=False, _timeout=None, **kwargs):
+        return self._call({"id": ref.id, "method": method}, args, kwargs, f"{ref.type}.{method}()",
+                          _ref, _tensor_refs, _timeout)
+
+    def helper(self, name, *args, _ref=False, _tensor_refs=False, _timeout=None, what=None, **kwargs):
+        return self._call({"helper": name}, args, kwargs, what or name, _ref, _tensor_refs, _timeout)
+
+    def fork(self, seed: int) -> "InProcessNotebook":
+        child.reset_torch_state()
+        child.seed_everything(seed)
+        return self
+
+    def kill(self):
+        pass
+
+
+def grade_in_process(path, assignment, options):
+    """Read, run the cells, run the same checks, score: (total score, seconds)."""
+    start = time.perf_counter()
+    submission = read_submission(path, assignment)
+    notebook = InProcessNotebook(assignment.child_helpers, NOTEBOOK_SEED, options.limits.call)
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        for cell in submission.code_cells:
+            notebook.run_cell(cell.number, cell.source, options.limits.cell)
+        outcomes = run_checks(notebook, submission, assignment, options.suites)
+    plt.close("all")
+    score = round(sum(q.score for q in score_outcomes(outcomes, assignment)), 6)
+    return score, time.perf_counter() - start

@@ -1,0 +1,208 @@
+"""Grading a class: many notebooks, several worker processes (or a cluster), one gradebook.
+
+The driver (this module) decides what needs grading, hands jobs to workers
+(grader/worker.py) a few at a time, and as each grade arrives writes its
+files and commits it to the gradebook, so an interrupted batch loses only the
+grades in flight. Workers grade and render; only the driver writes.
+"""
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import sys
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm import tqdm
+
+from grader.assignment import Assignment
+from grader.gradebook import Gradebook, StoredGrade
+from grader.outputs import render_outputs, save_files
+from grader.outputs.class_summary import write_class_summary
+from grader.pipeline import GradeOptions, find_notebooks, submission_ids, unreadable_report
+from grader.review import apply_reviews
+from grader.roster import Roster, roster_ids
+from grader.text import printable
+from grader.worker import Graded, Job, close_warm_processes, grade_job, start_pool_worker
+
+OUTPUT_FILES = ("results.json", "feedback.html")
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    """workers: local worker processes (default: the machine's cores). force: regrade unchanged
+    submissions too. roster: file -> student mapping. scheduler: a Dask scheduler's address, to grade
+    on a cluster instead of locally. progress: a progress bar (None: when stderr is a terminal)."""
+
+    workers: int | None = None
+    force: bool = False
+    roster: Roster | None = None
+    scheduler: str | None = None
+    progress: bool | None = None
+
+
+def grade_settings(options: GradeOptions) -> str:
+    """What else, besides the file and the assignment version, a stored grade depends on."""
+    return repr(options)
+
+
+def file_sha256(path: Path) -> str:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def grade_batch(paths, out_dir: Path, assignment: Assignment, options: GradeOptions,
+                settings: BatchSettings = BatchSettings(), log=print) -> int:
+    """Grade every notebook under ``paths`` into ``out_dir``; 0 when all could be graded, else 1.
+
+    1. Find the notebooks and name each one's student.
+    2. Keep the grades the gradebook holds for unchanged files; plan the rest.
+    3. Grade the rest on workers, storing each grade as it arrives.
+    4. Write the class summary page.
+    """
+    out_dir = Path(out_dir)
+    files = find_notebooks(paths)
+    if not files:
+        log("no notebooks found in the given paths", file=sys.stderr)
+        return 1
+    ids = _student_ids(files, paths, settings)
+    with Gradebook(out_dir) as gradebook:
+        jobs, kept = _plan(files, ids, gradebook, assignment, options, settings.force)
+        ungraded = _keep(kept, gradebook, out_dir, assignment, log)
+        ungraded += _grade_all(jobs, gradebook, out_dir, assignment, options, settings, log)
+        summary = write_class_summary(gradebook, out_dir, assignment)
+    log(f"graded {len(jobs)}, unchanged {len(kept)}; gradebook {gradebook.path}, class summary {summary}",
+        file=sys.stderr)
+    return 1 if ungraded else 0
+
+
+def _student_ids(files, paths, settings: BatchSettings) -> list[str]:
+    ids = submission_ids(files)
+    if settings.roster is None:
+        return ids
+    roots = [p for p in map(Path, paths) if p.is_dir()]
+    return roster_ids(files, settings.roster, roots, ids)
+
+
+def _plan(files, ids, gradebook: Gradebook, assignment, options, force):
+    """Jobs for files not graded yet or changed; stored grades for the rest."""
+    stored, wanted = gradebook.stored(), grade_settings(options)
+    reviews = gradebook.reviews()
+    jobs, kept = [], []
+    for path, sid in zip(files, ids):
+        sha = file_sha256(path)
+        old = stored.get(sid)
+        if (not force and old is not None and old.sha256 == sha and sha
+                and old.assignment_version == assignment.version and old.settings == wanted):
+            kept.append(old)
+        else:
+            jobs.append(Job(path, sid, sha, tuple(reviews.get(sid, {}).items())))
+    return jobs, kept
+
+
+def _keep(kept: list[StoredGrade], gradebook, out_dir, assignment, log) -> int:
+    """Report unchanged submissions; rebuild their files if they are missing (a run killed before writing)."""
+    ungraded = 0
+    for old in kept:
+        report = old.report()
+        folder = out_dir / old.student_id
+        if not all((folder / name).exists() for name in OUTPUT_FILES):
+            reviews = gradebook.reviews(old.student_id).get(old.student_id, {})
+            save_files(render_outputs(apply_reviews(report, reviews, assignment))[1], folder)
+        ungraded += report.error is not None
+        log(printable(f"{old.student_id}: unchanged, not regraded ({_outcome(report)})"))
+    return ungraded
+
+
+def _outcome(report) -> str:
+    return f"not graded: {report.error}" if report.error else f"{report.score:g} / {report.max_score:g}"
+
+
+def _grade_all(jobs, gradebook, out_dir, assignment, options, settings: BatchSettings, log) -> int:
+    if not jobs:
+        return 0
+    show_bar = sys.stderr.isatty() if settings.progress is None else settings.progress
+    ungraded = 0
+    with tqdm(total=len(jobs), unit="notebook", disable=not show_bar, file=sys.stderr, smoothing=0.1) as bar:
+        for graded in _results(jobs, assignment, options, settings):
+            ungraded += _store(graded, gradebook, out_dir, grade_settings(options),
+                               bar.write if show_bar else log, quiet=show_bar)
+            bar.update()
+    return ungraded
+
+
+def _store(graded: Graded, gradebook: Gradebook, out_dir: Path, settings: str, log, quiet: bool) -> int:
+    """Files first, then the gradebook: a grade counts as finished once committed, and a run killed
+    between the two regrades that one file."""
+    sid = graded.job.submission_id
+    line = printable(f"{sid}: {_outcome(graded.report)}")
+    if not graded.complete:
+        log(line)
+        return 1
+    save_files(graded.files, out_dir / sid)
+    gradebook.record(graded.report, graded.job.sha256, settings)
+    if not quiet or not graded.readable:
+        log(line)
+    return 0 if graded.readable else 1
+
+
+def _results(jobs, assignment, options, settings: BatchSettings):
+    if settings.scheduler:
+        from grader.cluster import grade_on_cluster  # dask is imported only for cluster runs
+
+        yield from grade_on_cluster(jobs, assignment, options, settings.scheduler)
+        return
+    workers = min(settings.workers or os.cpu_count() or 1, len(jobs))
+    if workers == 1:
+        try:
+            for job in jobs:
+                yield grade_job(job, assignment.name, options)
+        finally:
+            close_warm_processes()
+        return
+    yield from _grade_on_pool(jobs, assignment, options, workers)
+
+
+def _grade_on_pool(jobs, assignment, options, workers):
+    """Jobs go to the pool a few at a time, so memory stays flat however large the batch. A pool whose
+    worker died is replaced once; jobs still unfinished after that are reported, not stored."""
+    left = list(jobs)
+    for _ in range(2):
+        if not left:
+            return
+        left = yield from _pool_round(left, assignment, options, workers)
+    for job in left:
+        report = unreadable_report(job.path, job.submission_id, assignment,
+                                   "a grading worker died while grading this file; run the grader again to retry")
+        yield Graded(job, report, {}, readable=False, complete=False)
+
+
+def _pool_round(jobs, assignment, options, workers):
+    context = multiprocessing.get_context("spawn")
+    queue, running, finished = iter(jobs), {}, set()
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=start_pool_worker,
+                             initargs=(os.getpid(),)) as pool:
+        def top_up():
+            for job in queue:
+                running[pool.submit(grade_job, job, assignment.name, options)] = job
+                if len(running) >= 2 * workers:
+                    break
+
+        try:
+            top_up()
+            while running:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    job = running.pop(future)
+                    yield future.result()
+                    finished.add(job.submission_id)
+                top_up()
+        except BrokenProcessPool:
+            pass
+    return [job for job in jobs if job.submission_id not in finished]
+

@@ -1,0 +1,186 @@
+"""The gradebook: one SQLite file in the output folder, written one finished grade per transaction.
+
+Tables: ``submissions`` (the current grade of each student: content hash,
+assignment version, the settings it was graded with, when, the score, and the
+whole GradeReport as JSON so outputs can be rebuilt without running code),
+``check_results`` (each check's verdict, for queries and the class summary)
+and ``reviews`` (instructors' scores and comments for written answers; kept
+apart so a regrade never touches them).
+
+Each grade is committed in one transaction, in WAL mode with full sync: a
+grader killed at any moment leaves every committed grade intact and no half
+of one.
+"""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from grader.errors import GraderError
+from grader.report_json import dump_report, load_report
+from grader.results import GradeReport
+from grader.review import Review
+
+FILENAME = "gradebook.sqlite"
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS submissions (
+    student_id TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    assignment TEXT NOT NULL,
+    assignment_version INTEGER NOT NULL,
+    settings TEXT NOT NULL,
+    graded_at TEXT NOT NULL,
+    score REAL NOT NULL,
+    max_score REAL NOT NULL,
+    error TEXT,
+    report TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS check_results (
+    student_id TEXT NOT NULL REFERENCES submissions(student_id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    question TEXT NOT NULL,
+    name TEXT NOT NULL,
+    visibility TEXT NOT NULL,
+    status TEXT NOT NULL,
+    score REAL NOT NULL,
+    max_score REAL NOT NULL,
+    message TEXT NOT NULL,
+    PRIMARY KEY (student_id, position)
+);
+CREATE TABLE IF NOT EXISTS reviews (
+    student_id TEXT NOT NULL,
+    question TEXT NOT NULL,
+    score REAL NOT NULL,
+    comment TEXT NOT NULL,
+    reviewed_at TEXT NOT NULL,
+    PRIMARY KEY (student_id, question)
+);
+"""
+
+
+class GradebookError(GraderError):
+    """The gradebook file cannot be used as it is."""
+
+
+@dataclass(frozen=True)
+class StoredGrade:
+    """A row of ``submissions``: what the skip decision needs, and the report."""
+
+    student_id: str
+    sha256: str
+    assignment_version: int
+    settings: str
+    graded_at: str
+    report_json: str
+
+    def report(self) -> GradeReport:
+        return load_report(self.report_json)
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+class Gradebook:
+    """``Gradebook(folder)`` opens (or creates) ``folder/gradebook.sqlite``; use as a context manager."""
+
+    def __init__(self, folder: Path, create: bool = True):
+        self.path = Path(folder) / FILENAME
+        if not create and not self.path.exists():
+            raise GradebookError(f"no gradebook at {self.path}; grade into that folder first "
+                                 "(grader grade PATHS --out FOLDER)")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            # Autocommit mode: every transaction below is opened and closed explicitly.
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            with self._transaction():
+                for statement in filter(str.strip, _SCHEMA.split(";")):
+                    self.db.execute(statement)
+                self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        except sqlite3.DatabaseError as exc:
+            raise GradebookError(f"{self.path} is not a usable gradebook ({exc}); move it away to start afresh") from None
+        version = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+        if int(version) != SCHEMA_VERSION:
+            raise GradebookError(f"{self.path} was written by another grader version (schema {version}); "
+                                 "grade into a new folder")
+
+    def _transaction(self):
+        return _Transaction(self.db)
+
+    # --- grades ---------------------------------------------------------------
+    def record(self, report: GradeReport, sha256: str, settings: str) -> None:
+        """Store one finished grade, replacing the student's previous one, in one transaction."""
+        checks = [(report.submission_id, position, q.question, c.outcome.name, c.outcome.visibility,
+                   c.outcome.status, c.score, c.max_score, c.outcome.message)
+                  for position, (q, c) in enumerate((q, c) for q in report.questions for c in q.checks)]
+        with self._transaction():
+            self.db.execute("DELETE FROM check_results WHERE student_id = ?", (report.submission_id,))
+            self.db.execute(
+                "INSERT OR REPLACE INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (report.submission_id, report.source, sha256, report.assignment, report.assignment_version,
+                 settings, now(), report.score, report.max_score, report.error, dump_report(report)))
+            self.db.executemany("INSERT INTO check_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", checks)
+
+    def stored(self) -> dict[str, StoredGrade]:
+        rows = self.db.execute("SELECT student_id, sha256, assignment_version, settings, graded_at, report "
+                               "FROM submissions ORDER BY student_id")
+        return {row[0]: StoredGrade(*row) for row in rows}
+
+    def reports(self) -> list[GradeReport]:
+        return [grade.report() for grade in self.stored().values()]
+
+    def report(self, student_id: str) -> GradeReport:
+        row = self.db.execute("SELECT report FROM submissions WHERE student_id = ?", (student_id,)).fetchone()
+        if row is None:
+            raise GradebookError(f"no graded submission for {student_id!r} in {self.path}")
+        return load_report(row[0])
+
+    # --- reviews --------------------------------------------------------------
+    def save_review(self, review: Review) -> Review:
+        review = Review(review.student_id, review.question, float(review.score), review.comment,
+                        review.reviewed_at or now())
+        with self._transaction():
+            self.db.execute("INSERT OR REPLACE INTO reviews VALUES (?, ?, ?, ?, ?)",
+                            (review.student_id, review.question, review.score, review.comment, review.reviewed_at))
+        return review
+
+    def reviews(self, student_id: str | None = None) -> dict[str, dict[str, Review]]:
+        """student id -> question -> Review."""
+        query = "SELECT student_id, question, score, comment, reviewed_at FROM reviews"
+        rows = self.db.execute(query + " WHERE student_id = ?", (student_id,)) if student_id is not None \
+            else self.db.execute(query)
+        found: dict[str, dict[str, Review]] = {}
+        for row in rows:
+            found.setdefault(row[0], {})[row[1]] = Review(*row)
+        return found
+
+    def close(self):
+        self.db.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK when the block raises."""
+
+    def __init__(self, db):
+        self.db = db
+
+    def __enter__(self):
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type, *exc):
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
