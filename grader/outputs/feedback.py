@@ -5,6 +5,7 @@ import base64
 from pathlib import Path
 
 import jinja2
+import markupsafe
 
 from grader.outputs.gradescope import check_output
 from grader.outputs.sweep_plot import sweep_png
@@ -15,6 +16,9 @@ _ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
     autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 _ENV.filters["printable"] = printable
+# Every value a template prints goes through printable: messages and names come from student code.
+_ENV.finalize = lambda value: value if isinstance(value, markupsafe.Markup) or not isinstance(value, str) \
+    else printable(value)
 
 
 def _marked_lines(report: GradeReport) -> dict[int, set[int]]:

@@ -1,7 +1,8 @@
 """The seccomp filters a child installs before student code runs (libseccomp, through pyseccomp).
 
 The notebook's process may fork (each check gets a copy of it) but never
-execute a program, open a network socket, trace or read another process's
+execute a program, make or connect a socket (it keeps only its inherited
+connection to the grader), trace or read another process's
 memory, create namespaces, mount, or load kernel code. A check's copy also
 loses fork: it runs one call and exits. Denied calls fail with EPERM, so
 student code sees an ordinary OSError rather than a mysterious kill.
@@ -52,8 +53,9 @@ def install_notebook_filter() -> None:
 
     flt = sc.SyscallFilter(sc.ALLOW)
     _deny(flt, DENIED)
-    # Only local (AF_UNIX) sockets: the grader talks over one; nothing reaches a network.
-    flt.add_rule(sc.ERRNO(errno.EPERM), "socket", sc.Arg(0, sc.NE, socket.AF_UNIX))
+    # The one socket a child needs, to the grader, is inherited and connected. A new socket could
+    # reach a network or a Unix socket the grader's machine listens on, so none is made or connected.
+    _deny(flt, ("socket", "connect"))
     flt.add_rule(sc.ERRNO(errno.EPERM), "socketpair", sc.Arg(0, sc.NE, socket.AF_UNIX))
     for flag in NAMESPACE_FLAGS:
         flt.add_rule(sc.ERRNO(errno.EPERM), "clone", sc.Arg(0, sc.MASKED_EQ, flag, flag))

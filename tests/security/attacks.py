@@ -1,9 +1,9 @@
-"""The red team's notebooks: each is the reference solution plus one attack.
+"""The red team's notebooks: each is the reference solution with one attack.
 
-An attack is a code cell appended to the solution. It redefines q1's two
-functions (so q1 must earn nothing) and carries its payload at the cell's top
-level, inside the redefined functions (so it also runs in every q1 check's
-copy of the process), or both. Whatever a payload manages to read, it prints
+An attack replaces the solution's q1 code cell. It defines q1's two
+functions wrongly, or not at all (so q1 must earn nothing), and carries its
+payload at the cell's top level, inside those functions (so it also runs in
+every q1 check's copy of the process), or both. Whatever a payload manages to read, it prints
 and raises, so a leak would reach the feedback page or results.json, where
 the tests look for it. ``sabotage`` marks attacks that, by design, wreck
 their own process, so other questions may lose points too.
@@ -142,7 +142,7 @@ def l1_penalty(w):
     return torch.tensor(123.0)
 
 def l1_sgd_update(w, grad, lr, lambd):
-    return w * 0 + 7
+    return w.add_(7)
 """),
     Attack("monkeypatch-builtins-and-json", """
 import builtins, json, math
@@ -258,7 +258,7 @@ def l1_penalty(w):
     return torch.tensor(float("nan"))
 
 def l1_sgd_update(w, grad, lr, lambd):
-    return torch.full((40_000_000,), float("inf"))
+    return torch.full((80_000_000,), float("inf"))  # 320 MB: past the grader's cap on one tensor
 """),
     # --- leaving the process -------------------------------------------------------
     Attack("sys-exit-in-cell", """
@@ -363,10 +363,10 @@ try:
                 try:
                     os.fork()
                 except OSError:
-                    pass
+                    __import__("time").sleep(0.05)
 except OSError as exc:
     print("fork stopped:", exc)
-""")),
+"""), sabotage=True),  # the processes it leaves use up the process limit that check copies need
     Attack("thread-bomb", """
 import threading, time
 

@@ -17,6 +17,7 @@ import os
 import re
 import secrets
 import socket
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +52,7 @@ class Listeners:
 
     def __init__(self, unix_path: Path):
         self.received: list = []
+        self.open = True
         self.tcp = socket.create_server(("127.0.0.1", 0))
         self.port = self.tcp.getsockname()[1]
         self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -62,7 +64,6 @@ class Listeners:
         for sock in (self.tcp, self.udp, self.unix):
             sock.settimeout(0.2)
             threading.Thread(target=self._serve, args=(sock,), daemon=True).start()
-        self.open = True
 
     def _serve(self, sock):
         while self.open:
@@ -89,7 +90,8 @@ def tree_digest(root: Path) -> dict:
             for p in sorted(root.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
 
 
-def student_processes() -> list[str]:
+def student_processes(home: Path) -> list[str]:
+    """Processes of student uids whose working folder is under ``home`` (other graders may be running)."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -99,14 +101,21 @@ def student_processes() -> list[str]:
         except OSError:
             continue
         uid = int(re.search(r"^Uid:\s+(\d+)", status, re.M).group(1))
-        if uid >= FIRST_STUDENT_UID:
-            found.append(f"pid {entry.name} uid {uid}")
+        try:
+            cwd = os.readlink(entry / "cwd")
+        except OSError:
+            cwd = ""
+        if uid >= FIRST_STUDENT_UID and cwd.startswith(str(home)):
+            found.append(f"pid {entry.name} uid {uid} in {cwd}")
     return found
 
 
-def question_scores(results: dict) -> dict[str, float]:
+def question_scores(results: dict, code_only: bool = False) -> dict[str, float]:
+    """Points per question; ``code_only`` leaves out written answers (an attack in code cannot touch them)."""
     totals: dict[str, float] = {}
     for test in results["tests"]:
+        if code_only and ": written answer" in test["name"]:
+            continue
         qid = test["tags"][0]
         totals[qid] = round(totals.get(qid, 0.0) + test["score"], 6)
     return totals
@@ -153,7 +162,7 @@ def _file_attack_notebooks(subs: Path, base: dict) -> None:
     assert marker in text
     (subs / "duplicate-keys.ipynb").write_text(text.replace(marker, marker + ' "source": "l1_penalty = None",', 1))
     huge = copy.deepcopy(base)
-    huge.cells[-1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="y" * (25 << 20))]
+    next(c for c in reversed(huge.cells) if c.cell_type == "code").outputs = [nbformat.v4.new_output("stream", name="stdout", text="y" * (25 << 20))]
     nbformat.write(huge, subs / "huge-outputs.ipynb")
     claiming = _broken_q1(base)
     for cell in claiming.cells:
@@ -174,8 +183,8 @@ def _file_attack_notebooks(subs: Path, base: dict) -> None:
 
 def _broken_q1(base):
     broken = copy.deepcopy(base)
-    broken.cells.append(nbformat.v4.new_code_cell(
-        "def l1_penalty(w):\n    return 'forged'\n\ndef l1_sgd_update(w, grad, lr, lambd):\n    return 'forged'\n"))
+    next(c for c in broken.cells if c.get("id") == "q1-code").source = (
+        "def l1_penalty(w):\n    return 'forged'\n\ndef l1_sgd_update(w, grad, lr, lambd):\n    return 'forged'\n")
     return broken
 
 
@@ -199,13 +208,16 @@ def grade_attacks(base: Path, attacks, isolation: str) -> Batch:
     for attack in attacks:
         if isinstance(attack, Attack):
             variant = copy.deepcopy(notebook)
-            variant.cells.append(nbformat.v4.new_code_cell(fill(attack.code, values)))
+            next(c for c in variant.cells if c.get("id") == "q1-code").source = fill(attack.code, values)
             nbformat.write(variant, subs / f"{attack.name}.ipynb")
     if any(isinstance(a, FileAttack) for a in attacks):
         _file_attack_notebooks(subs, notebook)
     protected_before = {tree: tree_digest(ROOT / tree) for tree in PROTECTED_TREES}
     os.environ["GRADER_TEST_SECRET"] = token
     log: list[str] = []
+    home = base / "grader-tmp"
+    home.mkdir()
+    tempfile.tempdir = str(home)  # the batch's warm process and scratch folders live here
     try:
         exit_code = grade_to_folder([subs], out, ASSIGNMENT,
                                     GradeOptions(limits=LIMITS, isolation=isolation,
@@ -213,10 +225,11 @@ def grade_attacks(base: Path, attacks, isolation: str) -> Batch:
                                     log=lambda line, **_: log.append(line))
     finally:
         del os.environ["GRADER_TEST_SECRET"]
+        tempfile.tempdir = None
         listeners.close()
     control = json.loads((out / "control" / "results.json").read_text())
     return Batch(out, token, exit_code, log, listeners, marks, protected_before,
-                 {tree: tree_digest(ROOT / tree) for tree in PROTECTED_TREES}, student_processes(),
+                 {tree: tree_digest(ROOT / tree) for tree in PROTECTED_TREES}, student_processes(home),
                  question_scores(control))
 
 
@@ -230,14 +243,15 @@ def test_the_batch_ran_at_full_isolation(batch):
     isolation = batch.results("control")["extra_data"]["isolation"]
     assert isolation["level"] == "full", isolation
     assert batch.control_scores and sum(batch.control_scores.values()) == pytest.approx(
-        sum(q.points for q in ASSIGNMENT.questions))
+        sum(q.points for q in ASSIGNMENT.questions), abs=0.01)
 
 
 @pytest.mark.parametrize("attack", ATTACKS, ids=lambda a: a.name)
 def test_attack_earns_nothing_and_costs_nothing_else(batch, attack):
     results = batch.results(attack.name)
     scores = question_scores(results)
-    assert scores["q1"] == 0, results["tests"]
+    earned = [(t["name"], t["score"]) for t in results["tests"] if t["tags"] == ["q1"] and t["score"] > 0]
+    assert question_scores(results, code_only=True)["q1"] == 0, earned
     assert results["extra_data"]["isolation"]["level"] == "full"
     if not attack.sabotage:
         others = {q: s for q, s in scores.items() if q != "q1"}
@@ -248,7 +262,9 @@ def test_attack_earns_nothing_and_costs_nothing_else(batch, attack):
 @pytest.mark.parametrize("attack", FILE_ATTACKS, ids=lambda a: a.name)
 def test_malicious_file_is_refused_or_graded_on_its_code(batch, attack):
     folder = batch.out / attack.name.replace("\x1b", "")
-    candidates = [p for p in batch.out.iterdir() if p.name.startswith(attack.name.split("\x1b")[0])]
+    prefix = attack.name.split("\x1b")[0] + ("_" if "\x1b" in attack.name else "")
+    candidates = [p for p in batch.out.iterdir() if p.name == attack.name or "\x1b" in attack.name
+                  and p.name.startswith(prefix)]
     assert len(candidates) == 1, [p.name for p in batch.out.iterdir()]
     folder = candidates[0]
     results = json.loads((folder / "results.json").read_text())
@@ -258,7 +274,7 @@ def test_malicious_file_is_refused_or_graded_on_its_code(batch, attack):
         return
     scores = question_scores(results)
     if attack.q1_zero:
-        assert scores["q1"] == 0
+        assert question_scores(results, code_only=True)["q1"] == 0
     assert {q: s for q, s in scores.items() if q != "q1" or not attack.q1_zero} == \
         {q: s for q, s in batch.control_scores.items() if q != "q1" or not attack.q1_zero}
 
@@ -315,8 +331,7 @@ def test_pages_carry_no_script_and_no_terminal_escapes(batch):
 
 def test_flooding_output_is_cut_and_said(batch):
     page = (batch.out / "huge-stdout" / "feedback.html").read_text()
-    assert "printed more than" in page
-    assert "bytes not kept" in page
+    assert "printed more than 8 MiB, so its process was stopped" in page
 
 
 def test_without_isolation_the_detectors_fire(tmp_path):

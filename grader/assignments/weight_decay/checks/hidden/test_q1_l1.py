@@ -89,6 +89,9 @@ def test_update_leaves_inputs(student):
     if not (isinstance(after[1], torch.Tensor) and torch.equal(after[1], grad)):
         raise CheckFailed("l1_sgd_update modified its argument grad in place", expected=show(grad),
                           got=show(after[1]), input=inputs, where="l1_sgd_update")
+    if not isinstance(probe.get("result"), torch.Tensor):
+        raise CheckFailed("l1_sgd_update must return the updated weights as a new tensor",
+                          expected="a tensor", got=show(probe.get("result")), input=inputs, where="l1_sgd_update")
     if probe.get("returned_an_argument") is True:
         raise CheckFailed("l1_sgd_update returned one of its arguments: return a new tensor", input=inputs,
                           where="l1_sgd_update")
