@@ -1,8 +1,7 @@
-"""Grading notebooks: one file through the stages, and a batch into an output folder."""
+"""Grading one notebook through the stages (batches: ``grader/batch.py``)."""
 from __future__ import annotations
 
 import re
-import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -10,15 +9,12 @@ from pathlib import Path
 
 from grader.assignment import Assignment
 from grader.checks.runner import HIDDEN, PUBLIC, run_checks
-from grader.errors import SubmissionError
 from grader.execution import Limits, execute_cells
-from grader.outputs import write_outputs
 from grader.results import GradeReport
 from grader.sandbox.client import WarmProcess
 from grader.sandbox.isolation import PROCESS
 from grader.scoring import score_outcomes
 from grader.submission import read_submission
-from grader.text import printable
 
 
 @dataclass(frozen=True)
@@ -117,29 +113,3 @@ def warm_process(assignment: Assignment, options: GradeOptions) -> WarmProcess:
     """The warm process for a batch; raises IsolationUnavailable before any grading when the
     platform gives less isolation than required."""
     return WarmProcess([assignment.child_helpers], isolation=options.isolation, require=options.require_isolation)
-
-
-def grade_to_folder(paths, out_dir: Path, assignment: Assignment, options: GradeOptions,
-                    log=print, on_report=None) -> int:
-    """Grade every notebook into ``out_dir/<id>/``; 0 when all were graded, 1 when any could not be.
-
-    ``on_report(report)``, when given, sees every report (e.g. for ``--junit``)."""
-    files = find_notebooks(paths)
-    if not files:
-        log("no notebooks found in the given paths", file=sys.stderr)
-        return 1
-    ungraded = 0
-    with warm_process(assignment, options) as warm:
-        for path, sid in zip(files, submission_ids(files)):
-            try:
-                report = grade_notebook(path, sid, assignment, warm, options)
-                line = f"{sid}: {report.score:g} / {report.max_score:g}"
-            except SubmissionError as exc:
-                ungraded += 1
-                report = unreadable_report(path, sid, assignment, str(exc))
-                line = f"{sid}: not graded: {printable(str(exc))}"
-            write_outputs(report, out_dir / sid)
-            if on_report is not None:
-                on_report(report)
-            log(printable(line))
-    return 1 if ungraded else 0

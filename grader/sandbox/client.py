@@ -24,7 +24,7 @@ from grader.errors import (Frame, IsolationUnavailable, MissingName, NotImplemen
 from grader.sandbox.isolation import LEVELS, PROCESS
 from grader.sandbox.isolation import Limits as IsolationLimits
 from grader.sandbox.output import OutputCapture
-from grader.sandbox.protocol import Codec, recv_message, send_message, to_wire
+from grader.sandbox.protocol import Codec, recv_message, send_message
 
 # Time a child gets past its own limit to report a timeout before it is killed.
 GRACE_SECONDS = 2.0

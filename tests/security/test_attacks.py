@@ -29,7 +29,8 @@ import pytest
 from attacks import ATTACKS, FILE_ATTACKS, Attack, FileAttack
 from grader.assignment import load_assignment
 from grader.execution import Limits
-from grader.pipeline import GradeOptions, grade_to_folder
+from grader.batch import BatchSettings, grade_batch
+from grader.pipeline import GradeOptions
 from grader.sandbox.isolation import FIRST_STUDENT_UID
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -146,9 +147,12 @@ class Batch:
     def results(self, name: str) -> dict:
         return json.loads((self.out / name / "results.json").read_text())
 
-    def all_output_text(self, name: str | None = None) -> str:
-        folders = [self.out / name] if name else [p for p in self.out.iterdir() if p.is_dir()]
-        return "\n".join(p.read_text(errors="replace") for f in folders for p in f.rglob("*") if p.is_file())
+    def submission_folders(self) -> list[Path]:
+        return [p for p in self.out.iterdir() if p.is_dir()]
+
+    def all_output_text(self) -> str:
+        """Every file the batch wrote: results, feedback pages, the class summary and the gradebook."""
+        return "\n".join(p.read_text(errors="replace") for p in self.out.rglob("*") if p.is_file())
 
 
 def _file_attack_notebooks(subs: Path, base: dict) -> None:
@@ -217,14 +221,16 @@ def grade_attacks(base: Path, attacks, isolation: str) -> Batch:
     log: list[str] = []
     home = base / "grader-tmp"
     home.mkdir()
-    tempfile.tempdir = str(home)  # the batch's warm process and scratch folders live here
+    # The batch's workers put their warm processes and scratch folders here (TMPDIR reaches the workers).
+    os.environ["TMPDIR"] = str(home)
+    tempfile.tempdir = None
     try:
-        exit_code = grade_to_folder([subs], out, ASSIGNMENT,
-                                    GradeOptions(limits=LIMITS, isolation=isolation,
-                                                 require_isolation="full" if isolation == "auto" else "process"),
-                                    log=lambda line, **_: log.append(line))
+        exit_code = grade_batch([subs], out, ASSIGNMENT,
+                                GradeOptions(limits=LIMITS, isolation=isolation,
+                                             require_isolation="full" if isolation == "auto" else "process"),
+                                BatchSettings(workers=2, progress=False), log=lambda line, **_: log.append(line))
     finally:
-        del os.environ["GRADER_TEST_SECRET"]
+        del os.environ["GRADER_TEST_SECRET"], os.environ["TMPDIR"]
         tempfile.tempdir = None
         listeners.close()
     control = json.loads((out / "control" / "results.json").read_text())
@@ -261,11 +267,10 @@ def test_attack_earns_nothing_and_costs_nothing_else(batch, attack):
 
 @pytest.mark.parametrize("attack", FILE_ATTACKS, ids=lambda a: a.name)
 def test_malicious_file_is_refused_or_graded_on_its_code(batch, attack):
-    folder = batch.out / attack.name.replace("\x1b", "")
     prefix = attack.name.split("\x1b")[0] + ("_" if "\x1b" in attack.name else "")
-    candidates = [p for p in batch.out.iterdir() if p.name == attack.name or "\x1b" in attack.name
+    candidates = [p for p in batch.submission_folders() if p.name == attack.name or "\x1b" in attack.name
                   and p.name.startswith(prefix)]
-    assert len(candidates) == 1, [p.name for p in batch.out.iterdir()]
+    assert len(candidates) == 1, [p.name for p in batch.submission_folders()]
     folder = candidates[0]
     results = json.loads((folder / "results.json").read_text())
     if not attack.graded:
@@ -292,8 +297,10 @@ def test_nothing_outside_the_scratch_changed(batch):
     assert batch.protected_after == batch.protected_before
     assert list(batch.marks.iterdir()) == []
     expected = {"results.json", "feedback.html"}
-    for folder in batch.out.iterdir():
+    for folder in batch.submission_folders():
         assert {p.name for p in folder.iterdir()} == expected, folder
+    assert {p.name for p in batch.out.iterdir() if p.is_file()} <= {"index.html", "gradebook.sqlite",
+                                                                   "gradebook.sqlite-wal", "gradebook.sqlite-shm"}
     assert not Path("/autograder/results/results.json").exists()
 
 
@@ -306,7 +313,7 @@ def test_no_student_process_is_left(batch):
 
 
 def test_every_notebook_got_a_result_and_the_batch_finished(batch):
-    names = {p.name for p in batch.out.iterdir()}
+    names = {p.name for p in batch.submission_folders()}
     assert {a.name for a in ATTACKS} <= names
     assert len(names) == 1 + len(ATTACKS) + len(FILE_ATTACKS)
     assert batch.exit_code == 1  # some files could not be graded, which the exit code says
