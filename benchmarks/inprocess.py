@@ -1,10 +1,10 @@
 """The benchmark's floor: a notebook run in the benchmark's own process, with no isolation.
 
 ``InProcessNotebook`` offers what the checks use of a ``StudentProcess``
-(run_cell, call, method, helper, fork, kill) on top of the same runtime the
+(run_cell, call, method, helper, fork, reset, kill) on top of the same runtime the
 student's child process runs (grader/sandbox/child.py), with values passed
 through the same codec, but no process, no socket and no fork: a check's
-``fork`` only resets torch's global state and reseeds. That is the cost of
+``fork`` and ``reset`` only reset torch's global state and reseed. That is the cost of
 the work itself, which the isolated grader is measured against.
 """
 from __future__ import annotations
@@ -62,6 +62,11 @@ class InProcessNotebook:
         child.reset_torch_state()
         child.seed_everything(seed)
         return self
+
+    def reset(self, seed: int) -> None:
+        self.fork(seed)
+
+    usable, dead = True, False
 
     def kill(self):
         pass

@@ -103,3 +103,18 @@ def test_missing_name_explained_by_the_cell_that_stopped_early(grade, solution_n
     assert others_full(report, {"q1"})
     q1 = [m for m in messages(report, "q1") if "written" not in m]
     assert q1 and all("cell 6, which defines it, stopped at line 1" in m and "ModuleNotFoundError" in m for m in q1)
+
+
+def test_a_hang_on_one_input_costs_only_that_check(grade, solution_nb):
+    """The checks of a question share a copy of the notebook's process; one that hangs must not take
+    the following checks of the question down with it."""
+    hanging = ("_l1_sgd_update = l1_sgd_update\n\ndef l1_sgd_update(w, grad, lr, lambd):\n"
+               "    while w.dim() == 3:\n        pass\n    return _l1_sgd_update(w, grad, lr, lambd)\n")
+    report = grade(appended(solution_nb, hanging), GradeOptions(limits=Limits(cell=30, call=0.5)))
+    assert others_full(report, {"q1"})
+    updates = [c for q in report.questions if q.question == "q1" for c in q.checks
+               if "l1_sgd_update matches" in c.outcome.name]
+    failed = sorted(c.outcome.name for c in updates if c.score == 0)
+    assert failed == sorted(c.outcome.name for c in updates if "2x3x5" in c.outcome.name) and len(failed) == 2
+    assert all("did not finish within 0.5 s" in c.outcome.message for c in updates if c.score == 0)
+    assert sum(c.score > 0 for c in updates) == 4

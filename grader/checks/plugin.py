@@ -1,7 +1,8 @@
 """The pytest plugin object for one submission: fixtures for checks, and the verdicts they produce.
 
-Fixtures: ``student`` (a fresh fork of the notebook process, seeded from the
-check's id, killed afterwards), ``answers`` (the written answers), ``record``
+Fixtures: ``student`` (a copy of the notebook's process, shared by the checks
+of one question and reset for each, seeded from the check's id: see
+``grader/checks/copies.py``), ``answers`` (the written answers), ``record``
 (``record(key, value)``: extra data for the outputs, kept in
 ``user_properties``). Each check's outcome is built from its report; the
 message comes from the exception object, never from pytest's long report,
@@ -15,6 +16,7 @@ import zlib
 import pytest
 import torch
 
+from grader.checks.copies import FRESH_MARKER, CheckCopies
 from grader.checks.expect import CheckFailed
 from grader.errors import (MissingName, NotImplementedYet, StudentCodeError, StudentCrashed,
                            StudentRaised, StudentTimeout)
@@ -26,6 +28,7 @@ class CheckSession:
         self.notebook = notebook
         self.submission = submission
         self.cell_failures = {f.cell: f for f in cell_failures}
+        self.copies = CheckCopies(notebook)
         self.outcomes: list[CheckOutcome] = []
         self.collect_errors: list[str] = []
         self._sources = {c.number: c.source.split("\n") for c in submission.code_cells}
@@ -33,11 +36,12 @@ class CheckSession:
     # --- fixtures -----------------------------------------------------------
     @pytest.fixture
     def student(self, request):
-        fork = self.notebook.fork(seed_for(request.node.nodeid))
+        question = request.node.get_closest_marker("question")
         try:
-            yield fork
+            yield self.copies.for_check(question.args[0] if question else "?", seed_for(request.node.nodeid),
+                                        fresh=request.node.get_closest_marker(FRESH_MARKER) is not None)
         finally:
-            fork.kill()
+            self.copies.after_check()
 
     @pytest.fixture
     def answers(self):
@@ -51,6 +55,10 @@ class CheckSession:
     def pytest_configure(self, config):
         config.addinivalue_line("markers", "question(id): the question a check belongs to")
         config.addinivalue_line("markers", "points(weight): the check's share of its question's points")
+        config.addinivalue_line("markers", f"{FRESH_MARKER}: the check gets a copy of the notebook of its own")
+
+    def pytest_sessionfinish(self, session):
+        self.copies.close()
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item):

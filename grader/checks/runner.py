@@ -26,7 +26,10 @@ def run_checks(notebook, submission, assignment: Assignment, suites=(PUBLIC, HID
             # exception plugins cost ~0.2 s a submission; checks use neither.
             "-p", "no:logging", "-p", "no:unraisableexception", "-p", "no:threadexception",
             "--import-mode=importlib", "-W", "ignore::DeprecationWarning"]
-    code = pytest.main(args, plugins=[session])
+    try:
+        code = pytest.main(args, plugins=[session])
+    finally:
+        session.copies.close()
     if session.collect_errors or code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         detail = "; ".join(session.collect_errors) or f"pytest exit status {int(code)}"
         raise GraderError(f"the checks of {assignment.name} could not run ({detail}); "

@@ -180,6 +180,7 @@ class StudentProcess:
         self.sock, self.pid, self.call_timeout = sock, pid, call_timeout
         self.scratch, self.leader = scratch, leader
         self.dead = False
+        self.timed_out = False  # a request ran past its limit: what it left behind is unknown
         self.output: OutputCapture | None = None
         self.isolation: dict = {}
 
@@ -201,6 +202,7 @@ class StudentProcess:
         except (EOFError, OSError) as exc:
             self.kill()
             if fired.is_set():
+                self.timed_out = True
                 raise StudentTimeout(timeout, what) from None
             raise StudentCrashed(f"the student's process stopped while running {what} "
                                  f"(it exited or was killed: {type(exc).__name__})") from None
@@ -233,6 +235,8 @@ class StudentProcess:
                 raise StudentCrashed(f"{what} returned a value the grader refuses: {exc}") from None
         error = _student_error(reply.get("error"), what, seconds)
         error.what = what
+        if isinstance(error, StudentTimeout):
+            self.timed_out = True
         raise error
 
     def call(self, name, *args, _ref=False, _tensor_refs=False, _timeout=None, **kwargs):
@@ -247,6 +251,18 @@ class StudentProcess:
     def helper(self, name, *args, _ref=False, _tensor_refs=False, _timeout=None, what=None, **kwargs):
         """Ask the runtime for a fact (``grader.sandbox.child.BASE_HELPERS`` and the assignment's)."""
         return self._call({"helper": name}, args, kwargs, what or name, _ref, _tensor_refs, _timeout)
+
+    def reset(self, seed: int) -> None:
+        """Back to what a fresh copy starts from: torch's defaults, generators seeded with ``seed``,
+        no references to earlier results."""
+        reply, _ = self._request({"op": "reset", "seed": seed}, [], self.call_timeout, "resetting the process")
+        if not reply["ok"]:
+            self.kill()
+            raise StudentCrashed("the student's process could not be reset for a check")
+
+    @property
+    def usable(self) -> bool:
+        return not self.dead and not self.timed_out
 
     def fork(self, seed: int) -> "StudentProcess":
         ours, theirs = socket.socketpair()

@@ -1,0 +1,80 @@
+"""The copies of a notebook's process that checks run against: shared per question, reset per check."""
+from __future__ import annotations
+
+import pytest
+
+from grader.checks.copies import CheckCopies
+from grader.errors import StudentCrashed, StudentTimeout
+from conftest import ASSIGNMENT
+
+NOTEBOOK = """
+import os, torch
+def draw():
+    return torch.rand(3)
+def settings():
+    return [str(torch.get_default_dtype()), torch.is_grad_enabled()]
+def spoil():
+    torch.set_default_dtype(torch.float64)
+    torch.set_grad_enabled(False)
+def hang():
+    while True:
+        pass
+def die():
+    os._exit(3)
+"""
+
+
+@pytest.fixture
+def copies(warm):
+    notebook = warm.spawn(ASSIGNMENT.child_helpers, 0, 3.0)
+    assert notebook.run_cell(1, NOTEBOOK, 10)["ok"]
+    pool = CheckCopies(notebook)
+    yield pool
+    pool.close()
+    notebook.kill()
+
+
+def test_a_check_draws_the_same_numbers_whatever_ran_before(copies):
+    first = copies.for_check("q1", 5).call("draw")
+    for seed in (9, 11):
+        copies.for_check("q1", seed).call("draw")
+    again = copies.for_check("q1", 5).call("draw")
+    alone = copies.for_check("q1", 5, fresh=True).call("draw")
+    assert first.tolist() == again.tolist() == alone.tolist()
+    assert copies.for_check("q1", 9).call("draw").tolist() != first.tolist()
+
+
+def test_torch_settings_a_check_changed_are_restored_for_the_next(copies):
+    copy = copies.for_check("q1", 1)
+    copy.call("spoil")
+    assert copy.call("settings") == ["torch.float64", False]
+    following = copies.for_check("q1", 2)
+    assert following is copy, "checks of one question share their copy"
+    assert following.call("settings") == ["torch.float32", True]
+    assert copies.notebook.call("settings") == ["torch.float32", True], "the notebook's own process is untouched"
+
+
+def test_a_copy_that_timed_out_is_replaced_before_the_next_check(copies):
+    copy = copies.for_check("q2", 1)
+    with pytest.raises(StudentTimeout):
+        copy.call("hang", _timeout=0.3)
+    following = copies.for_check("q2", 2)
+    assert following is not copy and following.call("settings") == ["torch.float32", True]
+
+
+def test_a_copy_that_ended_is_replaced_before_the_next_check(copies):
+    copy = copies.for_check("q2", 1)
+    with pytest.raises(StudentCrashed):
+        copy.call("die")
+    assert copies.for_check("q2", 2).call("draw").shape == (3,)
+
+
+def test_questions_do_not_share_and_a_fresh_copy_ends_with_its_check(copies):
+    q1, q2 = copies.for_check("q1", 1), copies.for_check("q2", 1)
+    assert q1 is not q2 and q1.pid != q2.pid
+    q1.call("spoil")
+    assert q2.call("settings") == ["torch.float32", True]
+    own = copies.for_check("q1", 3, fresh=True)
+    assert own is not q1
+    copies.after_check()
+    assert own.dead and not q1.dead
