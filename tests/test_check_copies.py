@@ -1,6 +1,10 @@
 """The copies of a notebook's process that checks run against: shared per question, reset per check."""
 from __future__ import annotations
 
+import os
+import signal
+import time
+
 import pytest
 
 from grader.checks.copies import CheckCopies
@@ -21,6 +25,8 @@ def hang():
         pass
 def die():
     os._exit(3)
+def sabotage():
+    torch.set_default_dtype = None
 """
 
 
@@ -69,12 +75,30 @@ def test_a_copy_that_ended_is_replaced_before_the_next_check(copies):
     assert copies.for_check("q2", 2).call("draw").shape == (3,)
 
 
-def test_questions_do_not_share_and_a_fresh_copy_ends_with_its_check(copies):
-    q1, q2 = copies.for_check("q1", 1), copies.for_check("q2", 1)
-    assert q1 is not q2 and q1.pid != q2.pid
+def test_one_question_copy_alive_at_a_time_and_a_fresh_copy_ends_with_its_check(copies):
+    q1 = copies.for_check("q1", 1)
     q1.call("spoil")
+    q2 = copies.for_check("q2", 1)
+    assert q2 is not q1 and q1.dead, "a copy that could signal its sibling could cost another question a check"
     assert q2.call("settings") == ["torch.float32", True]
-    own = copies.for_check("q1", 3, fresh=True)
-    assert own is not q1
+    own = copies.for_check("q2", 3, fresh=True)
+    assert own is not q2
     copies.after_check()
-    assert own.dead and not q1.dead
+    assert own.dead and not q2.dead
+
+
+def test_a_copy_killed_while_idle_is_replaced(copies):
+    copy = copies.for_check("q1", 1)
+    copy.call("draw")
+    os.kill(copy.pid, signal.SIGKILL)
+    time.sleep(0.2)
+    following = copies.for_check("q1", 2)
+    assert following is not copy and following.call("draw").shape == (3,)
+
+
+def test_a_copy_that_cannot_be_reset_fails_one_check_and_is_replaced(copies):
+    copies.for_check("q3", 1).call("sabotage")
+    following = copies.for_check("q3", 2)
+    with pytest.raises(StudentCrashed, match="could not be reset"):
+        following.call("draw")
+    assert copies.for_check("q3", 3).call("settings") == ["torch.float32", True]

@@ -36,9 +36,8 @@ class CheckSession:
     # --- fixtures -----------------------------------------------------------
     @pytest.fixture
     def student(self, request):
-        question = request.node.get_closest_marker("question")
         try:
-            yield self.copies.for_check(question.args[0] if question else "?", seed_for(request.node.nodeid),
+            yield self.copies.for_check(_question(request.node), seed_for(request.node.nodeid),
                                         fresh=request.node.get_closest_marker(FRESH_MARKER) is not None)
         finally:
             self.copies.after_check()
@@ -67,6 +66,12 @@ class CheckSession:
         torch.default_generator.manual_seed(seed_for(item.nodeid))  # CPU only: torch.manual_seed costs 3 ms
 
     def pytest_collection_modifyitems(self, items):
+        # One question's checks run together (public, then hidden, as collected), so its copy of the
+        # notebook is the only one alive while they run (grader/checks/copies.py).
+        first_seen: dict[str, int] = {}
+        for item in items:
+            first_seen.setdefault(_question(item), len(first_seen))
+        items.sort(key=lambda item: first_seen[_question(item)])
         # A parametrized check's points are shared by its cases.
         self._cases = {}
         for item in items:
@@ -175,6 +180,11 @@ def _student_message(exc) -> str:
     if isinstance(exc, StudentCrashed):
         return str(exc)
     return str(exc)
+
+
+def _question(item) -> str:
+    marker = item.get_closest_marker("question")
+    return str(marker.args[0]) if marker else "?"
 
 
 def seed_for(nodeid: str) -> int:

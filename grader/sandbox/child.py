@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import gc
 import importlib
 import os
 import random
@@ -34,7 +35,7 @@ CELL_FILE = re.compile(r"<cell (\d+)>")
 RUNNABLE_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
 RUNNABLE_LINE_MAGICS = {"time", "timeit", "prun"}
 SHELL_LINE_MAGICS = {"sx", "system", "sc", "bash", "sh", "script", "run", "load", "writefile", "cd", "env"}
-_os_fork, _os_exit, _getpid, _setitimer, _signal = os.fork, os._exit, os.getpid, signal.setitimer, signal.signal
+_gc_freeze, _os_fork, _os_exit, _getpid, _setitimer, _signal = gc.freeze, os.fork, os._exit, os.getpid, signal.setitimer, signal.signal
 _transform = TransformerManager().transform_cell
 
 
@@ -203,19 +204,19 @@ class Runtime:
         return frames[-20:]
 
     # --- process control ----------------------------------------------------
-    def reset(self, header):
-        """What a check's copy starts each check from (see grader/checks/copies.py)."""
+    def reset(self, seed):
+        """What a check's copy starts each check from (see grader/checks/copies.py); None when done."""
         try:
-            with _time_limit(float(header["timeout"])):
-                self.refs.clear()
-                reset_torch_state()
-                seed_everything(int(header["seed"]))
+            self.refs.clear()
+            reset_torch_state()
+            seed_everything(int(seed))
         except BaseException as exc:  # noqa: BLE001 - torch's state may have been patched by the student
-            return {"ok": False, "error": self.describe(exc)}
-        return {"ok": True}
+            return {"ok": False, "error": dict(self.describe(exc), kind="reset_failed")}
+        return None
 
     def fork(self, header):
         _, fds, _, _ = socket.recv_fds(self.sock, 1, 1)
+        _gc_freeze()  # as in the warm process: a copy's collections leave the notebook's objects alone
         try:
             pid = _os_fork()
         except OSError as exc:  # e.g. the student's threads or processes used up the process limit
@@ -246,15 +247,17 @@ class Runtime:
                 _os_exit(0)
             op = header.get("op")
             out_blobs = []
-            if op == "run_cell":
+            # A reset travels with the first request of the next check, saving a round trip.
+            reply = self.reset(header["reset"]) if type(header.get("reset")) is int else None
+            if reply is not None:
+                pass
+            elif op == "run_cell":
                 reply = self.run_cell(header)
             elif op == "call":
                 try:
                     reply, out_blobs = self.call(header, blobs)
                 except BaseException as exc:  # noqa: BLE001 - e.g. a result that cannot be encoded
                     reply = {"ok": False, "error": self.describe(exc)}
-            elif op == "reset":
-                reply = self.reset(header)
             elif op == "fork":
                 reply = self.fork(header)
                 if reply is None:

@@ -1,14 +1,16 @@
 """The grader's side of a student process: start it, run cells, call its functions, kill it.
 
 ``WarmProcess`` owns the warm zygote; ``StudentProcess`` is one child (a
-notebook, or a per-check fork of one). Every request has a hard deadline: a
-watchdog kills the child when it passes, so a hang costs only that request.
+notebook, or a copy of one that checks run against). Every request has a
+hard deadline: the grader stops waiting and kills the child when it passes,
+so a hang costs only that request.
 """
 from __future__ import annotations
 
 import dataclasses
 import json
 import os
+import select
 import shutil
 import signal
 import socket
@@ -16,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,6 +96,8 @@ class WarmProcess:
     def __init__(self, helper_modules=(), isolation: str = "auto", require: str = PROCESS,
                  limits: IsolationLimits | None = None):
         self._lock = threading.Lock()
+        self._spare: tuple | None = None  # ((helpers, seed), StudentProcess) started ahead of need
+        self._preparing: threading.Thread | None = None
         self.home = tempfile.mkdtemp(prefix="grader-warm-")
         self.scratch_root = os.path.join(self.home, "scratch")
         os.mkdir(self.scratch_root)
@@ -116,7 +121,7 @@ class WarmProcess:
             self.close()
             raise SandboxError(f"the warm process did not start ({exc}); check that torch imports: {err}") from None
         self.control.settimeout(30)
-        probe = self.spawn("", 0, 5.0)
+        probe = self._start("", 0, 5.0)
         self.isolation = probe.isolation
         probe.kill()
         self.level = self.isolation.get("level", PROCESS)
@@ -126,6 +131,42 @@ class WarmProcess:
             raise IsolationUnavailable(require, self.level, missing)
 
     def spawn(self, helpers: str, seed: int, call_timeout: float) -> "StudentProcess":
+        """A fresh notebook process, seeded with ``seed``, its runtime given ``helpers``.
+
+        Starting one (fork, namespaces, mounts, Landlock, seccomp) takes ~20 ms. The next one is
+        started in the background as this one is handed out, while the grader waits on this one's
+        cells and checks; a batch then rarely waits for a start. A process prepared ahead is as
+        fresh as one started on demand: no student code has run in it.
+        """
+        process = self._take_spare(helpers, seed) or self._start(helpers, seed, call_timeout)
+        process.call_timeout = call_timeout
+        self._prepare(helpers, seed, call_timeout)
+        return process
+
+    def _prepare(self, helpers, seed, call_timeout):
+        def start():
+            try:
+                self._spare = ((helpers, seed), self._start(helpers, seed, call_timeout))
+            except SandboxError:
+                self._spare = None  # the next spawn starts one itself, and reports what goes wrong
+
+        self._preparing = threading.Thread(target=start, name="prepare-notebook-process", daemon=True)
+        self._preparing.start()
+
+    def _take_spare(self, helpers, seed) -> "StudentProcess | None":
+        if self._preparing is not None:
+            self._preparing.join()
+            self._preparing = None
+        spare, self._spare = self._spare, None
+        if spare is None:
+            return None
+        key, process = spare
+        if key == (helpers, seed) and process.usable:
+            return process
+        process.kill()
+        return None
+
+    def _start(self, helpers: str, seed: int, call_timeout: float) -> "StudentProcess":
         scratch = tempfile.mkdtemp(prefix="nb-", dir=self.scratch_root)
         ours, theirs = socket.socketpair()
         output_r, output_w = os.pipe()
@@ -157,6 +198,7 @@ class WarmProcess:
         return process
 
     def close(self):
+        self._take_spare(None, None)  # matches nothing: waits for a start under way, then kills it
         try:
             self.control.close()
         finally:
@@ -181,6 +223,7 @@ class StudentProcess:
         self.scratch, self.leader = scratch, leader
         self.dead = False
         self.timed_out = False  # a request ran past its limit: what it left behind is unknown
+        self._reset_seed: int | None = None
         self.output: OutputCapture | None = None
         self.isolation: dict = {}
 
@@ -188,29 +231,26 @@ class StudentProcess:
     def _request(self, header, blobs, timeout, what):
         if self.dead:
             raise StudentCrashed(f"{what} could not run: the student's process had already stopped")
-        fired = threading.Event()
-
-        def expire():
-            fired.set()
-            self.kill()
-
-        watchdog = threading.Timer(timeout + GRACE_SECONDS, expire)
-        watchdog.start()
+        # The child enforces ``timeout`` itself; past the grace as well, the grader stops waiting and
+        # kills it (a child that ignores its alarm, or never answers).
+        deadline = time.monotonic() + timeout + GRACE_SECONDS
+        if self._reset_seed is not None:
+            header, self._reset_seed = dict(header, reset=self._reset_seed), None
         try:
+            self.sock.settimeout(timeout + GRACE_SECONDS)
             send_message(self.sock, dict(header, timeout=timeout), blobs)
-            reply, reply_blobs = recv_message(self.sock)
+            reply, reply_blobs = recv_message(self.sock, deadline)
+        except TimeoutError:
+            self.kill()
+            self.timed_out = True
+            raise StudentTimeout(timeout, what) from None
         except (EOFError, OSError) as exc:
             self.kill()
-            if fired.is_set():
-                self.timed_out = True
-                raise StudentTimeout(timeout, what) from None
             raise StudentCrashed(f"the student's process stopped while running {what} "
                                  f"(it exited or was killed: {type(exc).__name__})") from None
         except ProtocolError as exc:
             self.kill()
             raise StudentCrashed(f"the student's process answered out of protocol while running {what}: {exc}") from None
-        finally:
-            watchdog.cancel()
         if type(reply) is not dict or type(reply.get("ok")) is not bool:
             self.kill()
             raise StudentCrashed(f"the student's process answered out of protocol while running {what}")
@@ -237,6 +277,8 @@ class StudentProcess:
         error.what = what
         if isinstance(error, StudentTimeout):
             self.timed_out = True
+        elif isinstance(error, StudentCrashed):
+            self.kill()
         raise error
 
     def call(self, name, *args, _ref=False, _tensor_refs=False, _timeout=None, **kwargs):
@@ -254,15 +296,14 @@ class StudentProcess:
 
     def reset(self, seed: int) -> None:
         """Back to what a fresh copy starts from: torch's defaults, generators seeded with ``seed``,
-        no references to earlier results."""
-        reply, _ = self._request({"op": "reset", "seed": seed}, [], self.call_timeout, "resetting the process")
-        if not reply["ok"]:
-            self.kill()
-            raise StudentCrashed("the student's process could not be reset for a check")
+        no references to earlier results. Done by the child before the next request it gets."""
+        self._reset_seed = seed
 
     @property
     def usable(self) -> bool:
-        return not self.dead and not self.timed_out
+        """Alive, past no time limit, and not closed from its side while idle (which a pending reply
+        never does: a reply only comes to a request)."""
+        return not self.dead and not self.timed_out and not select.select([self.sock], [], [], 0)[0]
 
     def fork(self, seed: int) -> "StudentProcess":
         ours, theirs = socket.socketpair()
@@ -337,6 +378,9 @@ def _student_error(error, what, seconds):
     kind = error.get("kind")
     if kind == "missing_name":
         return MissingName(str(error.get("name")))
+    if kind == "reset_failed":
+        return StudentCrashed(f"{what} could not run: the student's code replaced torch's settings functions, "
+                              "so its process could not be reset for this check")
     if kind == "timeout":
         return StudentTimeout(seconds, what)
     frames = tuple(Frame(int(f.get("cell", 0)), int(f.get("line", 0)), str(f.get("text", ""))[:500],

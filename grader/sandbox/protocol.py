@@ -15,6 +15,7 @@ import json
 import math
 import socket
 import struct
+import time
 
 import torch
 
@@ -23,6 +24,7 @@ from grader.errors import ProtocolError
 # Student code may patch builtins, json, struct or torch in the child; this module keeps the originals.
 globals()["__builtins__"] = dict(vars(builtins))
 _numpy = torch.Tensor.numpy
+_monotonic = time.monotonic
 _encode_json = json.JSONEncoder(allow_nan=True, separators=(",", ":")).encode
 _decoder = json.JSONDecoder(object_pairs_hook=lambda pairs: _reject_duplicates(pairs))
 
@@ -51,9 +53,15 @@ def _reject_duplicates(pairs):
     return dict(pairs)
 
 
-def _read_exact(sock: socket.socket, n: int) -> bytes:
+def _read_exact(sock: socket.socket, n: int, deadline: float | None = None) -> bytes:
     chunks, got = [], 0
     while got < n:
+        if deadline is not None:
+            # One deadline for the whole message: a peer sending a byte at a time gains nothing.
+            remaining = deadline - _monotonic()
+            if remaining <= 0:
+                raise TimeoutError("no complete answer before the deadline")
+            sock.settimeout(remaining)
         chunk = sock.recv(min(n - got, 1 << 20))
         if not chunk:
             raise EOFError("peer closed the connection")
@@ -71,12 +79,13 @@ def send_message(sock: socket.socket, header: dict, blobs=()) -> None:
     sock.sendall(b"".join(parts))
 
 
-def recv_message(sock: socket.socket) -> tuple[dict, list[bytes]]:
-    (size,) = _LEN.unpack(_read_exact(sock, _LEN.size))
+def recv_message(sock: socket.socket, deadline: float | None = None) -> tuple[dict, list[bytes]]:
+    """One message; with ``deadline`` (a ``time.monotonic()`` value), TimeoutError once it passes."""
+    (size,) = _LEN.unpack(_read_exact(sock, _LEN.size, deadline))
     if size > HEADER_CAP:
         raise ProtocolError(f"header of {size} bytes exceeds the cap")
     try:
-        header = _decoder.decode(_read_exact(sock, size).decode())
+        header = _decoder.decode(_read_exact(sock, size, deadline).decode())
     except (ValueError, RecursionError) as exc:
         raise ProtocolError(f"malformed header: {type(exc).__name__}") from None
     if not isinstance(header, dict) or type(header.get("blobs")) is not int:
@@ -85,10 +94,10 @@ def recv_message(sock: socket.socket) -> tuple[dict, list[bytes]]:
         raise ProtocolError("too many blobs")
     blobs = []
     for _ in range(header["blobs"]):
-        (n,) = _BLOB_LEN.unpack(_read_exact(sock, _BLOB_LEN.size))
+        (n,) = _BLOB_LEN.unpack(_read_exact(sock, _BLOB_LEN.size, deadline))
         if n > BLOB_CAP:
             raise ProtocolError(f"blob of {n} bytes exceeds the cap")
-        blobs.append(_read_exact(sock, n))
+        blobs.append(_read_exact(sock, n, deadline))
     return header, blobs
 
 

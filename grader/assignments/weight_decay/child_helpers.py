@@ -46,6 +46,30 @@ class SpyData:
         return self._batches(self.X_val, self.y_val)
 
 
+class ReferenceTrainFn:
+    """The ``train_fn`` the reference-sweep check hands to the student's ``sweep``: the reference
+    trainer on the reference data.
+
+    The runs for the sweep's own lambdas are the grader's code on its own generators, so they give the
+    same numbers in every process: they are made once, in the warm process (``_REFERENCE_RUNS``), and
+    every child answers from that table instead of training seven models again. Any other lambda is
+    trained for real.
+    """
+
+    def __init__(self):
+        self.data = None
+
+    def __call__(self, lambd):
+        try:
+            row = _REFERENCE_RUNS.get(lambd)
+        except TypeError:  # an unhashable lambda
+            row = None
+        if row is not None:
+            return dict(row)
+        self.data = self.data or reference.Data()
+        return reference.train_fn(lambd, self.data)
+
+
 def _floats(values):
     return [float(v) if math.isfinite(float(v)) else float("nan") for v in values]
 
@@ -84,7 +108,7 @@ def probe_call(rt, fn, *args):
 HELPERS = {
     "spy_train_fn": lambda rt, responses: SpyTrainFn(responses),
     "spy_calls": lambda rt, spy: list(spy.calls),
-    "reference_train_fn": lambda rt: (lambda lambd, _data=reference.Data(): reference.train_fn(lambd, _data)),
+    "reference_train_fn": lambda rt: ReferenceTrainFn(),
     "reference_data": lambda rt: reference.Data(),
     "spy_data": lambda rt, *tensors, batch_size: SpyData(*tensors, batch_size),
     "data_counts": lambda rt, spy: dict(spy.counts),
@@ -106,3 +130,4 @@ def _warm_optimizers():
 
 
 _warm_optimizers()
+_REFERENCE_RUNS = {row["lambd"]: {k: v for k, v in row.items() if k != "lambd"} for row in reference.reference_sweep()}
