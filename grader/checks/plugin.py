@@ -87,11 +87,12 @@ class CheckSession:
         if report.failed:
             self.collect_errors.append(f"{report.nodeid}: {report.longreprtext.splitlines()[-1:]}")
 
-    @pytest.hookimpl(hookwrapper=True)
+    @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_makereport(self, item, call):
-        report = (yield).get_result()
+        report = _brief_report(item, call)
         if report.when == "call" or (report.when == "setup" and not report.passed):
             self.outcomes.append(self._outcome(item, call, report))
+        return report
 
     # --- building outcomes --------------------------------------------------
     def _outcome(self, item, call, report) -> CheckOutcome:
@@ -180,6 +181,21 @@ def _student_message(exc) -> str:
     if isinstance(exc, StudentCrashed):
         return str(exc)
     return str(exc)
+
+
+def _brief_report(item, call) -> pytest.TestReport:
+    """The check's report without pytest's formatted traceback, which would show the check's source
+    (never shown here) and costs ~10 ms a failing check (it reads and formats source files)."""
+    exc = call.excinfo.value if call.excinfo else None
+    if exc is None:
+        outcome, longrepr = "passed", None
+    elif isinstance(exc, pytest.skip.Exception):
+        outcome, longrepr = "skipped", (str(item.path), item.location[1] + 1, str(exc))
+    else:
+        outcome, longrepr = "failed", f"{type(exc).__name__}: {exc}"[:2000]
+    return pytest.TestReport(item.nodeid, item.location, dict.fromkeys(item.keywords, 1), outcome, longrepr,
+                             call.when, [], call.duration, call.start, call.stop,
+                             user_properties=item.user_properties)
 
 
 def _question(item) -> str:

@@ -188,9 +188,12 @@ class Runtime:
                 "frames": self.frames(exc)}
 
     def frames(self, exc):
+        # Only the notebook's own frames are reported, so no source file is read (traceback.extract_tb
+        # would read every library file on the way, again in each new process).
         found = []
-        for summary in traceback.extract_tb(exc.__traceback__):
-            found.append((summary.filename, summary.lineno, summary.name))
+        for frame, line in traceback.walk_tb(exc.__traceback__):
+            code = frame.f_code
+            found.append((code.co_filename, line, code.co_name))
         if isinstance(exc, SyntaxError) and exc.filename:
             found.append((exc.filename, exc.lineno or 0, "<module>"))
         frames = []
