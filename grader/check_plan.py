@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -36,7 +35,7 @@ class _Collector(CheckSession):
     """The check plugin, collecting only: the weights come from the same code that grades."""
 
     def __init__(self):
-        super().__init__(notebook=None, submission=SimpleNamespace(code_cells=()))
+        super().__init__()
         self.items = []
 
     def pytest_collection_finish(self, session):

@@ -1,4 +1,4 @@
-"""The pytest plugin object for one submission: fixtures for checks, and the verdicts they produce.
+"""The pytest plugin object: fixtures for checks, and the verdicts they produce.
 
 Fixtures: ``student`` (a copy of the notebook's process, shared by the checks
 of one question and reset for each, seeded from the check's id: see
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -24,13 +25,19 @@ from grader.results import FAILED, PASSED, REVIEW, CheckOutcome, Location
 
 
 class CheckSession:
-    def __init__(self, notebook, submission, cell_failures=()):
+    """The plugin, registered once for a pytest session that may grade many submissions: ``begin``
+    points it at the next one (its notebook process, its file, the cells that failed)."""
+
+    def __init__(self):
+        self.collect_errors: list[str] = []
+        self.begin(None, SimpleNamespace(code_cells=(), answers={}))
+
+    def begin(self, notebook, submission, cell_failures=()):
         self.notebook = notebook
         self.submission = submission
         self.cell_failures = {f.cell: f for f in cell_failures}
         self.copies = CheckCopies(notebook)
         self.outcomes: list[CheckOutcome] = []
-        self.collect_errors: list[str] = []
         self._sources = {c.number: c.source.split("\n") for c in submission.code_cells}
 
     # --- fixtures -----------------------------------------------------------
@@ -55,9 +62,6 @@ class CheckSession:
         config.addinivalue_line("markers", "question(id): the question a check belongs to")
         config.addinivalue_line("markers", "points(weight): the check's share of its question's points")
         config.addinivalue_line("markers", f"{FRESH_MARKER}: the check gets a copy of the notebook of its own")
-
-    def pytest_sessionfinish(self, session):
-        self.copies.close()
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item):

@@ -1,6 +1,16 @@
-"""Running an assignment's checks for one submission, in the grader's process."""
+"""Running an assignment's checks for one submission, in the grader's process.
+
+Starting pytest (configuration, plugins, importing and collecting the check
+modules) costs ~40 ms, the same for every submission. So each grader process
+keeps one pytest session per assignment and suites, collected once, in a
+thread of its own: ``run_checks`` hands it a submission and waits while it
+runs every check item once more, the way a rerun plugin does.
+"""
 from __future__ import annotations
 
+import queue
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -18,20 +28,109 @@ def run_checks(notebook, submission, assignment: Assignment, suites=(PUBLIC, HID
 
     ``cell_failures`` let a check explain a missing name by the cell that stopped before defining it.
     """
-    session = CheckSession(notebook, submission, cell_failures)
-    paths = [str(assignment.checks_dir / suite) for suite in suites]
-    args = [*paths, "-c", str(EMPTY_INI), "--rootdir", str(assignment.checks_dir),
-            "-p", "no:terminal", "-p", "no:cacheprovider", "--assert=plain",
-            # Per-check log capture and the forced garbage collections of the unraisable/thread
-            # exception plugins cost ~0.2 s a submission; checks use neither.
-            "-p", "no:logging", "-p", "no:unraisableexception", "-p", "no:threadexception",
-            "--import-mode=importlib", "-W", "ignore::DeprecationWarning"]
-    try:
-        code = pytest.main(args, plugins=[session])
-    finally:
-        session.copies.close()
-    if session.collect_errors or code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-        detail = "; ".join(session.collect_errors) or f"pytest exit status {int(code)}"
-        raise GraderError(f"the checks of {assignment.name} could not run ({detail}); "
-                          "this is a problem of the assignment, not the submission")
-    return session.outcomes
+    return _session_for(assignment, tuple(suites)).run(notebook, submission, cell_failures)
+
+
+@dataclass
+class _Job:
+    notebook: object
+    submission: object
+    cell_failures: tuple
+    done: threading.Event = field(default_factory=threading.Event)
+    outcomes: list = field(default_factory=list)
+    error: BaseException | None = None
+
+
+class CheckServer(CheckSession):
+    """The check plugin, serving submissions from a queue instead of running the items once."""
+
+    def __init__(self):
+        super().__init__()
+        self.jobs: queue.Queue = queue.Queue()
+        self.ready = threading.Event()
+        self.items: list = []
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session):
+        self.items = list(session.items)
+        self.ready.set()
+        if self.collect_errors:
+            return True
+        while (job := self.jobs.get()) is not None:
+            try:
+                job.outcomes = self._run(job)
+            except BaseException as exc:  # noqa: BLE001 - handed to the grading thread
+                job.error = exc
+            finally:
+                job.done.set()
+        return True
+
+    def _run(self, job: _Job) -> list:
+        self.begin(job.notebook, job.submission, job.cell_failures)
+        try:
+            for index, item in enumerate(self.items):
+                # What a previous submission left on the item (extra data, captured sections).
+                item.user_properties.clear()
+                item._report_sections.clear()
+                following = self.items[index + 1] if index + 1 < len(self.items) else None
+                item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
+        finally:
+            self.copies.close()
+        return self.outcomes
+
+
+class _Session:
+    def __init__(self, assignment: Assignment, suites: tuple):
+        self.name = assignment.name
+        self.server = CheckServer()
+        paths = [str(assignment.checks_dir / suite) for suite in suites]
+        args = [*paths, "-c", str(EMPTY_INI), "--rootdir", str(assignment.checks_dir),
+                "-p", "no:terminal", "-p", "no:cacheprovider", "--assert=plain", "--capture=no",
+                # Per-check log capture and the forced garbage collections of the unraisable/thread
+                # exception plugins cost ~0.2 s a submission; checks use neither.
+                "-p", "no:logging", "-p", "no:unraisableexception", "-p", "no:threadexception",
+                "--import-mode=importlib", "-W", "ignore::DeprecationWarning"]
+        self.exit_code = None
+        self._lock = threading.Lock()
+        self.thread = threading.Thread(target=self._main, args=(args,), name=f"checks-{assignment.name}",
+                                       daemon=True)
+        self.thread.start()
+        while not self.server.ready.wait(0.1):
+            if not self.thread.is_alive():
+                break
+
+    def _main(self, args):
+        try:
+            self.exit_code = pytest.main(args, plugins=[self.server])
+        finally:
+            self.server.ready.set()
+
+    @property
+    def usable(self) -> bool:
+        return self.thread.is_alive() and not self.server.collect_errors
+
+    def run(self, notebook, submission, cell_failures) -> list:
+        if not self.usable:
+            detail = "; ".join(self.server.collect_errors) or f"pytest exit status {self.exit_code}"
+            raise GraderError(f"the checks of {self.name} could not run ({detail}); "
+                              "this is a problem of the assignment, not the submission")
+        job = _Job(notebook, submission, tuple(cell_failures))
+        with self._lock:  # one submission at a time per session
+            self.server.jobs.put(job)
+            job.done.wait()
+        if job.error is not None:
+            raise job.error
+        return job.outcomes
+
+
+_SESSIONS: dict[tuple, _Session] = {}
+_SESSIONS_LOCK = threading.Lock()
+
+
+def _session_for(assignment: Assignment, suites: tuple) -> _Session:
+    key = (str(assignment.checks_dir), suites)
+    with _SESSIONS_LOCK:
+        session = _SESSIONS.get(key)
+        if session is None or not session.thread.is_alive():
+            session = _SESSIONS[key] = _Session(assignment, suites)
+    return session
