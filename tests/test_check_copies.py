@@ -27,6 +27,13 @@ def die():
     os._exit(3)
 def sabotage():
     torch.set_default_dtype = None
+def signal_everyone(number):
+    import signal
+    try:
+        os.kill(-1, number)
+    except OSError as exc:
+        return exc.errno
+    return 0
 """
 
 
@@ -34,7 +41,7 @@ def sabotage():
 def copies(warm):
     notebook = warm.spawn(ASSIGNMENT.child_helpers, 0, 3.0)
     assert notebook.run_cell(1, NOTEBOOK, 10)["ok"]
-    pool = CheckCopies(notebook)
+    pool = CheckCopies(notebook, order=["q1", "q2", "q3"])
     yield pool
     pool.close()
     notebook.kill()
@@ -102,3 +109,22 @@ def test_a_copy_that_cannot_be_reset_fails_one_check_and_is_replaced(copies):
     with pytest.raises(StudentCrashed, match="could not be reset"):
         following.call("draw")
     assert copies.for_check("q3", 3).call("settings") == ["torch.float32", True]
+
+
+def test_the_copy_made_ahead_is_out_of_reach_of_the_running_one(copies):
+    """The next question's copy is forked while this one's checks run; the running copy's code must
+    not be able to stop or kill it (nor the notebook's process)."""
+    assert copies.ahead, "this machine isolates fully (Landlock with scopes): copies are made ahead"
+    running = copies.for_check("q1", 1)
+    copies._next[1].join()  # white box: the fork ahead has happened
+    running.call("signal_everyone", int(signal.SIGSTOP))  # kill(-1) says 0 even when every target refused
+    assert not running.dead
+    waiting = copies.for_check("q2", 2)
+    assert waiting.call("draw", _timeout=2.0).shape == (3,)
+    assert copies.notebook.call("settings") == ["torch.float32", True]
+
+
+def test_checks_draw_the_same_numbers_from_a_copy_made_ahead(copies):
+    copies.for_check("q1", 1).call("draw")
+    ahead = copies.for_check("q2", 5).call("draw")
+    assert copies.for_check("q3", 5, fresh=True).call("draw").tolist() == ahead.tolist()

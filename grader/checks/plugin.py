@@ -30,13 +30,14 @@ class CheckSession:
 
     def __init__(self):
         self.collect_errors: list[str] = []
+        self.copy_order: list[str] = []  # questions whose checks use a copy, in the order they run
         self.begin(None, SimpleNamespace(code_cells=(), answers={}))
 
     def begin(self, notebook, submission, cell_failures=()):
         self.notebook = notebook
         self.submission = submission
         self.cell_failures = {f.cell: f for f in cell_failures}
-        self.copies = CheckCopies(notebook)
+        self.copies = CheckCopies(notebook, self.copy_order)
         self.outcomes: list[CheckOutcome] = []
         self._sources = {c.number: c.source.split("\n") for c in submission.code_cells}
 
@@ -76,6 +77,7 @@ class CheckSession:
         for item in items:
             first_seen.setdefault(_question(item), len(first_seen))
         items.sort(key=lambda item: first_seen[_question(item)])
+        self.copy_order[:] = dict.fromkeys(_question(i) for i in items if "student" in getattr(i, "fixturenames", ()))
         # A parametrized check's points are shared by its cases.
         self._cases = {}
         for item in items:

@@ -195,6 +195,7 @@ class WarmProcess:
             said = process.output.text()[-1500:]
             raise SandboxError(f"a child did not finish entering its isolation ({exc}): {said}") from None
         process.isolation = hello.get("isolation") if type(hello.get("isolation")) is dict else {}
+        process.separate_copies = hello.get("separate_copies") is True
         return process
 
     def close(self):
@@ -224,6 +225,8 @@ class StudentProcess:
         self.dead = False
         self.timed_out = False  # a request ran past its limit: what it left behind is unknown
         self._reset_seed: int | None = None
+        self.separate_copies = False  # its copies cannot signal one another (own Landlock domains)
+        self._talking = threading.Lock()  # one request at a time, whichever thread asks
         self.output: OutputCapture | None = None
         self.isolation: dict = {}
 
@@ -237,9 +240,10 @@ class StudentProcess:
         if self._reset_seed is not None:
             header, self._reset_seed = dict(header, reset=self._reset_seed), None
         try:
-            self.sock.settimeout(timeout + GRACE_SECONDS)
-            send_message(self.sock, dict(header, timeout=timeout), blobs)
-            reply, reply_blobs = recv_message(self.sock, deadline)
+            with self._talking:
+                self.sock.settimeout(timeout + GRACE_SECONDS)
+                send_message(self.sock, dict(header, timeout=timeout), blobs)
+                reply, reply_blobs = recv_message(self.sock, deadline)
         except TimeoutError:
             self.kill()
             self.timed_out = True
@@ -308,11 +312,12 @@ class StudentProcess:
     def fork(self, seed: int) -> "StudentProcess":
         ours, theirs = socket.socketpair()
         try:
-            send_message(self.sock, {"op": "fork", "seed": seed, "timeout": 0})
-            socket.send_fds(self.sock, [b"F"], [theirs.fileno()])
-            self.sock.settimeout(30)
-            reply, _ = recv_message(self.sock)
-            self.sock.settimeout(None)
+            with self._talking:
+                send_message(self.sock, {"op": "fork", "seed": seed, "timeout": 0})
+                socket.send_fds(self.sock, [b"F"], [theirs.fileno()])
+                self.sock.settimeout(30)
+                reply, _ = recv_message(self.sock)
+                self.sock.settimeout(None)
         except (EOFError, OSError, ProtocolError) as exc:
             ours.close()
             self.kill()
@@ -324,6 +329,7 @@ class StudentProcess:
             raise StudentCrashed("the student's process could not be copied for a check")
         copy = StudentProcess(ours, host_pid(self.pid, reply["pid"]), self.call_timeout)
         copy.isolation = self.isolation
+        copy.separate_copies = self.separate_copies
         return copy
 
     # --- lifetime -----------------------------------------------------------

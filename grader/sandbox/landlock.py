@@ -109,3 +109,18 @@ class Ruleset:
     def restrict_self(self) -> None:
         """Enforce on the calling thread and every process it later forks (needs no_new_privs)."""
         _syscall(2, ctypes.c_int(self.fd), ctypes.c_uint32(0))
+
+
+def scope_self() -> bool:
+    """Put the calling thread (and what it forks) in a Landlock domain of its own that only scopes
+    signals and abstract Unix sockets: it can then signal no process outside that domain, not even
+    one forked from the same parent. False where the kernel has no scopes (ABI < 6)."""
+    if abi_version() < 6:
+        return False
+    attr = _RulesetAttr(0, 0, SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL)
+    fd = _syscall(0, ctypes.byref(attr), ctypes.c_size_t(24), ctypes.c_uint32(0))
+    try:
+        _syscall(2, ctypes.c_int(fd), ctypes.c_uint32(0))
+    finally:
+        os.close(fd)
+    return True
