@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import threading
 
-from grader.errors import StudentCrashed
+from grader.errors import StudentCodeError
 
 FRESH_MARKER = "fresh_copy"
 
@@ -77,8 +77,12 @@ class CheckCopies:
 
         def fork():
             try:
-                made.append(self.notebook.fork(0))  # reseeded by its first check's reset
-            except StudentCrashed:
+                copy = self.notebook.fork(0)  # reseeded by its first check's reset
+                # One request through the runtime now, so the pages it writes are copied here and
+                # not during the first check (state is untouched: it only echoes a value).
+                copy.helper("get", None)
+                made.append(copy)
+            except StudentCodeError:
                 pass  # forked again when needed, which then reports what goes wrong
 
         thread = threading.Thread(target=fork, name="fork-next-copy", daemon=True)
