@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.errors import (Frame, IsolationUnavailable, MissingName, NotImplementedYet, ProtocolError, SandboxError,
-                           StudentCrashed, StudentRaised, StudentTimeout)
+                           StudentCodeError, StudentCrashed, StudentRaised, StudentTimeout)
 from grader.sandbox.isolation import LEVELS, PROCESS
 from grader.sandbox.isolation import Limits as IsolationLimits
 from grader.sandbox.output import OutputCapture
@@ -145,9 +145,16 @@ class WarmProcess:
 
     def _prepare(self, helpers, seed, call_timeout):
         def start():
+            process = None
             try:
-                self._spare = ((helpers, seed), self._start(helpers, seed, call_timeout))
-            except SandboxError:
+                process = self._start(helpers, seed, call_timeout)
+                # One request through its runtime now: the pages that writes are copied while the
+                # grader waits on the current notebook, not during the next one's first cell.
+                process.helper("get", None)
+                self._spare = ((helpers, seed), process)
+            except (SandboxError, StudentCodeError):
+                if process is not None:
+                    process.kill()
                 self._spare = None  # the next spawn starts one itself, and reports what goes wrong
 
         self._preparing = threading.Thread(target=start, name="prepare-notebook-process", daemon=True)
