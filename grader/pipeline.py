@@ -56,6 +56,7 @@ def grade_notebook(path: Path, submission_id: str, assignment: Assignment, warm:
         with _timed(timings, "checks"):
             outcomes = run_checks(execution.process, submission, assignment, options.suites, execution.failures)
     finally:
+        warm.learn(execution.process)
         execution.process.kill()
     output = execution.process.output.text() if execution.process.output else ""
     return GradeReport(

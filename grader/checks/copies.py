@@ -24,8 +24,15 @@ from __future__ import annotations
 import threading
 
 from grader.errors import StudentCodeError
+from grader.sandbox import hot_pages
 
 FRESH_MARKER = "fresh_copy"
+RELEARN = 25
+# What the copies of each question write, per warm process (they share its address layout): learned
+# from a copy as its question ends, copied ahead in the next copy made ahead for that question
+# (grader/sandbox/hot_pages.py). Kept for the grader process's life.
+_WRITTEN: dict[tuple, list] = {}
+_ENDED: dict[tuple, int] = {}
 
 
 class CheckCopies:
@@ -47,6 +54,7 @@ class CheckCopies:
         copy = self._shared
         if copy is None or question != self._question or not copy.usable:
             if copy is not None:
+                self._learn(self._question, copy)
                 copy.kill()
             self._question, self._shared = question, None
             copy = self._take_ahead(question) or self.notebook.fork(seed)
@@ -64,30 +72,43 @@ class CheckCopies:
     def close(self):
         self.after_check()
         ahead = self._take_ahead(None)
+        if self._shared is not None:
+            self._learn(self._question, self._shared)
         for copy in (ahead, self._shared):
             if copy is not None:
                 copy.kill()
         self._shared = None
+
+    def _learn(self, question, copy):
+        """Read what ``copy`` wrote, for the copies made ahead for ``question`` later: from its first
+        copy, then from every ``RELEARN``-th."""
+        if not self.ahead or question not in self.order[1:] or not copy.usable:
+            return
+        key = (copy.origin, question)
+        _ENDED[key] = _ENDED.get(key, 0) + 1
+        if key not in _WRITTEN or _ENDED[key] % RELEARN == 0:
+            _WRITTEN[key] = hot_pages.written_pages(copy.pid)
 
     # --- the next question's copy, forked while this one's checks run --------
     def _fork_ahead(self, after: str):
         if not self.ahead or after not in self.order or self.order.index(after) + 1 >= len(self.order):
             return
         made: list = []
+        question = self.order[self.order.index(after) + 1]
 
         def fork():
             try:
                 copy = self.notebook.fork(0)  # reseeded by its first check's reset
-                # One request through the runtime now, so the pages it writes are copied here and
-                # not during the first check (state is untouched: it only echoes a value).
-                copy.helper("get", None)
+                # The pages its checks will write are copied here, not on first write during them.
+                written = _WRITTEN.get((copy.origin, question))
+                copy.helper("prefault", written) if written else copy.helper("get", None)
                 made.append(copy)
             except StudentCodeError:
                 pass  # forked again when needed, which then reports what goes wrong
 
         thread = threading.Thread(target=fork, name="fork-next-copy", daemon=True)
         thread.start()
-        self._next = (self.order[self.order.index(after) + 1], thread, made)
+        self._next = (question, thread, made)
 
     def _take_ahead(self, question):
         """The copy forked ahead for ``question``, or None (any other is killed)."""

@@ -118,8 +118,12 @@ class _Session:
         with self._lock:  # one submission at a time per session
             self.server.jobs.put(job)
             job.done.wait()
-        if job.error is not None:
+        if isinstance(job.error, GraderError):
             raise job.error
+        if job.error is not None:
+            raise GraderError(f"the checks of {self.name} stopped with an internal error "
+                              f"({type(job.error).__name__}: {job.error}); this is a problem of the grader "
+                              "or the assignment, not the submission") from job.error
         return job.outcomes
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from grader.errors import (Frame, IsolationUnavailable, MissingName, NotImplementedYet, ProtocolError, SandboxError,
                            StudentCodeError, StudentCrashed, StudentRaised, StudentTimeout)
+from grader.sandbox import hot_pages
 from grader.sandbox.isolation import LEVELS, PROCESS
 from grader.sandbox.isolation import Limits as IsolationLimits
 from grader.sandbox.output import OutputCapture
@@ -31,6 +32,7 @@ from grader.sandbox.protocol import Codec, recv_message, send_message
 
 # Time a child gets past its own limit to report a timeout before it is killed.
 GRACE_SECONDS = 2.0
+RELEARN = 25
 STARTUP_SECONDS = 120.0
 
 
@@ -97,6 +99,8 @@ class WarmProcess:
                  limits: IsolationLimits | None = None):
         self._lock = threading.Lock()
         self._spare: tuple | None = None  # ((helpers, seed), StudentProcess) started ahead of need
+        self.hot_pages: list = []  # what notebook processes write (grader/sandbox/hot_pages.py)
+        self._since_learned = 0
         self._preparing: threading.Thread | None = None
         self.home = tempfile.mkdtemp(prefix="grader-warm-")
         self.scratch_root = os.path.join(self.home, "scratch")
@@ -148,9 +152,9 @@ class WarmProcess:
             process = None
             try:
                 process = self._start(helpers, seed, call_timeout)
-                # One request through its runtime now: the pages that writes are copied while the
-                # grader waits on the current notebook, not during the next one's first cell.
-                process.helper("get", None)
+                # The pages notebooks write are copied now, while the grader waits on the current
+                # notebook, not on first write during the next one's cells (grader/sandbox/hot_pages.py).
+                process.helper("prefault", self.hot_pages) if self.hot_pages else process.helper("get", None)
                 self._spare = ((helpers, seed), process)
             except (SandboxError, StudentCodeError):
                 if process is not None:
@@ -159,6 +163,15 @@ class WarmProcess:
 
         self._preparing = threading.Thread(target=start, name="prepare-notebook-process", daemon=True)
         self._preparing.start()
+
+    def learn(self, notebook: "StudentProcess") -> None:
+        """Learn what notebook processes write from ``notebook`` (a finished one, its copies gone):
+        from the first, then from every ``RELEARN``-th, so one odd notebook does not decide for long."""
+        self._since_learned += 1
+        if self.hot_pages and self._since_learned < RELEARN or notebook.dead or not notebook.pid:
+            return
+        self._since_learned = 0
+        self.hot_pages = hot_pages.written_pages(notebook.pid)
 
     def _take_spare(self, helpers, seed) -> "StudentProcess | None":
         if self._preparing is not None:
@@ -203,6 +216,7 @@ class WarmProcess:
             raise SandboxError(f"a child did not finish entering its isolation ({exc}): {said}") from None
         process.isolation = hello.get("isolation") if type(hello.get("isolation")) is dict else {}
         process.separate_copies = hello.get("separate_copies") is True
+        process.origin = self.proc.pid
         return process
 
     def close(self):
@@ -233,6 +247,7 @@ class StudentProcess:
         self.timed_out = False  # a request ran past its limit: what it left behind is unknown
         self._reset_seed: int | None = None
         self.separate_copies = False  # its copies cannot signal one another (own Landlock domains)
+        self.origin = 0  # the warm process it descends from: processes of one origin share an address layout
         self._talking = threading.Lock()  # one request at a time, whichever thread asks
         self.output: OutputCapture | None = None
         self.isolation: dict = {}
@@ -337,6 +352,7 @@ class StudentProcess:
         copy = StudentProcess(ours, host_pid(self.pid, reply["pid"]), self.call_timeout)
         copy.isolation = self.isolation
         copy.separate_copies = self.separate_copies
+        copy.origin = self.origin
         return copy
 
     # --- lifetime -----------------------------------------------------------

@@ -1,0 +1,51 @@
+"""The pages a notebook's process writes, learned from one and copied ahead of need in the next.
+
+Every notebook process is forked from the warm process and shares its memory
+until it writes to it; each first write to a shared page costs a copy-on-write
+fault, ~4,500 of them for this assignment's cells, some 35 ms on a virtual
+machine. Processes forked from the same warm process have the same address
+layout, so the pages one notebook wrote are, give or take, those the next
+will write. The grader reads them from a finished notebook process
+(``/proc/PID/pagemap``: present and no longer shared) and a process started
+ahead of need copies them with ``madvise(MADV_POPULATE_WRITE)`` while it
+waits, before any student code has run: contents do not change, only when
+the copies are made. Where pagemap cannot be read (not root) nothing is
+learned and nothing is copied ahead.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+PAGE = 4096
+MAX_PAGES = 16384  # 64 MiB: what a process made ahead may copy, whatever the notebook it was learned from did
+_PRESENT_AND_EXCLUSIVE = np.uint64((1 << 63) | (1 << 56))
+
+
+def written_pages(pid: int, cap: int = MAX_PAGES) -> list[list[int]]:
+    """Runs ``[address, pages]`` of the private writable memory of process ``pid`` that it holds
+    alone (written since it was forked, or new), at most ``cap`` pages; empty when that cannot be read."""
+    runs: list[list[int]] = []
+    total = 0
+    try:
+        with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/pagemap", "rb") as pagemap:
+            for line in maps:
+                fields = line.split()
+                if len(fields) < 2 or fields[1] != "rw-p":
+                    continue
+                low, high = (int(x, 16) for x in fields[0].split("-"))
+                pagemap.seek(low // PAGE * 8)
+                entries = np.frombuffer(pagemap.read((high - low) // PAGE * 8), dtype=np.uint64)
+                held = np.flatnonzero((entries & _PRESENT_AND_EXCLUSIVE) == _PRESENT_AND_EXCLUSIVE)
+                if not held.size:
+                    continue
+                # Consecutive pages become one run.
+                breaks = np.flatnonzero(np.diff(held) != 1) + 1
+                for first, last in zip(np.r_[0, breaks], np.r_[breaks, held.size]):
+                    pages = min(int(last - first), cap - total)
+                    runs.append([low + int(held[first]) * PAGE, pages])
+                    total += pages
+                    if total >= cap:
+                        return runs
+    except (OSError, ValueError):
+        return []
+    return runs
