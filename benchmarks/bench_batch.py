@@ -4,9 +4,10 @@ Grades N copies of a mix of correct and wrong notebooks (the reference
 solution, the stub, and mistakes from tests/gallery.py) and prints, from one
 run, the median per-submission wall time and the throughput of
 
-  (a)  this grader as shipped (warm process, a forked child per notebook and per
-       check, feedback pages and the gradebook): with 1 worker, and with
-       --workers (default: the machine's cores) on the whole batch;
+  (a)  this grader as shipped (warm process, a forked child per notebook and a
+       copy of it per question, feedback pages and the gradebook): with 1
+       worker, and with --workers (default: the machine's cores) on the whole
+       batch;
   (b)  the floor: one process running the same cells and the same checks
        in-process, without isolation (benchmarks/inprocess.py);
   (c)  nbclient, a fresh Jupyter kernel per notebook (how nbgrader and otter

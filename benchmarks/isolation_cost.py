@@ -7,8 +7,9 @@ machine noise hits both alike:
   spawn    fork a notebook process until it says it is ready (the isolated
            one enters namespaces, mounts, rlimits, uid, Landlock, seccomp)
   check    fork a check's copy of a notebook process, make one call, kill it
-  grade    everything one submission costs: spawn, the reference solution's
-           cells, one check copy per check of the assignment, kill
+  grade    spawn, the reference solution's cells, then one copy per check of the
+           assignment, each forked, called once and killed, then kill: an upper
+           bound (the grader shares one copy among a question's checks)
 
 Usage: ``.venv/bin/python benchmarks/isolation_cost.py [--rounds 40]``.
 Prints medians and, last, the overhead of isolation per submission.
