@@ -27,12 +27,6 @@ from grader.errors import StudentCodeError
 from grader.sandbox import hot_pages
 
 FRESH_MARKER = "fresh_copy"
-RELEARN = 25
-# What the copies of each question write, per warm process (they share its address layout): learned
-# from a copy as its question ends, copied ahead in the next copy made ahead for that question
-# (grader/sandbox/hot_pages.py). Kept for the grader process's life.
-_WRITTEN: dict[tuple, list] = {}
-_ENDED: dict[tuple, int] = {}
 
 
 class CheckCopies:
@@ -80,14 +74,9 @@ class CheckCopies:
         self._shared = None
 
     def _learn(self, question, copy):
-        """Read what ``copy`` wrote, for the copies made ahead for ``question`` later: from its first
-        copy, then from every ``RELEARN``-th."""
-        if not self.ahead or question not in self.order[1:] or not copy.usable:
-            return
-        key = (copy.origin, question)
-        _ENDED[key] = _ENDED.get(key, 0) + 1
-        if key not in _WRITTEN or _ENDED[key] % RELEARN == 0:
-            _WRITTEN[key] = hot_pages.written_pages(copy.pid)
+        """What a copy of ``question`` wrote, for the copies made ahead for it later (only those are)."""
+        if self.ahead and question in self.order[1:]:
+            hot_pages.LEARNED.learn(question, copy)
 
     # --- the next question's copy, forked while this one's checks run --------
     def _fork_ahead(self, after: str):
@@ -100,8 +89,7 @@ class CheckCopies:
             try:
                 copy = self.notebook.fork(0)  # reseeded by its first check's reset
                 # The pages its checks will write are copied here, not on first write during them.
-                written = _WRITTEN.get((copy.origin, question))
-                copy.helper("prefault", written) if written else copy.helper("get", None)
+                hot_pages.LEARNED.copy_ahead(question, copy)
                 made.append(copy)
             except StudentCodeError:
                 pass  # forked again when needed, which then reports what goes wrong

@@ -254,9 +254,9 @@ class Runtime:
             op = header.get("op")
             out_blobs = []
             # A reset travels with the first request of the next check, saving a round trip.
-            reply = self.reset(header["reset"]) if type(header.get("reset")) is int else None
-            if reply is not None:
-                pass
+            failed_reset = self.reset(header["reset"]) if type(header.get("reset")) is int else None
+            if failed_reset:
+                reply = failed_reset
             elif op == "run_cell":
                 reply = self.run_cell(header)
             elif op == "call":

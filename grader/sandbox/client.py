@@ -32,7 +32,7 @@ from grader.sandbox.protocol import Codec, recv_message, send_message
 
 # Time a child gets past its own limit to report a timeout before it is killed.
 GRACE_SECONDS = 2.0
-RELEARN = 25
+NOTEBOOK = "notebook"  # the kind of process spawn makes, for grader/sandbox/hot_pages.py
 STARTUP_SECONDS = 120.0
 
 
@@ -99,8 +99,6 @@ class WarmProcess:
                  limits: IsolationLimits | None = None):
         self._lock = threading.Lock()
         self._spare: tuple | None = None  # ((helpers, seed), StudentProcess) started ahead of need
-        self.hot_pages: list = []  # what notebook processes write (grader/sandbox/hot_pages.py)
-        self._since_learned = 0
         self._preparing: threading.Thread | None = None
         self.home = tempfile.mkdtemp(prefix="grader-warm-")
         self.scratch_root = os.path.join(self.home, "scratch")
@@ -153,8 +151,8 @@ class WarmProcess:
             try:
                 process = self._start(helpers, seed, call_timeout)
                 # The pages notebooks write are copied now, while the grader waits on the current
-                # notebook, not on first write during the next one's cells (grader/sandbox/hot_pages.py).
-                process.helper("prefault", self.hot_pages) if self.hot_pages else process.helper("get", None)
+                # notebook, not on first write during the next one's cells.
+                hot_pages.LEARNED.copy_ahead(NOTEBOOK, process)
                 self._spare = ((helpers, seed), process)
             except (SandboxError, StudentCodeError):
                 if process is not None:
@@ -164,14 +162,11 @@ class WarmProcess:
         self._preparing = threading.Thread(target=start, name="prepare-notebook-process", daemon=True)
         self._preparing.start()
 
-    def learn(self, notebook: "StudentProcess") -> None:
-        """Learn what notebook processes write from ``notebook`` (a finished one, its copies gone):
-        from the first, then from every ``RELEARN``-th, so one odd notebook does not decide for long."""
-        self._since_learned += 1
-        if self.hot_pages and self._since_learned < RELEARN or notebook.dead or not notebook.pid:
-            return
-        self._since_learned = 0
-        self.hot_pages = hot_pages.written_pages(notebook.pid)
+    @staticmethod
+    def learn(notebook: "StudentProcess") -> None:
+        """Learn what notebook processes write from ``notebook``, finished, its copies gone
+        (grader/sandbox/hot_pages.py)."""
+        hot_pages.LEARNED.learn(NOTEBOOK, notebook)
 
     def _take_spare(self, helpers, seed) -> "StudentProcess | None":
         if self._preparing is not None:

@@ -10,7 +10,8 @@ will write. The grader reads them from a finished notebook process
 ahead of need copies them with ``madvise(MADV_POPULATE_WRITE)`` while it
 waits, before any student code has run: contents do not change, only when
 the copies are made. Where pagemap cannot be read (not root) nothing is
-learned and nothing is copied ahead.
+learned and nothing is copied ahead. The same holds for the copies of a
+notebook that each question's checks run against (grader/checks/copies.py).
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import numpy as np
 
 PAGE = 4096
 MAX_PAGES = 16384  # 64 MiB: what a process made ahead may copy, whatever the notebook it was learned from did
+RELEARN = 25
 _PRESENT_AND_EXCLUSIVE = np.uint64((1 << 63) | (1 << 56))
 
 
@@ -49,3 +51,39 @@ def written_pages(pid: int, cap: int = MAX_PAGES) -> list[list[int]]:
     except (OSError, ValueError):
         return []
     return runs
+
+
+class WritePatterns:
+    """What processes of each kind write, by key ``(origin, kind)``: the warm process they descend from
+    (one address layout) and ``notebook`` or a question. Learned from the first finished process of a
+    kind, then from every ``RELEARN``-th, so one odd notebook does not decide for long."""
+
+    def __init__(self):
+        self._runs: dict[tuple, list] = {}
+        self._finished: dict[tuple, int] = {}
+
+    def learn(self, kind: str, process) -> None:
+        """Called with a finished process (alive still, its own copies gone)."""
+        if not process.pid or not process.usable:
+            return
+        key = (process.origin, kind)
+        self._finished[key] = self._finished.get(key, 0) + 1
+        if key not in self._runs or self._finished[key] % RELEARN == 0:
+            self._runs[key] = written_pages(process.pid)
+
+    def copy_ahead(self, kind: str, process) -> None:
+        """In a process made ahead of need, before any student code: copy the pages its kind writes
+        (until something is learned, pass one request through its runtime, which writes some)."""
+        runs = self._runs.get((process.origin, kind))
+        if runs:
+            process.helper("prefault", runs)
+        else:
+            process.helper("get", None)
+
+    def kinds(self) -> set[str]:
+        """The kinds something was learned for."""
+        return {kind for (_, kind), runs in self._runs.items() if runs}
+
+
+# Kept for the grader process's life.
+LEARNED = WritePatterns()
