@@ -111,17 +111,31 @@ def test_a_copy_that_cannot_be_reset_fails_one_check_and_is_replaced(copies):
     assert copies.for_check("q3", 3).call("settings") == ["torch.float32", True]
 
 
-def test_the_copy_made_ahead_is_out_of_reach_of_the_running_one(copies):
-    """The next question's copy is forked while this one's checks run; the running copy's code must
-    not be able to stop or kill it (nor the notebook's process)."""
+def test_the_copies_made_ahead_are_out_of_reach_of_the_running_one(copies):
+    """The later questions' copies are forked while the first one's checks run; the running copy's
+    code must not be able to stop or kill them (nor the notebook's process)."""
     assert copies.ahead, "this machine isolates fully (Landlock with scopes): copies are made ahead"
     running = copies.for_check("q1", 1)
-    copies._next[1].join()  # white box: the fork ahead has happened
+    copies._forker.join()  # white box: the forks ahead have happened
+    waiting = {question: slot.copy for question, slot in copies._waiting.items()}
+    assert set(waiting) == {"q2", "q3"} and all(copy is not None for copy in waiting.values())
     running.call("signal_everyone", int(signal.SIGSTOP))  # kill(-1) says 0 even when every target refused
     assert not running.dead
-    waiting = copies.for_check("q2", 2)
-    assert waiting.call("draw", _timeout=2.0).shape == (3,)
+    for question in ("q2", "q3"):
+        copy = copies.for_check(question, 2)
+        assert copy is waiting[question]
+        assert copy.call("draw", _timeout=2.0).shape == (3,)
     assert copies.notebook.call("settings") == ["torch.float32", True]
+
+
+def test_copies_made_ahead_end_when_their_question_is_passed_over_or_grading_ends(copies):
+    copies.for_check("q1", 1).call("draw")
+    copies._forker.join()
+    waiting = {question: slot.copy for question, slot in copies._waiting.items()}
+    copies.for_check("q3", 1).call("draw")
+    assert waiting["q2"].dead and not waiting["q3"].dead
+    copies.close()
+    assert waiting["q3"].dead and not copies._waiting
 
 
 def test_checks_draw_the_same_numbers_from_a_copy_made_ahead(copies):

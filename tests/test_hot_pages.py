@@ -30,6 +30,7 @@ def test_the_pages_learned_are_the_ones_a_forked_process_wrote():
     finally:
         os.write(hold_w, b"x")
         os.waitpid(pid, 0)
+    runs = runs.tolist()
     learned = {address + k * PAGE for address, pages in runs for k in range(pages)}
     inside = {address for address in learned if first <= address < first + 63 * PAGE}
     assert inside == set(written), "exactly the buffer's pages the child wrote, none it only shared"

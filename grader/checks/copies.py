@@ -13,11 +13,13 @@ own check only; one killed from outside while idle is noticed and replaced
 too. A check marked ``fresh_copy`` gets a copy of its own, discarded after it.
 
 The checks of a question run together, and moving on ends the last
-question's copy. While a question's checks run, the next question's copy is
-forked in the background, but only where each copy has a Landlock domain of
-its own that scopes signals: elsewhere a copy could signal (stop, kill) the
-one waiting, and cost another question a check, so copies are made one at a
-time.
+question's copy. Where each copy has a Landlock domain of its own that scopes
+signals, the copies of all the later questions are forked in the background,
+one after another, as soon as the first question's checks start, so a
+question rarely waits for its copy (a short question would otherwise finish
+before the next copy was ready). Elsewhere a copy could signal (stop, kill)
+the ones waiting, and cost another question a check, so copies are made one
+at a time, when needed.
 """
 from __future__ import annotations
 
@@ -29,6 +31,14 @@ from grader.sandbox import hot_pages
 FRESH_MARKER = "fresh_copy"
 
 
+class _Ahead:
+    """A copy being forked ahead for one question: ``ready`` is set once ``copy`` is made (or not)."""
+
+    def __init__(self):
+        self.ready = threading.Event()
+        self.copy = None
+
+
 class CheckCopies:
     def __init__(self, notebook, order=()):
         """``order``: the questions whose checks use a copy, in the order they run."""
@@ -38,7 +48,10 @@ class CheckCopies:
         self._question: str | None = None
         self._shared = None  # the current question's copy
         self._own: list = []
-        self._next: tuple | None = None  # (question, thread, [copy]) being forked ahead
+        self._waiting: dict[str, _Ahead] = {}  # the later questions' copies, forked ahead
+        self._forker: threading.Thread | None = None
+        self._lock = threading.Lock()  # between the forker handing over a copy and close()
+        self._closed = False
 
     def for_check(self, question: str, seed: int, fresh: bool = False):
         """A copy for a check of ``question``, seeded with ``seed``."""
@@ -53,7 +66,8 @@ class CheckCopies:
             self._question, self._shared = question, None
             copy = self._take_ahead(question) or self.notebook.fork(seed)
             self._shared = copy
-            self._fork_ahead(after=question)
+            if self._forker is None:
+                self._fork_ahead(after=question)
         copy.reset(seed)
         return copy
 
@@ -64,11 +78,16 @@ class CheckCopies:
         self._own.clear()
 
     def close(self):
+        """End every copy. A fork under way in the background is not waited for: its copy is ended
+        as it is handed over (and with the notebook's process, killed next, it cannot be made)."""
         self.after_check()
-        ahead = self._take_ahead(None)
+        with self._lock:
+            self._closed = True
+            waiting = [slot.copy for slot in self._waiting.values() if slot.copy is not None]
+            self._waiting.clear()
         if self._shared is not None:
             self._learn(self._question, self._shared)
-        for copy in (ahead, self._shared):
+        for copy in (*waiting, self._shared):
             if copy is not None:
                 copy.kill()
         self._shared = None
@@ -78,35 +97,62 @@ class CheckCopies:
         if self.ahead and question in self.order[1:]:
             hot_pages.LEARNED.learn(question, copy)
 
-    # --- the next question's copy, forked while this one's checks run --------
+    # --- the later questions' copies, forked while this one's checks run ---------
     def _fork_ahead(self, after: str):
-        if not self.ahead or after not in self.order or self.order.index(after) + 1 >= len(self.order):
+        if not self.ahead or after not in self.order:
             return
-        made: list = []
-        question = self.order[self.order.index(after) + 1]
+        later = self.order[self.order.index(after) + 1:]
+        if not later:
+            return
+        self._waiting = {question: _Ahead() for question in later}
+        slots = list(self._waiting.items())
 
-        def fork():
-            try:
-                copy = self.notebook.fork(0)  # reseeded by its first check's reset
-                # The pages its checks will write are copied here, not on first write during them.
-                hot_pages.LEARNED.copy_ahead(question, copy)
-                made.append(copy)
-            except StudentCodeError:
-                pass  # forked again when needed, which then reports what goes wrong
+        def fork_all():
+            for question, slot in slots:
+                try:
+                    copy = self.notebook.fork(0)  # reseeded by its first check's reset
+                    # The pages its checks will write are copied here, not on first write during them.
+                    hot_pages.LEARNED.copy_ahead(question, copy)
+                except StudentCodeError:
+                    copy = None  # forked again when needed, which then reports what goes wrong
+                with self._lock:
+                    if self._closed and copy is not None:
+                        copy.kill()
+                    elif not self._closed:
+                        slot.copy = copy
+                slot.ready.set()
+                if self._closed:
+                    break
 
-        thread = threading.Thread(target=fork, name="fork-next-copy", daemon=True)
-        thread.start()
-        self._next = (question, thread, made)
+        self._forker = threading.Thread(target=fork_all, name="fork-later-copies", daemon=True)
+        self._forker.start()
 
     def _take_ahead(self, question):
-        """The copy forked ahead for ``question``, or None (any other is killed)."""
-        if self._next is None:
+        """The copy forked ahead for ``question`` (waiting for it if under way), or None. Copies of
+        questions passed over are ended."""
+        for passed in [q for q in self._waiting if q != question]:
+            if question in self.order and passed in self.order \
+                    and self.order.index(passed) < self.order.index(question):
+                self._end_waiting(passed)
+        slot = self._waiting.get(question)
+        if slot is None:
             return None
-        wanted, thread, made = self._next
-        self._next = None
-        thread.join()
-        copy = made[0] if made else None
-        if copy is not None and (wanted != question or not copy.usable):
+        slot.ready.wait()
+        with self._lock:
+            self._waiting.pop(question, None)
+            copy, slot.copy = slot.copy, None
+        if copy is not None and not copy.usable:
             copy.kill()
             copy = None
         return copy
+
+    def _end_waiting(self, question):
+        slot = self._waiting.get(question)
+        if slot is None:
+            return
+        slot.ready.wait()
+        with self._lock:
+            self._waiting.pop(question, None)
+            copy, slot.copy = slot.copy, None
+        if copy is not None:
+            copy.kill()

@@ -375,19 +375,21 @@ _MADV_POPULATE_WRITE = 23
 
 
 def _prefault(rt, runs):
-    """Copy now the pages in ``runs`` (``[address, pages]``, learned by grader/sandbox/hot_pages.py)
+    """Copy now the pages in ``runs`` (rows ``address, pages``, learned by grader/sandbox/hot_pages.py)
     that this process would otherwise copy on first write. Contents do not change."""
     import ctypes
 
+    if not (isinstance(runs, torch.Tensor) and runs.dtype == torch.int64 and runs.dim() == 2 and runs.shape[1] == 2):
+        return
     madvise = ctypes.CDLL(None, use_errno=True).madvise
     madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
     budget = hot_pages.MAX_PAGES
-    for run in runs if isinstance(runs, list) else []:
-        if not (isinstance(run, list) and len(run) == 2 and all(type(v) is int and v > 0 for v in run)):
+    for address, pages in runs.tolist():
+        if address <= 0 or pages <= 0:
             continue
-        pages = min(run[1], budget)
+        pages = min(pages, budget)
         budget -= pages
-        if madvise(run[0], pages * hot_pages.PAGE, _MADV_POPULATE_WRITE) != 0 and ctypes.get_errno() == 22:
+        if madvise(address, pages * hot_pages.PAGE, _MADV_POPULATE_WRITE) != 0 and ctypes.get_errno() == 22:
             return  # EINVAL: a kernel before 5.14 knows no MADV_POPULATE_WRITE
         if budget <= 0:
             return

@@ -16,6 +16,7 @@ notebook that each question's checks run against (grader/checks/copies.py).
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 PAGE = 4096
 MAX_PAGES = 16384  # 64 MiB: what a process made ahead may copy, whatever the notebook it was learned from did
@@ -23,10 +24,11 @@ RELEARN = 25
 _PRESENT_AND_EXCLUSIVE = np.uint64((1 << 63) | (1 << 56))
 
 
-def written_pages(pid: int, cap: int = MAX_PAGES) -> list[list[int]]:
-    """Runs ``[address, pages]`` of the private writable memory of process ``pid`` that it holds
-    alone (written since it was forked, or new), at most ``cap`` pages; empty when that cannot be read."""
-    runs: list[list[int]] = []
+def written_pages(pid: int, cap: int = MAX_PAGES) -> torch.Tensor:
+    """Runs (address, pages) of the private writable memory of process ``pid`` that it holds alone
+    (written since it was forked, or new), at most ``cap`` pages, as an int64 tensor of shape (runs, 2)
+    (one blob on the wire); empty when that cannot be read."""
+    runs: list[tuple[int, int]] = []
     total = 0
     try:
         with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/pagemap", "rb") as pagemap:
@@ -44,13 +46,17 @@ def written_pages(pid: int, cap: int = MAX_PAGES) -> list[list[int]]:
                 breaks = np.flatnonzero(np.diff(held) != 1) + 1
                 for first, last in zip(np.r_[0, breaks], np.r_[breaks, held.size]):
                     pages = min(int(last - first), cap - total)
-                    runs.append([low + int(held[first]) * PAGE, pages])
+                    runs.append((low + int(held[first]) * PAGE, pages))
                     total += pages
                     if total >= cap:
-                        return runs
+                        return _as_tensor(runs)
     except (OSError, ValueError):
-        return []
-    return runs
+        runs = []
+    return _as_tensor(runs)
+
+
+def _as_tensor(runs) -> torch.Tensor:
+    return torch.tensor(runs, dtype=torch.int64).reshape(-1, 2)
 
 
 class WritePatterns:
@@ -75,14 +81,14 @@ class WritePatterns:
         """In a process made ahead of need, before any student code: copy the pages its kind writes
         (until something is learned, pass one request through its runtime, which writes some)."""
         runs = self._runs.get((process.origin, kind))
-        if runs:
+        if runs is not None and len(runs):
             process.helper("prefault", runs)
         else:
             process.helper("get", None)
 
     def kinds(self) -> set[str]:
         """The kinds something was learned for."""
-        return {kind for (_, kind), runs in self._runs.items() if runs}
+        return {kind for (_, kind), runs in self._runs.items() if len(runs)}
 
 
 # Kept for the grader process's life.
