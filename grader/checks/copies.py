@@ -130,10 +130,19 @@ class CheckCopies:
     def _take_ahead(self, question):
         """The copy forked ahead for ``question`` (waiting for it if under way), or None. Copies of
         questions passed over are ended."""
-        for passed in [q for q in self._waiting if q != question]:
-            if question in self.order and passed in self.order \
-                    and self.order.index(passed) < self.order.index(question):
-                self._end_waiting(passed)
+        if question in self.order:
+            for passed in [q for q in self._waiting if self.order.index(q) < self.order.index(question)]:
+                copy = self._claim(passed)
+                if copy is not None:
+                    copy.kill()
+        copy = self._claim(question)
+        if copy is not None and not copy.usable:
+            copy.kill()
+            copy = None
+        return copy
+
+    def _claim(self, question):
+        """The copy made ahead for ``question``, once its fork is done; None if there is none."""
         slot = self._waiting.get(question)
         if slot is None:
             return None
@@ -141,18 +150,4 @@ class CheckCopies:
         with self._lock:
             self._waiting.pop(question, None)
             copy, slot.copy = slot.copy, None
-        if copy is not None and not copy.usable:
-            copy.kill()
-            copy = None
         return copy
-
-    def _end_waiting(self, question):
-        slot = self._waiting.get(question)
-        if slot is None:
-            return
-        slot.ready.wait()
-        with self._lock:
-            self._waiting.pop(question, None)
-            copy, slot.copy = slot.copy, None
-        if copy is not None:
-            copy.kill()
