@@ -15,6 +15,7 @@ import io
 import time
 
 import matplotlib.pyplot as plt
+import torch
 
 from grader.checks.runner import run_checks
 from grader.execution import NOTEBOOK_SEED
@@ -43,6 +44,7 @@ child._time_limit = _NoTimeLimit
 
 class InProcessNotebook:
     def __init__(self, helpers_module: str, seed: int, call_timeout: float):
+        torch.set_num_threads(1)  # as in the student's process (grader/sandbox/warm.py): the same work
         helpers = importlib.import_module(helpers_module).HELPERS if helpers_module else {}
         child.reset_torch_state()
         child.seed_everything(seed)

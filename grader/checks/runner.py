@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import torch
 
 from grader.assignment import Assignment
 from grader.checks.plugin import CheckSession
@@ -100,6 +101,11 @@ class _Session:
                 break
 
     def _main(self, args):
+        # The checks' own torch work (reference runs, comparisons) is small. Split over a pool of
+        # threads it only waits on them, and on a busy machine for a core that a student's process or
+        # another worker holds (a worker per core already uses every core): ~30 ms a submission here.
+        # Set in this thread, whose setting the checks' torch calls use.
+        torch.set_num_threads(1)
         try:
             self.exit_code = pytest.main(args, plugins=[self.server])
         finally:
