@@ -15,7 +15,7 @@ import socket
 import sys
 import traceback
 
-from grader.sandbox import isolation, namespaces
+from grader.sandbox import huge_pages, isolation, namespaces
 
 
 def warm_up(helper_modules):
@@ -53,6 +53,8 @@ def warm_up(helper_modules):
     # Every child inherits these objects; a full collection in a child would touch each one and
     # so copy every page of the heap. Frozen, the collector never looks at them again.
     gc.freeze()
+    # Last, so that it covers what every child will share.
+    huge_pages.collapse()
 
 
 def policy_from(config: dict) -> isolation.Policy:
