@@ -26,7 +26,6 @@ globals()["__builtins__"] = dict(vars(builtins))
 _numpy = torch.Tensor.numpy
 _monotonic = time.monotonic
 _encode_json = json.JSONEncoder(allow_nan=True, separators=(",", ":")).encode
-_decoder = json.JSONDecoder(object_pairs_hook=lambda pairs: _reject_duplicates(pairs))
 
 HEADER_CAP = 8 << 20
 BLOB_CAP = 256 << 20
@@ -47,10 +46,13 @@ _BLOB_LEN = struct.Struct(">Q")
 
 
 def _reject_duplicates(pairs):
-    keys = [k for k, _ in pairs]
-    if len(set(keys)) != len(keys):
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
         raise ProtocolError("duplicate key in a frame")
-    return dict(pairs)
+    return obj
+
+
+_decoder = json.JSONDecoder(object_pairs_hook=_reject_duplicates)
 
 
 def _read_exact(sock: socket.socket, n: int, deadline: float | None = None) -> bytes:
