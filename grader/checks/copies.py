@@ -2,7 +2,7 @@
 
 A check never runs against the notebook's own process (it must not change
 what the next check sees); it gets a copy forked from it. Forking the
-notebook's process (some 250 MB of torch and Python objects) costs ~7 ms and
+notebook's process (some 250 MB of torch and Python objects) costs ~4 ms and
 the copy's first call a few more of copy-on-write faults, so a copy per
 check was most of a submission's grading time. The checks of one question
 share a copy instead, and before each check the copy is reset: torch's
