@@ -49,7 +49,8 @@ def warm_up(helper_modules):
         importlib.import_module(name)
     from grader.sandbox import syscall_filter
 
-    syscall_filter.available()  # loads libseccomp now: a child cannot read it once restricted
+    if syscall_filter.available() is None:  # loads libseccomp now: a child cannot read it once restricted
+        syscall_filter.prepare()
     # Every child inherits these objects; a full collection in a child would touch each one and
     # so copy every page of the heap. Frozen, the collector never looks at them again.
     gc.freeze()

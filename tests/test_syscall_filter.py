@@ -1,0 +1,86 @@
+"""The seccomp filters, compiled once and loaded in each child: they deny what they say they deny."""
+from __future__ import annotations
+
+import ctypes
+import errno
+import json
+import os
+import socket
+
+import pytest
+
+from grader.sandbox import syscall_filter
+
+pytestmark = pytest.mark.skipif(syscall_filter.available() is not None, reason="needs libseccomp")
+
+
+def _in_child(steps) -> dict:
+    """Run ``steps`` in a forked child (filters cannot be removed once loaded); its report."""
+    result_r, result_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        report = {}
+        try:
+            steps(report)
+        except BaseException as exc:  # noqa: BLE001 - reported to the test
+            report["error"] = repr(exc)
+        finally:
+            os.write(result_w, json.dumps(report).encode())
+            os._exit(0)
+    os.close(result_w)
+    with os.fdopen(result_r) as result:
+        report = json.loads(result.read() or "{}")
+    os.waitpid(pid, 0)
+    return report
+
+
+def _errno_of(call):
+    try:
+        call()
+    except OSError as exc:
+        return exc.errno
+    return 0
+
+
+def _unshare_network():
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(0x40000000) != 0:  # CLONE_NEWNET
+        raise OSError(ctypes.get_errno(), "unshare")
+
+
+def _try_fork():
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def test_prepared_filters_deny_exec_network_and_then_fork_in_a_copy():
+    syscall_filter.prepare()
+
+    def steps(report):
+        syscall_filter.install_notebook_filter()
+        report["exec"] = _errno_of(lambda: os.execv("/bin/true", ["/bin/true"]))
+        report["inet"] = _errno_of(lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+        report["unshare"] = _errno_of(_unshare_network)
+        report["fork_in_notebook"] = _errno_of(_try_fork)
+        syscall_filter.install_check_filter()
+        report["fork_in_copy"] = _errno_of(_try_fork)
+        report["pipe"] = _errno_of(os.pipe)
+
+    report = _in_child(steps)
+    assert "error" not in report, report
+    assert report["exec"] == report["inet"] == report["unshare"] == errno.EPERM, report
+    assert report["fork_in_notebook"] == 0, "the notebook's process keeps fork: its copies are forked from it"
+    assert report["fork_in_copy"] == errno.EPERM, report
+    assert report["pipe"] == 0, "everything else is allowed"
+
+
+def test_a_corrupt_program_is_refused_before_it_reaches_the_kernel():
+    def steps(report):
+        syscall_filter._programs["check"] = b"\x00" * 7
+        report["refused"] = _errno_of(syscall_filter.install_check_filter)
+        report["fork"] = _errno_of(_try_fork)
+
+    report = _in_child(steps)
+    assert report == {"refused": errno.EINVAL, "fork": 0}
