@@ -4,6 +4,8 @@ from __future__ import annotations
 import ctypes
 import os
 
+import torch
+
 from conftest import SOLUTION
 from grader.sandbox import hot_pages
 
@@ -45,3 +47,36 @@ def test_a_notebook_graded_with_pages_copied_ahead_gets_the_same_grade(grade):
         again = grade(SOLUTION)
         assert again.questions == before.questions and again.cell_failures == before.cell_failures
         assert again.output == before.output
+
+
+class _FakeProcess:
+    """What WritePatterns uses of a StudentProcess: its pid, origin, helper calls and the flag it sets."""
+
+    def __init__(self, pid):
+        self.pid, self.origin, self.usable, self.pages_copied_ahead = pid, 7, True, False
+        self.requests = []
+
+    def helper(self, name, *args):
+        self.requests.append(name)
+
+
+def test_patterns_are_learned_only_from_processes_that_wrote_their_own_pages(monkeypatch):
+    learned_from = []
+
+    def fake_written_pages(pid):
+        learned_from.append(pid)
+        return torch.tensor([[pid * PAGE, 1]], dtype=torch.int64)
+
+    monkeypatch.setattr(hot_pages, "written_pages", fake_written_pages)
+    patterns = hot_pages.WritePatterns()
+    made = []
+    for pid in range(1, 2 * hot_pages.RELEARN + 2):
+        process = _FakeProcess(pid)
+        patterns.copy_ahead("q2", process)
+        made.append(process)
+        patterns.learn("q2", process)
+    copied = [p.pid for p in made if p.requests == ["prefault"]]
+    left_alone = [p.pid for p in made if p.requests == ["get"]]
+    assert left_alone == [1, hot_pages.RELEARN, 2 * hot_pages.RELEARN], "the first, then every RELEARN-th"
+    assert len(copied) == len(made) - 3 and all(p.pages_copied_ahead for p in made if p.pid in copied)
+    assert learned_from == left_alone, "a process whose pages were copied ahead says nothing of what it wrote"

@@ -243,6 +243,7 @@ class StudentProcess:
         self._reset_seed: int | None = None
         self.separate_copies = False  # its copies cannot signal one another (own Landlock domains)
         self.origin = 0  # the warm process it descends from: processes of one origin share an address layout
+        self.pages_copied_ahead = False  # so it holds pages it may never have written (hot_pages.py)
         self._talking = threading.Lock()  # one request at a time, whichever thread asks
         self.output: OutputCapture | None = None
         self.isolation: dict = {}
