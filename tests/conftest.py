@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import copy
+import json
+import os
 from pathlib import Path
 
 import nbformat
@@ -84,3 +86,24 @@ def scores(report) -> dict[str, float]:
 def messages(report, qid: str) -> list[str]:
     return [c.outcome.message for q in report.questions if q.question == qid
             for c in q.checks if c.outcome.status == "failed"]
+
+
+def in_forked_child(steps) -> dict:
+    """Run ``steps(report)`` in a forked child, for what cannot be undone in the test process (a
+    seccomp filter, collapsed memory); the dict it filled in, with ``error`` if it raised."""
+    result_r, result_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        report = {}
+        try:
+            steps(report)
+        except BaseException as exc:  # noqa: BLE001 - reported to the test
+            report["error"] = repr(exc)
+        finally:
+            os.write(result_w, json.dumps(report).encode())
+            os._exit(0)
+    os.close(result_w)
+    with os.fdopen(result_r) as result:
+        report = json.loads(result.read() or "{}")
+    os.waitpid(pid, 0)
+    return report

@@ -1,10 +1,10 @@
 """The warm process's memory collapsed into huge pages: the right memory, and contents that do not change."""
 from __future__ import annotations
 
-import json
 import mmap
 import os
 
+from conftest import in_forked_child
 from grader.sandbox import huge_pages
 
 MAPS = """\
@@ -26,31 +26,22 @@ def test_only_the_heap_and_unnamed_private_memory_is_collapsed_in_whole_aligned_
 
 
 def test_collapsed_memory_keeps_its_contents_and_a_child_writes_only_its_own_copy():
-    result_r, result_w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # in a child: the test process's own memory stays as it is
-        report = {}
-        try:
-            size = 16 << 20
-            region = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
-            pattern = bytes(range(256)) * (size // 256)
-            region[:] = pattern
-            report["collapsed"] = huge_pages.collapse()
-            report["intact"] = region[:] == pattern
-            grandchild = os.fork()
-            if grandchild == 0:
-                region[4096:4100] = b"XXXX"
-                os._exit(0 if region[4096:4100] == b"XXXX" else 1)
-            _, status = os.waitpid(grandchild, 0)
-            report["child_wrote"] = os.waitstatus_to_exitcode(status) == 0
-            report["still_intact"] = region[:] == pattern
-        finally:
-            os.write(result_w, json.dumps(report).encode())
-            os._exit(0)
-    os.close(result_w)
-    with os.fdopen(result_r) as result:
-        report = json.loads(result.read() or "{}")
-    os.waitpid(pid, 0)
+    def steps(report):  # in a child: the test process's own memory stays as it is
+        size = 16 << 20
+        region = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+        pattern = bytes(range(256)) * (size // 256)
+        region[:] = pattern
+        report["collapsed"] = huge_pages.collapse()
+        report["intact"] = region[:] == pattern
+        grandchild = os.fork()
+        if grandchild == 0:
+            region[4096:4100] = b"XXXX"
+            os._exit(0 if region[4096:4100] == b"XXXX" else 1)
+        _, status = os.waitpid(grandchild, 0)
+        report["child_wrote"] = os.waitstatus_to_exitcode(status) == 0
+        report["still_intact"] = region[:] == pattern
+
+    report = in_forked_child(steps)
     assert report.get("intact") and report.get("still_intact"), report
     assert report.get("child_wrote"), report
     if _kernel_can_collapse():

@@ -3,36 +3,11 @@ from __future__ import annotations
 
 import ctypes
 import errno
-import json
 import os
 import socket
 
-import pytest
-
+from conftest import in_forked_child
 from grader.sandbox import syscall_filter
-
-pytestmark = pytest.mark.skipif(syscall_filter.available() is not None, reason="needs libseccomp")
-
-
-def _in_child(steps) -> dict:
-    """Run ``steps`` in a forked child (filters cannot be removed once loaded); its report."""
-    result_r, result_w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        report = {}
-        try:
-            steps(report)
-        except BaseException as exc:  # noqa: BLE001 - reported to the test
-            report["error"] = repr(exc)
-        finally:
-            os.write(result_w, json.dumps(report).encode())
-            os._exit(0)
-    os.close(result_w)
-    with os.fdopen(result_r) as result:
-        report = json.loads(result.read() or "{}")
-    os.waitpid(pid, 0)
-    return report
-
 
 def _errno_of(call):
     try:
@@ -68,7 +43,7 @@ def test_prepared_filters_deny_exec_network_and_then_fork_in_a_copy():
         report["fork_in_copy"] = _errno_of(_try_fork)
         report["pipe"] = _errno_of(os.pipe)
 
-    report = _in_child(steps)
+    report = in_forked_child(steps)
     assert "error" not in report, report
     assert report["exec"] == report["inet"] == report["unshare"] == errno.EPERM, report
     assert report["fork_in_notebook"] == 0, "the notebook's process keeps fork: its copies are forked from it"
@@ -82,5 +57,5 @@ def test_a_corrupt_program_is_refused_before_it_reaches_the_kernel():
         report["refused"] = _errno_of(syscall_filter.install_check_filter)
         report["fork"] = _errno_of(_try_fork)
 
-    report = _in_child(steps)
+    report = in_forked_child(steps)
     assert report == {"refused": errno.EINVAL, "fork": 0}
