@@ -7,6 +7,7 @@ student code runs.
 """
 from __future__ import annotations
 
+import _signal
 import ast
 import builtins
 import gc
@@ -16,7 +17,6 @@ import random
 import re
 import signal
 import socket
-import _signal
 import sys
 import tempfile
 import traceback

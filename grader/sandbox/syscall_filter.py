@@ -19,6 +19,8 @@ import errno
 import os
 import socket
 
+from grader.sandbox import namespaces
+
 CLONE_THREAD = 0x00010000
 # CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET: clone may not make namespaces.
 NAMESPACE_FLAGS = (0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x20000000, 0x40000000)
@@ -36,7 +38,7 @@ DENIED = (
 PROCESS_CREATION = ("fork", "vfork")
 
 
-PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 38, 22, 2
+PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
 _BPF_INSTRUCTION = 8  # struct sock_filter: u16 code, u8 jt, u8 jf, u32 k
 _libc = ctypes.CDLL(None, use_errno=True)
 _programs: dict[str, bytes] = {}
@@ -94,7 +96,7 @@ def _load(program: bytes) -> None:
     code = ctypes.create_string_buffer(program, len(program))
     fprog = _SockFprog(len(program) // _BPF_INSTRUCTION, ctypes.addressof(code))
     # As libseccomp does before loading: without it, an unprivileged process may not install a filter.
-    _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    namespaces.no_new_privs()
     if _libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) != 0:
         err = ctypes.get_errno()
         raise OSError(err, f"loading a seccomp filter: {os.strerror(err)}")
