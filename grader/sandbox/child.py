@@ -384,8 +384,7 @@ def _prefault(rt, runs):
 
     if not (isinstance(runs, torch.Tensor) and runs.dtype == torch.int64 and runs.dim() == 2 and runs.shape[1] == 2):
         return
-    madvise = ctypes.CDLL(None, use_errno=True).madvise
-    madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    madvise = hot_pages.madvise()
     budget = hot_pages.MAX_PAGES
     for address, pages in runs.tolist():
         if address <= 0 or pages <= 0:

@@ -22,6 +22,8 @@ notebooks).
 """
 from __future__ import annotations
 
+import ctypes
+
 import numpy as np
 import torch
 
@@ -29,6 +31,13 @@ PAGE = 4096
 MAX_PAGES = 16384  # 64 MiB: what a process made ahead may copy, whatever the notebook it was learned from did
 RELEARN = 25
 _PRESENT_AND_EXCLUSIVE = np.uint64((1 << 63) | (1 << 56))
+
+
+def madvise():
+    """libc's ``madvise(address, length, advice)``, errors in ``ctypes.get_errno()``."""
+    call = ctypes.CDLL(None, use_errno=True).madvise
+    call.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    return call
 
 
 def written_pages(pid: int, cap: int = MAX_PAGES) -> torch.Tensor:

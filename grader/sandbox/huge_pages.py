@@ -16,16 +16,10 @@ changes.
 """
 from __future__ import annotations
 
-import ctypes
+from grader.sandbox.hot_pages import madvise
 
 HUGE_PAGE = 2 << 20
 _MADV_COLLAPSE = 25
-
-
-def _madvise():
-    madvise = ctypes.CDLL(None, use_errno=True).madvise
-    madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-    return madvise
 
 
 def anonymous_spans(maps_text: str) -> list[tuple[int, int]]:
@@ -50,5 +44,5 @@ def collapse() -> int:
     collapsed whole (0 where the kernel cannot). Contents do not change."""
     with open("/proc/self/maps") as maps:
         spans = anonymous_spans(maps.read())
-    madvise = _madvise()
-    return sum(end - start for start, end in spans if madvise(start, end - start, _MADV_COLLAPSE) == 0)
+    call = madvise()
+    return sum(end - start for start, end in spans if call(start, end - start, _MADV_COLLAPSE) == 0)
