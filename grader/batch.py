@@ -72,6 +72,7 @@ def grade_batch(paths, out_dir: Path, assignment: Assignment, options: GradeOpti
         return 1
     ids = _student_ids(files, paths, settings)
     with Gradebook(out_dir) as gradebook:
+        gradebook.use_assignment(assignment.name, assignment.folder)
         jobs, kept = _plan(files, ids, gradebook, assignment, options, settings.force)
         ungraded = _keep(kept, gradebook, out_dir, assignment, log)
         ungraded += _grade_all(jobs, gradebook, out_dir, assignment, options, settings, log)
@@ -113,7 +114,7 @@ def _keep(kept: list[StoredGrade], gradebook, out_dir, assignment, log) -> int:
         folder = out_dir / old.student_id
         if not all((folder / name).exists() for name in OUTPUT_FILES):
             reviews = gradebook.reviews(old.student_id).get(old.student_id, {})
-            save_files(render_outputs(apply_reviews(report, reviews, assignment))[1], folder)
+            save_files(render_outputs(apply_reviews(report, reviews, assignment), assignment)[1], folder)
         ungraded += report.error is not None
         log(printable(f"{old.student_id}: unchanged, not regraded ({_outcome(report)})"))
     return ungraded
@@ -161,7 +162,7 @@ def _results(jobs, assignment, options, settings: BatchSettings):
     if workers == 1:
         try:
             for job in jobs:
-                yield grade_job(job, assignment.name, options)
+                yield grade_job(job, assignment, options)
         finally:
             close_warm_processes()
         return
@@ -189,7 +190,7 @@ def _pool_round(jobs, assignment, options, workers):
                              initargs=(os.getpid(),)) as pool:
         def top_up():
             for job in queue:
-                running[pool.submit(grade_job, job, assignment.name, options)] = job
+                running[pool.submit(grade_job, job, assignment, options)] = job
                 if len(running) >= 2 * workers:
                     break
 

@@ -14,17 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from grader.assignment import Assignment
+from grader.assignment import BUNDLE_MANIFEST as MANIFEST
+from grader.assignment import HIDDEN, Assignment
 from grader.checks.plugin import CheckSession
-from grader.checks.runner import EMPTY_INI, HIDDEN
-from grader.errors import GraderError
-
-MANIFEST = "manifest.json"
+from grader.checks.runner import COLLECTION_LOCK, pytest_arguments
+from grader.errors import AssignmentError, GraderError
 
 
 @dataclass(frozen=True)
 class HiddenShare:
-    """question: ``q1``...; checks: how many hidden checks it has; weight: their summed ``points`` weight."""
+    """question: its id; checks: how many hidden checks it has; weight: their summed ``points`` weight."""
 
     question: str
     checks: int
@@ -34,8 +33,8 @@ class HiddenShare:
 class _Collector(CheckSession):
     """The check plugin, collecting only: the weights come from the same code that grades."""
 
-    def __init__(self):
-        super().__init__()
+    def __init__(self, assignment: Assignment):
+        super().__init__(assignment)
         self.items = []
 
     def pytest_collection_finish(self, session):
@@ -44,39 +43,40 @@ class _Collector(CheckSession):
             self.items.append((question.args[0] if question else "?", self._weight(item)))
 
 
-def collect_hidden_shares(checks_dir: Path) -> tuple[HiddenShare, ...]:
-    """Collect ``checks_dir/hidden`` and sum its checks' weights per question."""
-    hidden = checks_dir / HIDDEN
+def collect_hidden_shares(assignment: Assignment) -> tuple[HiddenShare, ...]:
+    """Collect the assignment's hidden checks and sum their weights per question."""
+    hidden = assignment.checks_dir / HIDDEN
     if not hidden.is_dir():
-        raise GraderError(f"no hidden checks in {checks_dir}: this needs the instructor's copy of the checks "
-                          "(a checkout of the grader's repository)")
-    collector = _Collector()
-    code = pytest.main([str(hidden), "--collect-only", "-c", str(EMPTY_INI), "--rootdir", str(checks_dir),
-                        "-p", "no:terminal", "-p", "no:cacheprovider", "--import-mode=importlib"],
-                       plugins=[collector])
-    if collector.collect_errors or code != pytest.ExitCode.OK:
-        raise GraderError(f"the hidden checks in {hidden} could not be collected "
-                          f"({'; '.join(collector.collect_errors) or f'pytest exit status {int(code)}'})")
+        raise GraderError(f"no hidden checks in {assignment.checks_dir}: this needs the instructor's assignment "
+                          "folder, not a student's release")
+    collector = _Collector(assignment)
+    with COLLECTION_LOCK:
+        code = pytest.main([*pytest_arguments(assignment, [HIDDEN]), "--collect-only"], plugins=[collector])
+    if collector.collect_errors or code not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+        raise AssignmentError(f"the hidden checks in {hidden} could not be collected "
+                              f"({'; '.join(collector.collect_errors) or f'pytest exit status {int(code)}'})")
     shares: dict[str, HiddenShare] = {}
     for question, weight in collector.items:
         old = shares.get(question, HiddenShare(question, 0, 0.0))
         shares[question] = HiddenShare(question, old.checks + 1, old.weight + weight)
-    return tuple(sorted(shares.values(), key=lambda s: s.question))
+    order = [q.id for q in assignment.questions]
+    return tuple(sorted(shares.values(), key=lambda s: order.index(s.question)))
 
 
 def write_manifest(checks_dir: Path, assignment: Assignment, shares: tuple[HiddenShare, ...]) -> Path:
+    """A release bundle's ``checks/manifest.json``: the version released and the hidden checks' weights."""
     path = checks_dir / MANIFEST
     path.write_text(json.dumps({"assignment": assignment.name, "version": assignment.version,
                                 "hidden": [asdict(s) for s in shares]}, indent=2) + "\n", encoding="utf-8")
     return path
 
 
-def read_manifest(checks_dir: Path) -> tuple[str, int, tuple[HiddenShare, ...]]:
+def read_manifest(checks_dir: Path) -> tuple[str, str, tuple[HiddenShare, ...]]:
     """(assignment name, version, hidden shares) from a release bundle's ``checks/manifest.json``."""
     try:
         data = json.loads((checks_dir / MANIFEST).read_text(encoding="utf-8"))
         shares = tuple(HiddenShare(str(s["question"]), int(s["checks"]), float(s["weight"])) for s in data["hidden"])
-        return str(data["assignment"]), int(data["version"]), shares
+        return str(data["assignment"]), str(data["version"]), shares
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise GraderError(f"{checks_dir / MANIFEST} is unreadable ({exc}); get the checks folder again "
                           "from the course's release") from None

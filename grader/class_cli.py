@@ -7,8 +7,8 @@ import os
 import sys
 from pathlib import Path
 
-from grader.assignment import load_assignment
 from grader.batch import BatchSettings
+from grader.cli_assignment import add_assignment_arguments, assignment_from
 from grader.export import gradebook_csv, regenerate_outputs
 from grader.gradebook import Gradebook
 from grader.review import Review, awaiting_review, check_review
@@ -41,19 +41,19 @@ def add_commands(commands) -> None:
     export.add_argument("--out", type=Path, required=True, help="the folder graded into (holds gradebook.sqlite)")
     export.add_argument("--csv", type=Path, metavar="FILE", help="write the class's scores here ('-': stdout)")
     export.add_argument("--roster", type=Path, help="roster CSV whose other columns go into the CSV")
-    export.add_argument("--assignment", default="weight_decay")
+    add_assignment_arguments(export, " (default: the folder the gradebook was graded with)")
     review = commands.add_parser("review", help="list written answers awaiting review, or record a review")
     review.add_argument("--out", type=Path, required=True, help="the folder graded into (holds gradebook.sqlite)")
     review.add_argument("--student", help="the student whose answer is reviewed")
-    review.add_argument("--question", help="the question reviewed, e.g. q3")
+    review.add_argument("--question", help="the question reviewed (its id in assignment.toml)")
     review.add_argument("--score", type=float, help="points awarded for the written answer")
     review.add_argument("--comment", default="", help="shown to the student in place of the suggestion")
-    review.add_argument("--assignment", default="weight_decay")
+    add_assignment_arguments(review, " (default: the folder the gradebook was graded with)")
 
 
 def run(args) -> int:
-    assignment = load_assignment(args.assignment)
     with Gradebook(args.out, create=False) as gradebook:
+        assignment = assignment_from(args, recorded=gradebook.assignment_folder())
         if args.command == "export":
             return _export(args, gradebook, assignment)
         return _review(args, gradebook, assignment)

@@ -1,5 +1,6 @@
 """The command line: ``grader grade`` and ``grader stub``; ``release``, ``check`` and ``gradescope`` in
-cli_delivery; ``export`` and ``review`` in class_cli."""
+cli_delivery; ``export`` and ``review`` in class_cli; ``new`` and ``validate`` in cli_authoring. Every
+command grades or packages an assignment folder (grader/cli_assignment.py says how it is found)."""
 from __future__ import annotations
 
 import argparse
@@ -7,18 +8,18 @@ import sys
 from pathlib import Path
 
 from grader import class_cli
-from grader.assignment import load_assignment
+from grader.assignment import HIDDEN, PUBLIC, Limits, load_assignment
 from grader.batch import grade_batch
-from grader.checks.runner import HIDDEN, PUBLIC
+from grader.cli_assignment import add_assignment_arguments, assignment_argument, assignment_from
+from grader.cli_authoring import AUTHORING_COMMANDS, add_authoring_commands, run_authoring_command
 from grader.cli_delivery import DELIVERY_COMMANDS, add_delivery_commands, run_delivery_command
 from grader.errors import GraderError
-from grader.execution import Limits
 from grader.gradebook import Gradebook
 from grader.outputs.junit import write_junit
-from grader.pipeline import GradeOptions
+from grader.pipeline import GradeOptions, find_notebooks
 from grader.sandbox.isolation import LEVELS, PROCESS
-from grader.text import printable
 from grader.stub import write_stub
+from grader.text import printable
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -27,11 +28,11 @@ def _parser() -> argparse.ArgumentParser:
     grade = commands.add_parser("grade", help="grade notebooks; writes OUT/<id>/results.json and feedback.html")
     grade.add_argument("paths", nargs="+", type=Path, help="notebook files or folders holding them")
     grade.add_argument("--out", type=Path, required=True, help="output folder")
-    grade.add_argument("--assignment", default="weight_decay")
-    grade.add_argument("--cell-timeout", type=float, default=Limits.cell,
-                       help=f"seconds each code cell may run (default {Limits.cell:g})")
-    grade.add_argument("--call-timeout", type=float, default=Limits.call,
-                       help=f"seconds each call a check makes may run (default {Limits.call:g})")
+    add_assignment_arguments(grade, " (default: the one the notebooks name, in the course folder)")
+    grade.add_argument("--cell-timeout", type=float, default=None,
+                       help=f"seconds each code cell may run (default: the manifest's, else {Limits.cell:g})")
+    grade.add_argument("--call-timeout", type=float, default=None,
+                       help=f"seconds each call a check makes may run (default: the manifest's, else {Limits.call:g})")
     grade.add_argument("--public-only", action="store_true", help="run only the public checks")
     grade.add_argument("--junit", type=Path, default=None, help="also write JUnit XML (one testcase per check)")
     grade.add_argument("--isolation", choices=("auto", "none"), default="auto",
@@ -40,10 +41,12 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--require-isolation", choices=LEVELS, default=PROCESS,
                        help="refuse to grade when the platform isolates below this level (servers: full)")
     class_cli.add_batch_arguments(grade)
-    stub = commands.add_parser("stub", help="generate the student stub from the reference solution")
-    stub.add_argument("solution", type=Path)
-    stub.add_argument("--out", type=Path, required=True)
+    stub = commands.add_parser("stub", help="generate the student notebook from the assignment's solution")
+    assignment_argument(stub)
+    stub.add_argument("--out", type=Path, default=None,
+                      help="where to write it (default: the course's exercises/NAME/NOTEBOOK)")
     add_delivery_commands(commands)
+    add_authoring_commands(commands)
     class_cli.add_commands(commands)
     return parser
 
@@ -52,15 +55,21 @@ def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "stub":
-            write_stub(args.solution, args.out)
-            print(f"wrote {args.out}")
+            assignment = load_assignment(args.assignment, args.course)
+            out = args.out or assignment.exercise
+            out.parent.mkdir(parents=True, exist_ok=True)
+            write_stub(assignment.solution, out)
+            print(f"wrote {out}")
             return 0
         if args.command in DELIVERY_COMMANDS:
             return run_delivery_command(args)
+        if args.command in AUTHORING_COMMANDS:
+            return run_authoring_command(args)
         if args.command in ("export", "review"):
             return class_cli.run(args)
-        assignment = load_assignment(args.assignment)
-        options = GradeOptions(limits=Limits(cell=args.cell_timeout, call=args.call_timeout),
+        assignment = assignment_from(args, find_notebooks(args.paths))
+        limits = Limits(cell=args.cell_timeout or assignment.limits.cell, call=args.call_timeout or assignment.limits.call)
+        options = GradeOptions(limits=limits,
                                suites=(PUBLIC,) if args.public_only else (PUBLIC, HIDDEN),
                                isolation=args.isolation, require_isolation=args.require_isolation)
         status = grade_batch(args.paths, args.out, assignment, options, class_cli.batch_settings(args))

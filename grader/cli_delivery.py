@@ -8,33 +8,37 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from grader.assignment import load_assignment
-from grader.execution import Limits
+from grader.assignment import Limits, load_assignment
+from grader.cli_assignment import assignment_argument
 
 DELIVERY_COMMANDS = ("release", "check", "gradescope")
 
 
 def add_delivery_commands(commands) -> None:
     release = commands.add_parser("release", help="write the student bundle: stub notebook, public checks, README")
-    release.add_argument("assignment")
+    assignment_argument(release)
     release.add_argument("--out", type=Path, required=True, help="a new or empty folder")
 
     check = commands.add_parser("check", help="run the public checks on a notebook (for students)")
     check.add_argument("notebook", type=Path)
-    check.add_argument("--assignment", default=None, help="default: from the checks' manifest, else weight_decay")
+    check.add_argument("--assignment", default=None, metavar="PATH",
+                       help="the assignment's folder (default: the release folder the notebook is in, else the "
+                            "one the notebook names, in the working folder's course)")
     check.add_argument("--checks", type=Path, default=None,
-                       help="the checks folder (default: checks/ beside the notebook, else the installed ones)")
+                       help="the release's checks/ folder, when the notebook is elsewhere")
     check.add_argument("--feedback", type=Path, default=None, help="where to write feedback.html "
                                                                     "(default: beside the notebook)")
     check.add_argument("--strict", action="store_true", help="exit 1 when a public check fails")
     check.add_argument("--junit", type=Path, default=None, help="also write JUnit XML here")
-    check.add_argument("--cell-timeout", type=float, default=Limits.cell)
-    check.add_argument("--call-timeout", type=float, default=Limits.call)
+    check.add_argument("--cell-timeout", type=float, default=None,
+                       help=f"seconds each code cell may run (default: the manifest's, else {Limits.cell:g})")
+    check.add_argument("--call-timeout", type=float, default=None,
+                       help=f"seconds each call a check makes may run (default: the manifest's, else {Limits.call:g})")
 
     gradescope = commands.add_parser("gradescope", help="Gradescope's autograder: build the zip, or run inside it")
     actions = gradescope.add_subparsers(dest="action", required=True)
     build = actions.add_parser("build", help="write the autograder zip to upload to Gradescope")
-    build.add_argument("assignment")
+    assignment_argument(build)
     build.add_argument("--out", type=Path, required=True)
     run = actions.add_parser("run", help="what run_autograder calls: grade ROOT/submission into ROOT/results")
     run.add_argument("--root", type=Path, default=Path("/autograder"))
@@ -45,7 +49,7 @@ def run_delivery_command(args) -> int:
     if args.command == "release":
         from grader.release import release
 
-        files = release(load_assignment(args.assignment), args.out)
+        files = release(load_assignment(args.assignment, args.course), args.out)
         print(f"wrote {len(files)} files to {args.out}")
         return 0
     if args.command == "check":
@@ -53,7 +57,7 @@ def run_delivery_command(args) -> int:
     if args.action == "build":
         from grader.gradescope.build import build_autograder_zip
 
-        print(f"wrote {build_autograder_zip(load_assignment(args.assignment), args.out)}")
+        print(f"wrote {build_autograder_zip(load_assignment(args.assignment, args.course), args.out)}")
         return 0
     from grader.gradescope.run import run_autograder
 
@@ -65,8 +69,11 @@ def _check(args) -> int:
     from grader.outputs.terminal import print_summary
     from grader.selfcheck import self_check
 
+    limits = None
+    if args.cell_timeout or args.call_timeout:
+        limits = Limits(cell=args.cell_timeout or Limits.cell, call=args.call_timeout or Limits.call)
     result = self_check(args.notebook, assignment=args.assignment, checks=args.checks, feedback=args.feedback,
-                        limits=Limits(cell=args.cell_timeout, call=args.call_timeout))
+                        limits=limits)
     print_summary(result, sys.stdout)
     if args.junit:
         write_junit([result.report], args.junit)

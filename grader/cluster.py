@@ -3,7 +3,8 @@
 Each Dask worker process runs the same ``grade_job`` as a local worker, with
 its own warm process kept for the worker's life (grader/worker.py), so
 student code runs in the same isolated children. Jobs carry the notebook's
-bytes, so workers need no shared file system, only the grader installed.
+bytes and the assignment's files (manifest, checks, modules; never the
+solution), so workers need no shared file system, only the grader installed.
 The driver keeps the gradebook: it submits a few jobs per worker thread at a
 time and stores each grade as it arrives.
 
@@ -18,15 +19,12 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from grader.errors import GraderError, IsolationUnavailable
+from grader.assignment_shipping import ship
+from grader.errors import ClusterError, IsolationUnavailable
 from grader.pipeline import unreadable_report
 from grader.worker import Graded, grade_job
 
 CONNECT_SECONDS = 30
-
-
-class ClusterError(GraderError):
-    """The Dask cluster cannot be used."""
 
 
 def grade_on_cluster(jobs, assignment, options, address: str):
@@ -46,10 +44,12 @@ def grade_on_cluster(jobs, assignment, options, address: str):
             raise ClusterError(f"the Dask scheduler at {address} has no workers; start some with "
                                f"`dask worker {address} --nthreads 1`")
         queue = iter(jobs)
+        # Sent once to the cluster and shared by every job (Dask hashes it: one copy per worker).
+        shipped = client.scatter(ship(assignment), broadcast=True)
 
         def submit(job):
-            shipped = dataclasses.replace(job, content=Path(job.path).read_bytes() if Path(job.path).is_file() else b"")
-            return client.submit(grade_job, shipped, assignment.name, options, pure=False,
+            job_with_bytes = dataclasses.replace(job, content=Path(job.path).read_bytes() if Path(job.path).is_file() else b"")
+            return client.submit(grade_job, job_with_bytes, shipped, options, pure=False,
                                  key=f"grade-{job.submission_id}-{job.sha256[:12]}")
 
         arriving = as_completed([submit(job) for _, job in zip(range(2 * threads), queue)])

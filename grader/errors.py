@@ -15,6 +15,26 @@ class GraderError(Exception):
     """Base of everything the grader itself could not do."""
 
 
+class AssignmentError(GraderError):
+    """An assignment folder that cannot be used as it is (manifest, checks, layout); the message says what to fix."""
+
+
+class GradebookError(GraderError):
+    """The gradebook file cannot be used as it is."""
+
+
+class CorruptReport(GradebookError):
+    """A stored report could not be read back."""
+
+
+class ReviewError(GraderError):
+    """A review that cannot be recorded as given."""
+
+
+class ClusterError(GraderError):
+    """The Dask cluster cannot be used."""
+
+
 class SubmissionError(GraderError):
     """A submission file cannot be graded as it is; the message says how to fix it."""
 
@@ -66,6 +86,24 @@ class IsolationUnavailable(SandboxError):
             "user namespaces enabled, or lower --require-isolation")
 
 
+class CheckFailed(AssertionError):
+    """Raised by a check: the student's code computed something wrong. ``symptom`` says what to fix;
+    ``expected``, ``got``, ``input`` are the evidence shown; ``where`` names the notebook's function or
+    ``Class.method`` whose lines feedback points at."""
+
+    def __init__(self, symptom: str, *, expected=None, got=None, input=None, where: str | None = None):
+        super().__init__(symptom)
+        self.symptom, self.where = symptom, where
+        self.expected, self.got, self.input = expected, got, input
+
+    def __reduce__(self):
+        return _rebuild_check_failed, (self.symptom, self.expected, self.got, self.input, self.where)
+
+
+def _rebuild_check_failed(symptom, expected, got, input, where):
+    return CheckFailed(symptom, expected=expected, got=got, input=input, where=where)
+
+
 @dataclass(frozen=True)
 class Frame:
     """One line of student code in a traceback: ``cell`` is the notebook's 1-based cell number."""
@@ -80,7 +118,7 @@ class StudentCodeError(Exception):
     """Base of what a student's code did when a check called it."""
 
     frames: tuple[Frame, ...] = ()
-    what: str = ""  # the call that failed, e.g. "l1_penalty()"
+    what: str = ""  # the call that failed, e.g. "normalize()"
 
 
 class StudentRaised(StudentCodeError):

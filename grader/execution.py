@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from grader.assignment import Limits
 from grader.errors import Frame, StudentCrashed, StudentTimeout
 from grader.results import CellFailure
 from grader.sandbox.client import StudentProcess, WarmProcess
@@ -17,14 +18,6 @@ from grader.sandbox.output import CAP_BYTES
 from grader.submission import Submission
 
 NOTEBOOK_SEED = 0
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Time limits in seconds: ``cell`` for each code cell, ``call`` for each call a check makes."""
-
-    cell: float = 30.0
-    call: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -36,10 +29,11 @@ class Execution:
     notes: tuple[str, ...]
 
 
-def execute_cells(warm: WarmProcess, submission: Submission, helpers: str, limits: Limits) -> Execution:
+def execute_cells(warm: WarmProcess, submission: Submission, helpers: str | None, limits: Limits) -> Execution:
+    """Run every code cell in a fresh notebook process whose runtime has ``helpers`` (a module's name)."""
     stopped: dict[int, CellFailure] = {}
     while True:
-        process = warm.spawn(helpers, NOTEBOOK_SEED, limits.call)
+        process = warm.spawn(helpers or "", NOTEBOOK_SEED, limits.call)
         failures, notes, replay = [], [], False
         for cell in submission.code_cells:
             if cell.number in stopped:

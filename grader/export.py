@@ -56,7 +56,7 @@ def regenerate_outputs(gradebook: Gradebook, out_dir: Path, assignment: Assignme
     written = 0
     for report in reviewed_reports(gradebook, assignment):
         if students is None or report.submission_id in students:
-            save_files(render_outputs(report)[1], Path(out_dir) / report.submission_id)
+            save_files(render_outputs(report, assignment)[1], Path(out_dir) / report.submission_id)
             written += 1
     write_class_summary(gradebook, out_dir, assignment)
     return written

@@ -3,9 +3,12 @@
 Tables: ``submissions`` (the current grade of each student: content hash,
 assignment version, the settings it was graded with, when, the score, and the
 whole GradeReport as JSON so outputs can be rebuilt without running code),
-``check_results`` (each check's verdict, for queries and the class summary)
-and ``reviews`` (instructors' scores and comments for written answers; kept
-apart so a regrade never touches them).
+``check_results`` (each check's verdict, for queries and the class summary),
+``history`` (every grade ever recorded, one row each: which file, which
+assignment version, when, the score; a regrade after a changed check adds a
+row and keeps the old one) and ``reviews`` (instructors' scores and comments
+for written answers; kept apart so a regrade never touches them). ``meta``
+names the assignment and the folder it was graded from.
 
 Each grade is committed in one transaction, in WAL mode with full sync: a
 grader killed at any moment leaves every committed grade intact and no half
@@ -18,13 +21,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from grader.errors import GraderError
+from grader.errors import GradebookError
 from grader.report_json import dump_report, load_report
 from grader.results import GradeReport
 from grader.review import Review
 
 FILENAME = "gradebook.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -33,7 +36,7 @@ CREATE TABLE IF NOT EXISTS submissions (
     source TEXT NOT NULL,
     sha256 TEXT NOT NULL,
     assignment TEXT NOT NULL,
-    assignment_version INTEGER NOT NULL,
+    assignment_version TEXT NOT NULL,
     settings TEXT NOT NULL,
     graded_at TEXT NOT NULL,
     score REAL NOT NULL,
@@ -53,6 +56,16 @@ CREATE TABLE IF NOT EXISTS check_results (
     message TEXT NOT NULL,
     PRIMARY KEY (student_id, position)
 );
+CREATE TABLE IF NOT EXISTS history (
+    student_id TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    assignment TEXT NOT NULL,
+    assignment_version TEXT NOT NULL,
+    graded_at TEXT NOT NULL,
+    score REAL NOT NULL,
+    max_score REAL NOT NULL,
+    error TEXT
+);
 CREATE TABLE IF NOT EXISTS reviews (
     student_id TEXT NOT NULL,
     question TEXT NOT NULL,
@@ -64,17 +77,13 @@ CREATE TABLE IF NOT EXISTS reviews (
 """
 
 
-class GradebookError(GraderError):
-    """The gradebook file cannot be used as it is."""
-
-
 @dataclass(frozen=True)
 class StoredGrade:
     """A row of ``submissions``: what the skip decision needs, and the report."""
 
     student_id: str
     sha256: str
-    assignment_version: int
+    assignment_version: str
     settings: str
     graded_at: str
     report_json: str
@@ -103,15 +112,49 @@ class Gradebook:
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.execute("PRAGMA foreign_keys=ON")
             with self._transaction():
+                self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+                self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+                if self._meta("schema_version") == "1":
+                    self._migrate_from_1()
                 for statement in filter(str.strip, _SCHEMA.split(";")):
                     self.db.execute(statement)
-                self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         except sqlite3.DatabaseError as exc:
             raise GradebookError(f"{self.path} is not a usable gradebook ({exc}); move it away to start afresh") from None
-        version = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+        version = self._meta("schema_version")
         if int(version) != SCHEMA_VERSION:
             raise GradebookError(f"{self.path} was written by another grader version (schema {version}); "
                                  "grade into a new folder")
+
+    def _migrate_from_1(self) -> None:
+        """Schema 1 numbered assignment versions; 2 names them by content hash (text) and keeps history."""
+        # Legacy renaming leaves check_results' foreign key naming "submissions", the table made next.
+        self.db.execute("PRAGMA legacy_alter_table=ON")
+        self.db.execute("ALTER TABLE submissions RENAME TO submissions_1")
+        self.db.execute(_SCHEMA.split(";")[1])  # submissions, as schema 2 has it
+        self.db.execute("INSERT INTO submissions SELECT student_id, source, sha256, assignment, "
+                        "CAST(assignment_version AS TEXT), settings, graded_at, score, max_score, error, report "
+                        "FROM submissions_1")
+        self.db.execute("DROP TABLE submissions_1")
+        self.db.execute("PRAGMA legacy_alter_table=OFF")
+        self.db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+
+    def _meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    # --- the assignment ---------------------------------------------------------
+    def use_assignment(self, name: str, folder: Path) -> None:
+        """Record which assignment this folder grades (and from where); refuse another assignment's."""
+        held = self._meta("assignment")
+        if held is not None and held != name:
+            raise GradebookError(f"{self.path} holds grades of {held}, not {name}: grade {name} into another folder")
+        with self._transaction():
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('assignment', ?)", (name,))
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('assignment_folder', ?)", (str(folder),))
+
+    def assignment_folder(self) -> str | None:
+        """The folder the grades were last made from (``grader export`` and ``review`` default to it)."""
+        return self._meta("assignment_folder")
 
     def _transaction(self):
         return _Transaction(self.db)
@@ -129,6 +172,16 @@ class Gradebook:
                 (report.submission_id, report.source, sha256, report.assignment, report.assignment_version,
                  settings, now(), report.score, report.max_score, report.error, dump_report(report)))
             self.db.executemany("INSERT INTO check_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", checks)
+            self.db.execute("INSERT INTO history VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            (report.submission_id, sha256, report.assignment, str(report.assignment_version), now(),
+                             report.score, report.max_score, report.error))
+
+    def history(self, student_id: str | None = None) -> list[tuple]:
+        """Every grade recorded, oldest first: (student, sha256, assignment version, graded at, score)."""
+        query = "SELECT student_id, sha256, assignment_version, graded_at, score FROM history"
+        rows = self.db.execute(query + " WHERE student_id = ? ORDER BY rowid", (student_id,)) if student_id \
+            else self.db.execute(query + " ORDER BY rowid")
+        return [tuple(row) for row in rows]
 
     def stored(self) -> dict[str, StoredGrade]:
         rows = self.db.execute("SELECT student_id, sha256, assignment_version, settings, graded_at, report "

@@ -4,7 +4,7 @@
   lines is the reference answer. The stub replaces it with the region's
   ``#> `` lines (un-commented), or with ``raise NotImplementedError`` at the
   marker's indentation when it has none.
-- Written answers: a markdown cell whose first line is ``<!-- answer qN -->``.
+- Written answers: a markdown cell whose first line is ``<!-- answer ID -->``, ID a question's id.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import re
 BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
 STUB_LINE = re.compile(r"^(\s*)#> ?(.*)$")
-ANSWER_MARK = re.compile(r"^\s*<!--\s*answer\s+(q\d+)\s*-->\s*$")
+ANSWER_MARK = re.compile(r"^\s*<!--\s*answer\s+([A-Za-z0-9][A-Za-z0-9_.-]*)\s*-->\s*$")
 ANSWER_PLACEHOLDER = "_Write your answer here._"
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from grader.assignment import Assignment
 from grader.checks.runner import HIDDEN, PUBLIC, run_checks
-from grader.execution import Limits, execute_cells
+from grader.assignment import Limits
+from grader.execution import execute_cells
 from grader.results import GradeReport
 from grader.sandbox.client import WarmProcess
 from grader.sandbox.isolation import PROCESS
@@ -51,7 +52,7 @@ def grade_notebook(path: Path, submission_id: str, assignment: Assignment, warm:
     with _timed(timings, "read"):
         submission = read_submission(path, assignment)
     with _timed(timings, "run_cells"):
-        execution = execute_cells(warm, submission, assignment.child_helpers, options.limits)
+        execution = execute_cells(warm, submission, assignment.module(assignment.child_helpers), options.limits)
     try:
         with _timed(timings, "checks"):
             outcomes = run_checks(execution.process, submission, assignment, options.suites, execution.failures)
@@ -110,7 +111,10 @@ def submission_ids(files: list[Path]) -> list[str]:
     return unique
 
 
-def warm_process(assignment: Assignment, options: GradeOptions) -> WarmProcess:
-    """The warm process for a batch; raises IsolationUnavailable before any grading when the
+def start_warm_process(assignment: Assignment, options: GradeOptions) -> WarmProcess:
+    """A warm process for ``assignment``: its folder imported as a package, its child helpers loaded,
+    the folder hidden from every child. Raises IsolationUnavailable before any grading when the
     platform gives less isolation than required."""
-    return WarmProcess([assignment.child_helpers], isolation=options.isolation, require=options.require_isolation)
+    return WarmProcess([assignment.module(assignment.child_helpers)], isolation=options.isolation,
+                       require=options.require_isolation,
+                       packages=[(assignment.name, assignment.folder, assignment.version)], hidden=[assignment.folder])

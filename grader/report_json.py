@@ -18,14 +18,10 @@ import json
 import math
 from pathlib import PurePath
 
-from grader.errors import GraderError
+from grader.errors import CorruptReport
 from grader.results import GradeReport
 
 _TYPE, _TUPLE, _DICT = "__type__", "__tuple__", "__dict__"
-
-
-class CorruptReport(GraderError):
-    """A stored report could not be read back."""
 
 
 def to_jsonable(value):

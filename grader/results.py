@@ -31,7 +31,9 @@ class CheckOutcome:
     fraction: the share of its points earned (1 passed, 0 failed, rubric for review).
     message: what went wrong, for the student; expected / got / input: the evidence.
     location: the student's line involved, when known.
-    extras: data the check recorded for the outputs (e.g. the student's sweep).
+    origin: where the check is written, ``checks/hidden/test_x.py:12`` (for instructors; never shown
+    to students).
+    extras: data the check recorded for the outputs (``record(key, value)``; e.g. for feedback figures).
     """
 
     question: str
@@ -46,6 +48,7 @@ class CheckOutcome:
     input: str | None = None
     location: Location | None = None
     extras: tuple = ()
+    origin: str = ""
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,7 @@ class GradeReport:
     submission_id: str
     source: str
     assignment: str
-    assignment_version: int
+    assignment_version: str
     sha256: str
     questions: tuple[QuestionScore, ...]
     cell_failures: tuple[CellFailure, ...] = ()

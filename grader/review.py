@@ -13,13 +13,9 @@ import dataclasses
 from dataclasses import dataclass
 
 from grader.assignment import Assignment
-from grader.errors import GraderError
+from grader.errors import ReviewError
 from grader.results import REVIEW, REVIEWED, GradeReport, ScoredCheck
 from grader.scoring import score_outcomes
-
-
-class ReviewError(GraderError):
-    """A review that cannot be recorded as given."""
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.assignment import Assignment, load_assignment
-from grader.check_plan import MANIFEST, HiddenShare, collect_hidden_shares, read_manifest
-from grader.checks.runner import HIDDEN, PUBLIC
+from grader.assignment import MANIFEST, PUBLIC, Assignment, Limits, assignment_for_notebook, load_assignment
+from grader.check_plan import HiddenShare, collect_hidden_shares, read_manifest
 from grader.errors import GraderError
-from grader.execution import Limits
 from grader.outputs.feedback import render_feedback
-from grader.pipeline import GradeOptions, grade_notebook, warm_process
+from grader.pipeline import GradeOptions, grade_notebook, start_warm_process
 from grader.results import FAILED, PASSED, CheckOutcome, GradeReport
 from grader.scoring import score_outcomes
 
@@ -85,8 +83,8 @@ class SelfCheck:
         return plain_summary(self)
 
 
-def self_check(notebook: Path, *, assignment: str | None = None, checks: Path | None = None,
-               feedback: Path | None = None, limits: Limits = Limits()) -> SelfCheck:
+def self_check(notebook: Path, *, assignment: str | Path | None = None, checks: Path | None = None,
+               feedback: Path | None = None, limits: Limits | None = None) -> SelfCheck:
     """Run the public checks on ``notebook``.
 
     1. Find the checks and what the hidden ones weigh.
@@ -96,49 +94,44 @@ def self_check(notebook: Path, *, assignment: str | None = None, checks: Path | 
     """
     notebook = Path(notebook)
     graded_with, shares = locate_checks(notebook, assignment, checks)
-    options = GradeOptions(limits, (PUBLIC,))
-    with warm_process(graded_with, options) as warm:
+    options = GradeOptions(limits or graded_with.limits, (PUBLIC,))
+    with start_warm_process(graded_with, options) as warm:
         report = grade_notebook(notebook, notebook.stem, graded_with, warm, options)
     report = with_pending(report, graded_with, shares)
     target = Path(feedback) if feedback else notebook.parent / "feedback.html"
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render_feedback(report), encoding="utf-8")
+    target.write_text(render_feedback(report, graded_with), encoding="utf-8")
     return SelfCheck(notebook, report, target)
 
 
-def locate_checks(notebook: Path, assignment: str | None, checks: Path | None) -> tuple[Assignment, tuple[HiddenShare, ...]]:
-    """The assignment with its checks folder, and the hidden checks' shares.
+def locate_checks(notebook: Path, assignment: str | Path | None,
+                  checks: Path | None) -> tuple[Assignment, tuple[HiddenShare, ...]]:
+    """The assignment to check against, and the hidden checks' shares.
 
-    The folder is ``checks``, else the release bundle's ``checks/`` beside the
-    notebook, else the installed assignment's (an instructor's checkout). The
-    shares come from the bundle's manifest, or by collecting the hidden checks.
+    The assignment is ``assignment`` (a folder, or a name in the course folder), else the one whose
+    ``checks`` folder is given, else the release bundle the notebook sits in (its folder holds
+    ``assignment.toml``), else the one the notebook names in its metadata, in the working folder's
+    course. The shares come from a bundle's ``checks/manifest.json``, or by collecting the hidden checks.
     """
-    if checks is None and (notebook.parent / "checks" / PUBLIC).is_dir():
-        checks = notebook.parent / "checks"
-    if checks is None:
-        found = load_assignment(assignment or "weight_decay")
-        return found, _shares_from(found.checks_dir)
-    checks = Path(checks)
-    if not (checks / PUBLIC).is_dir():
-        raise GraderError(f"{checks} has no public/ folder of checks: pass the checks/ folder of the release bundle")
-    if (checks / MANIFEST).is_file():
-        name, version, shares = read_manifest(checks)
-        found = load_assignment(assignment or name)
-        if (found.name, found.version) != (name, version):
-            raise GraderError(f"these checks are for {name} version {version}, the installed grader grades "
-                              f"{found.name} version {found.version}: update the grader "
-                              "(pip install -U nb-autograder) or get the course's latest release")
-        return dataclasses.replace(found, checks_dir=checks), shares
-    found = load_assignment(assignment or "weight_decay")
-    return dataclasses.replace(found, checks_dir=checks), _shares_from(checks)
-
-
-def _shares_from(checks_dir: Path) -> tuple[HiddenShare, ...]:
-    if not (checks_dir / HIDDEN).is_dir():
-        raise GraderError(f"cannot tell how many points the hidden checks carry: {checks_dir} has neither "
-                          f"{MANIFEST} nor hidden/; run grader check in the folder the course released "
-                          "(it holds checks/), or pass --checks")
-    return collect_hidden_shares(checks_dir)
+    if assignment is not None:
+        found = load_assignment(assignment)
+    elif checks is not None:
+        checks = Path(checks)
+        if not (checks / PUBLIC).is_dir() or not (checks.parent / MANIFEST).is_file():
+            raise GraderError(f"{checks} is not the checks/ folder of a release (no public/ in it, or no "
+                              f"{MANIFEST} beside it): pass the checks/ folder the course released")
+        found = load_assignment(checks.parent)
+    elif (notebook.parent / MANIFEST).is_file():
+        found = load_assignment(notebook.parent)
+    else:
+        found = assignment_for_notebook(notebook)
+    if found.is_bundle:
+        name, _, shares = read_manifest(found.checks_dir)
+        if name != found.name:
+            raise GraderError(f"{found.checks_dir} holds the checks of {name}, not {found.name}: get the "
+                              "course's release again")
+        return found, shares
+    return found, collect_hidden_shares(found)
 
 
 def with_pending(report: GradeReport, assignment: Assignment, shares: tuple[HiddenShare, ...]) -> GradeReport:
@@ -160,25 +153,26 @@ def with_pending(report: GradeReport, assignment: Assignment, shares: tuple[Hidd
     return dataclasses.replace(report, questions=score_outcomes(outcomes, assignment))
 
 
-def default_notebook(assignment: str = "weight_decay") -> Path:
+def default_notebook() -> Path:
     """The notebook a bare ``check()`` in Jupyter means: the running one if Jupyter says, else the
-    assignment's notebook in the working folder, else the only notebook there."""
+    release's notebook in the working folder, else the only notebook there."""
     session = os.environ.get("JPY_SESSION_NAME", "")
     if session.endswith(".ipynb") and Path(session).is_file():
         return Path(session)
-    named = Path(f"{assignment}.ipynb")
-    if named.is_file():
-        return named
+    if Path(MANIFEST).is_file():
+        named = Path(load_assignment(Path.cwd()).notebook)
+        if named.is_file():
+            return named
     found = sorted(Path.cwd().glob("*.ipynb"))
     if len(found) == 1:
         return found[0]
-    raise GraderError("cannot tell which notebook to check: pass its file name, e.g. check(\"weight_decay.ipynb\")")
+    raise GraderError("cannot tell which notebook to check: pass its file name, e.g. check(\"homework.ipynb\")")
 
 
 def check(notebook: str | Path | None = None, *, assignment: str | None = None, checks: str | Path | None = None,
           feedback: str | Path | None = None) -> SelfCheck:
     """In a notebook: ``from grader import check; check()``: the public checks on the saved notebook,
     shown as a table (save first: the checks read the file, not the live kernel)."""
-    path = Path(notebook) if notebook else default_notebook(assignment or "weight_decay")
+    path = Path(notebook) if notebook else default_notebook()
     return self_check(path, assignment=assignment, checks=Path(checks) if checks else None,
                       feedback=Path(feedback) if feedback else None)

@@ -18,10 +18,11 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.assignment import load_assignment
+from grader.assignment import Assignment
+from grader.assignment_shipping import ShippedAssignment, unpack
 from grader.errors import IsolationUnavailable, SandboxError, SubmissionError
 from grader.outputs import render_outputs
-from grader.pipeline import GradeOptions, grade_notebook, unreadable_report, warm_process as start_warm_process
+from grader.pipeline import GradeOptions, grade_notebook, start_warm_process, unreadable_report
 from grader.results import GradeReport
 from grader.review import apply_reviews
 from grader.sandbox.client import WarmProcess
@@ -62,12 +63,13 @@ _WARM: dict[tuple, WarmProcess] = {}
 _ONE_AT_A_TIME = threading.Lock()
 
 
-def _key(assignment, options: GradeOptions) -> tuple:
-    return assignment.name, options.isolation, options.require_isolation
+def _key(assignment: Assignment, options: GradeOptions) -> tuple:
+    return str(assignment.folder), assignment.version, options.isolation, options.require_isolation
 
 
-def warm_process(assignment, options: GradeOptions) -> WarmProcess:
-    """This process's warm process for the assignment and isolation settings, started on first use."""
+def kept_warm_process(assignment: Assignment, options: GradeOptions) -> WarmProcess:
+    """This process's warm process for the assignment (folder and version) and isolation settings,
+    started on first use."""
     if _key(assignment, options) not in _WARM:
         _WARM[_key(assignment, options)] = start_warm_process(assignment, options)
     return _WARM[_key(assignment, options)]
@@ -77,7 +79,7 @@ def _restart(assignment, options: GradeOptions) -> WarmProcess:
     old = _WARM.pop(_key(assignment, options), None)
     if old is not None:
         old.close()
-    return warm_process(assignment, options)
+    return kept_warm_process(assignment, options)
 
 
 @atexit.register
@@ -100,19 +102,22 @@ def start_pool_worker(parent_pid: int) -> None:
     threading.Thread(target=watch, daemon=True, name="watch-driver").start()
 
 
-def grade_job(job: Job, assignment_name: str, options: GradeOptions) -> Graded:
+def grade_job(job: Job, assignment: Assignment | ShippedAssignment, options: GradeOptions) -> Graded:
+    """Grade one job. ``assignment``: the folder as read on this machine, or its files shipped with the
+    job to a machine that does not share the driver's files (a cluster worker)."""
     with _ONE_AT_A_TIME:
+        if isinstance(assignment, ShippedAssignment):
+            assignment = unpack(assignment)
         if job.content is None:
-            return _grade_file(job, Path(job.path), assignment_name, options)
+            return _grade_file(job, Path(job.path), assignment, options)
         with tempfile.TemporaryDirectory(prefix="grader-job-") as folder:
             local = Path(folder) / Path(job.path).name
             local.write_bytes(job.content)
-            return _grade_file(dataclasses.replace(job, content=None), local, assignment_name, options)
+            return _grade_file(dataclasses.replace(job, content=None), local, assignment, options)
 
 
-def _grade_file(job: Job, path: Path, assignment_name: str, options: GradeOptions) -> Graded:
+def _grade_file(job: Job, path: Path, assignment: Assignment, options: GradeOptions) -> Graded:
     """Grade the file at ``path`` (the job's own file, or a copy of its bytes) and render its outputs."""
-    assignment = load_assignment(assignment_name)
     readable, complete = True, True
     try:
         report = _grade_with_restart(path, job.submission_id, assignment, options)
@@ -128,14 +133,14 @@ def _grade_file(job: Job, path: Path, assignment_name: str, options: GradeOption
     if path != Path(job.path):  # a copy: name the student's file, not the copy
         error = report.error and report.error.replace(str(path), str(job.path))
         report = dataclasses.replace(report, source=str(job.path), error=error)
-    shown, files = render_outputs(apply_reviews(report, dict(job.reviews), assignment))
+    shown, files = render_outputs(apply_reviews(report, dict(job.reviews), assignment), assignment)
     report = dataclasses.replace(report, timings={**report.timings, "render": shown.timings["render"]})
     return Graded(job, report, files, readable, complete)
 
 
 def _grade_with_restart(path, submission_id, assignment, options):
     """A warm process that died (killed from outside, out of memory) is restarted once for this job."""
-    warm = warm_process(assignment, options)
+    warm = kept_warm_process(assignment, options)
     try:
         return grade_notebook(path, submission_id, assignment, warm, options)
     except IsolationUnavailable:

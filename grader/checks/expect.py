@@ -3,7 +3,9 @@
 A check raises ``CheckFailed(symptom, expected=..., got=..., input=..., where=...)``;
 the plugin shows the symptom, the evidence, and the lines of ``where`` (a name
 of the notebook). Plain ``assert`` is avoided in checks: its message would
-show the check's source.
+show the check's source. The ``expect_*`` judgements take ``what``, ``input``
+and ``where`` from the check's last call into the notebook
+(grader/checks/calls.py) unless they are given.
 """
 from __future__ import annotations
 
@@ -11,15 +13,21 @@ import math
 
 import torch
 
-from grader.errors import NotImplementedYet, StudentRaised
+from grader.checks.calls import last_call
+from grader.errors import CheckFailed, NotImplementedYet, StudentRaised
 from grader.sandbox.client import Global, RemoteRef
 
+__all__ = ["CheckFailed", "expect_float", "expect_gradient", "expect_number", "expect_tensor", "show", "show_call"]
 
-class CheckFailed(AssertionError):
-    def __init__(self, symptom: str, *, expected=None, got=None, input=None, where: str | None = None):
-        super().__init__(symptom)
-        self.symptom, self.where = symptom, where
-        self.expected, self.got, self.input = expected, got, input
+
+def _call_facts(what, input, where) -> tuple[str, str, str]:
+    """``what``, ``input``, ``where`` as given, else from the check's last call into the notebook."""
+    call = last_call()
+    if call is None and what is None:
+        raise TypeError("expect_*: pass what=, input= and where=, or call the notebook through the student "
+                        "fixture first (student.fn(name)(...) or student.call(name, ...))")
+    return (what if what is not None else call.what, input if input is not None else call.input,
+            where if where is not None else call.where)
 
 
 def show(value, limit: int = 8) -> str:
@@ -57,9 +65,11 @@ def show_call(name: str, *args, **kwargs) -> str:
     return f"{name}(" + ", ".join(parts) + ")"
 
 
-def expect_tensor(got, expected: torch.Tensor, *, what: str, input: str, where: str,
-                  symptom: str | None = None, rtol: float = 1e-5, atol: float = 1e-6) -> torch.Tensor:
+def expect_tensor(got, expected: torch.Tensor, *, what: str | None = None, input: str | None = None,
+                  where: str | None = None, symptom: str | None = None, rtol: float = 1e-5,
+                  atol: float = 1e-6) -> torch.Tensor:
     """``got`` must be a tensor of ``expected``'s dtype and shape with close values."""
+    what, input, where = _call_facts(what, input, where)
     evidence = dict(expected=show(expected), got=show(got), input=input, where=where)
     if not isinstance(got, torch.Tensor):
         raise CheckFailed(f"{what} returned {show(got)}, not a torch.Tensor", **evidence)
@@ -73,16 +83,25 @@ def expect_tensor(got, expected: torch.Tensor, *, what: str, input: str, where: 
     return got
 
 
-def expect_number(got, *, what: str, input: str, where: str, expected=None) -> None:
-    """``got`` must be a plain Python int or float (not a tensor, numpy scalar or bool)."""
+def expect_number(got, expected=None, *, what: str | None = None, input: str | None = None,
+                  where: str | None = None, symptom: str | None = None):
+    """``got`` must be a plain Python int or float (not a tensor, numpy scalar or bool), equal to
+    ``expected`` when one is given (compared exactly: for computed values use expect_float)."""
+    what, input, where = _call_facts(what, input, where)
+    evidence = dict(expected=show(expected) if expected is not None else "a plain Python number", got=show(got),
+                    input=input, where=where)
     if type(got) not in (int, float):
-        raise CheckFailed(f"{what} returned {show(got)}; return a plain Python number (the lambd value itself, "
-                          "not a tensor, numpy value or list)", expected=show(expected), got=show(got), input=input,
-                          where=where)
+        raise CheckFailed(f"{what} returned {show(got)}; return a plain Python number (the value itself, "
+                          "not a tensor, numpy value or list)", **evidence)
+    if expected is not None and got != expected:
+        raise CheckFailed(symptom or f"{what} returned a wrong value", **evidence)
+    return got
 
 
-def expect_float(got, expected: float, *, what: str, input: str, where: str,
-                 symptom: str | None = None, rel: float = 1e-5, abs_: float = 1e-7) -> float:
+def expect_float(got, expected: float, *, what: str | None = None, input: str | None = None,
+                 where: str | None = None, symptom: str | None = None, rel: float = 1e-5, abs_: float = 1e-7) -> float:
+    """``got`` must be a number close to ``expected``."""
+    what, input, where = _call_facts(what, input, where)
     evidence = dict(expected=show(float(expected)), got=show(got), input=input, where=where)
     if type(got) not in (float, int) or isinstance(got, bool):
         raise CheckFailed(f"{what} returned {show(got)}, expected a number", **evidence)

@@ -17,6 +17,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 
+from grader.checks.calls import Student, remember
 from grader.checks.copies import FRESH_MARKER, CheckCopies
 from grader.checks.expect import CheckFailed
 from grader.errors import (MissingName, NotImplementedYet, StudentCodeError, StudentCrashed,
@@ -28,7 +29,8 @@ class CheckSession:
     """The plugin, registered once for a pytest session that may grade many submissions: ``begin``
     points it at the next one (its notebook process, its file, the cells that failed)."""
 
-    def __init__(self):
+    def __init__(self, assignment):
+        self.assignment = assignment
         self.collect_errors: list[str] = []
         self.copy_order: list[str] = []  # questions whose checks use a copy, in the order they run
         self.begin(None, SimpleNamespace(code_cells=(), answers={}))
@@ -45,8 +47,8 @@ class CheckSession:
     @pytest.fixture
     def student(self, request):
         try:
-            yield self.copies.for_check(_question(request.node), seed_for(request.node.nodeid),
-                                        fresh=request.node.get_closest_marker(FRESH_MARKER) is not None)
+            yield Student(self.copies.for_check(_question(request.node), seed_for(request.node.nodeid),
+                                                fresh=request.node.get_closest_marker(FRESH_MARKER) is not None))
         finally:
             self.copies.after_check()
 
@@ -69,6 +71,7 @@ class CheckSession:
         # Inputs a check draws in the grader's process must not depend on what this process did
         # before (other submissions, other checks): same notebook, same grade, on any worker.
         torch.default_generator.manual_seed(seed_for(item.nodeid))  # CPU only: torch.manual_seed costs 3 ms
+        remember(None)
 
     def pytest_collection_modifyitems(self, items):
         # One question's checks run together (public, then hidden, as collected), so its copy of the
@@ -78,13 +81,33 @@ class CheckSession:
             first_seen.setdefault(_question(item), len(first_seen))
         items.sort(key=lambda item: first_seen[_question(item)])
         self.copy_order[:] = dict.fromkeys(_question(i) for i in items if "student" in getattr(i, "fixturenames", ()))
-        # A parametrized check's points are shared by its cases.
         self._cases = {}
         for item in items:
             key = (str(item.path), getattr(item, "originalname", item.name))
             self._cases[key] = self._cases.get(key, 0) + 1
+        self.collect_errors += [problem for item in items for problem in self._authoring_problems(item)]
+
+    def _authoring_problems(self, item):
+        """What makes a check's points unresolvable: found at collection, never silently at scoring."""
+        where = f"{item.path}:{item.location[1] + 1} ({item.name})"
+        known = [q.id for q in self.assignment.questions]
+        question = item.get_closest_marker("question")
+        if question is None or len(question.args) != 1:
+            yield f"{where}: no @pytest.mark.question(ID) (on the check, or pytestmark for its module); known: {known}"
+        elif question.args[0] not in known:
+            yield f"{where}: question {question.args[0]!r} is not in assignment.toml; known: {known}"
+        points = item.get_closest_marker("points")
+        if points is not None and (len(points.args) != 1 or isinstance(points.args[0], bool)
+                                   or not isinstance(points.args[0], (int, float)) or not points.args[0] > 0):
+            yield f"{where}: @pytest.mark.points takes one positive number (the check's weight), not {points.args!r}"
 
     def _weight(self, item) -> float:
+        """A check's weight in its question. A ``points`` mark means what it says where it stands: on a
+        parametrized case (``pytest.param(..., marks=points(w))``) it is that case's weight; on a check
+        (or its module) it is the whole check's, shared by its cases. No mark: weight 1."""
+        own = [m for m in getattr(getattr(item, "callspec", None), "marks", ()) if m.name == "points"]
+        if own:
+            return float(own[-1].args[0])
         points = item.get_closest_marker("points")
         cases = self._cases.get((str(item.path), getattr(item, "originalname", item.name)), 1)
         return (float(points.args[0]) if points else 1.0) / cases
@@ -109,7 +132,7 @@ class CheckSession:
         props = dict(extras)
         base = dict(question=question.args[0] if question else "?", name=doc + param,
                     visibility="after_published" if "hidden" in item.path.parts else "visible",
-                    weight=self._weight(item), extras=extras)
+                    weight=self._weight(item), extras=extras, origin=self._origin(item))
         if report.passed:
             if "fraction" in props:
                 return CheckOutcome(**base, status=REVIEW, fraction=float(props["fraction"]),
@@ -118,6 +141,13 @@ class CheckSession:
         if report.skipped:
             return CheckOutcome(**base, status=FAILED, fraction=0.0, message="this check was skipped")
         return CheckOutcome(**base, status=FAILED, fraction=0.0, **self._explain(call.excinfo.value))
+
+    def _origin(self, item) -> str:
+        try:
+            path = item.path.relative_to(self.assignment.folder).as_posix()
+        except ValueError:
+            path = item.path.name
+        return f"{path}:{item.location[1] + 1}"
 
     def _explain(self, exc) -> dict:
         if isinstance(exc, CheckFailed):
@@ -210,5 +240,6 @@ def _question(item) -> str:
 
 
 def seed_for(nodeid: str) -> int:
-    """A check's seed: stable across runs and independent of which other checks ran."""
-    return zlib.crc32(nodeid.encode())
+    """A check's seed: stable across runs and independent of which other checks ran (named from the
+    checks folder, so it is the same wherever the assignment's folder is)."""
+    return zlib.crc32(nodeid.removeprefix("checks/").encode())

@@ -16,12 +16,25 @@ from pathlib import Path
 import pytest
 import torch
 
-from grader.assignment import Assignment
+from grader.assignment import CHECKS, HIDDEN, PUBLIC, Assignment
+from grader.assignment_imports import forget_modules
 from grader.checks.plugin import CheckSession
 from grader.errors import GraderError
 
 EMPTY_INI = Path(__file__).with_name("pytest.ini")
-PUBLIC, HIDDEN = "public", "hidden"
+__all__ = ["COLLECTION_LOCK", "HIDDEN", "PUBLIC", "pytest_arguments", "run_checks"]
+
+
+def pytest_arguments(assignment: Assignment, suites) -> list[str]:
+    """pytest's arguments for collecting ``suites`` of the assignment's checks, and this process made
+    ready to import them: the folder registered as its package (the checks import its modules), and
+    check modules of an earlier collection forgotten (pytest would reuse a module of the same name,
+    ``checks.public.test_x``, from another assignment or an older version)."""
+    assignment.import_package()
+    forget_modules(CHECKS)
+    return [*(str(assignment.checks_dir / suite) for suite in suites), "-c", str(EMPTY_INI),
+            "--rootdir", str(assignment.folder), "-p", "no:terminal", "-p", "no:cacheprovider",
+            "--import-mode=importlib"]
 
 
 def run_checks(notebook, submission, assignment: Assignment, suites=(PUBLIC, HIDDEN), cell_failures=()):
@@ -45,8 +58,8 @@ class _Job:
 class CheckServer(CheckSession):
     """The check plugin, serving submissions from a queue instead of running the items once."""
 
-    def __init__(self):
-        super().__init__()
+    def __init__(self, assignment: Assignment):
+        super().__init__(assignment)
         self.jobs: queue.Queue = queue.Queue()
         self.ready = threading.Event()
         self.items: list = []
@@ -83,14 +96,12 @@ class CheckServer(CheckSession):
 class _Session:
     def __init__(self, assignment: Assignment, suites: tuple):
         self.name = assignment.name
-        self.server = CheckServer()
-        paths = [str(assignment.checks_dir / suite) for suite in suites]
-        args = [*paths, "-c", str(EMPTY_INI), "--rootdir", str(assignment.checks_dir),
-                "-p", "no:terminal", "-p", "no:cacheprovider", "--assert=plain", "--capture=no",
+        self.server = CheckServer(assignment)
+        args = [*pytest_arguments(assignment, suites), "--assert=plain", "--capture=no",
                 # Per-check log capture and the forced garbage collections of the unraisable/thread
                 # exception plugins cost ~0.2 s a submission; checks use neither.
                 "-p", "no:logging", "-p", "no:unraisableexception", "-p", "no:threadexception",
-                "--import-mode=importlib", "-W", "ignore::DeprecationWarning"]
+                "-W", "ignore::DeprecationWarning"]
         self.exit_code = None
         self._lock = threading.Lock()
         self.thread = threading.Thread(target=self._main, args=(args,), name=f"checks-{assignment.name}",
@@ -134,12 +145,14 @@ class _Session:
 
 
 _SESSIONS: dict[tuple, _Session] = {}
-_SESSIONS_LOCK = threading.Lock()
+# Held while a collection imports an assignment's modules and checks (one at a time in a process).
+COLLECTION_LOCK = threading.RLock()
 
 
 def _session_for(assignment: Assignment, suites: tuple) -> _Session:
-    key = (str(assignment.checks_dir), suites)
-    with _SESSIONS_LOCK:
+    # Collections run one at a time under this lock: each imports its own assignment's modules.
+    key = (str(assignment.folder), assignment.version, suites)
+    with COLLECTION_LOCK:
         session = _SESSIONS.get(key)
         if session is None or not session.thread.is_alive():
             session = _SESSIONS[key] = _Session(assignment, suites)

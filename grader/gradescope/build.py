@@ -2,10 +2,10 @@
 
 Layout (Gradescope unpacks it into ``/autograder/source``):
 ``setup.sh`` and ``run_autograder`` at the root; ``grader-src/`` the grader's
-source, installed by ``setup.sh`` (its package copy holds no hidden checks:
-those live only in ``checks/``); ``checks/public`` and ``checks/hidden``, the
-checks ``run_autograder`` grades with; ``constraints.txt`` pinning torch;
-``autograder.json`` naming the assignment and its version.
+source, installed by ``setup.sh`` (the engine: no assignment in it);
+``assignment/`` the assignment folder as it grades (manifest, modules, public
+and hidden checks; not the solution notebook); ``constraints.txt`` pinning
+torch; ``autograder.json`` naming the assignment, its folder and version.
 """
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from pathlib import Path
 
 import jinja2
 
-from grader.assignment import Assignment
+from grader.assignment import Assignment, graded_files
 from grader.checkout import checkout_root
-from grader.checks.runner import HIDDEN, PUBLIC
 
 CONFIG = "autograder.json"
+FOLDER = "assignment"
 _SCRIPTS = {"setup.sh": "setup.sh.j2", "run_autograder": "run_autograder.j2"}
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).with_name("files")), autoescape=False,
                           undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
@@ -28,7 +28,7 @@ _EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 def _skipped(path: Path) -> bool:
-    return "__pycache__" in path.parts or path.suffix == ".pyc" or HIDDEN in path.parts
+    return "__pycache__" in path.parts or path.suffix == ".pyc"
 
 
 def _entries(assignment: Assignment) -> dict[str, bytes | str]:
@@ -36,15 +36,15 @@ def _entries(assignment: Assignment) -> dict[str, bytes | str]:
     entries: dict[str, bytes | str] = {name: _ENV.get_template(template).render(assignment=assignment)
                                        for name, template in _SCRIPTS.items()}
     entries["constraints.txt"] = (root / "constraints.txt").read_bytes()
-    entries[CONFIG] = json.dumps({"assignment": assignment.name, "version": assignment.version}, indent=2) + "\n"
+    entries[CONFIG] = json.dumps({"assignment": assignment.name, "version": assignment.version, "folder": FOLDER},
+                                 indent=2) + "\n"
     for name in ("pyproject.toml", "README.md"):
         entries[f"grader-src/{name}"] = (root / name).read_bytes()
     for path in sorted((root / "grader").rglob("*")):
         if path.is_file() and not _skipped(path.relative_to(root)):
             entries[f"grader-src/{path.relative_to(root).as_posix()}"] = path.read_bytes()
-    for suite in (PUBLIC, HIDDEN):
-        for path in sorted((assignment.checks_dir / suite).glob("*.py")):
-            entries[f"checks/{suite}/{path.name}"] = path.read_bytes()
+    for path in graded_files(assignment.folder):
+        entries[f"{FOLDER}/{path.relative_to(assignment.folder).as_posix()}"] = path.read_bytes()
     return entries
 
 

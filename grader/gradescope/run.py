@@ -7,24 +7,22 @@ the student never sees Gradescope's bare "autograder failed".
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 import traceback
 from pathlib import Path
 
-from grader.assignment import Assignment, load_assignment
+from grader.assignment import Assignment, Limits, load_assignment
 from grader.errors import GraderError, SubmissionError
-from grader.execution import Limits
-from grader.gradescope.build import CONFIG
+from grader.gradescope.build import CONFIG, FOLDER
 from grader.gradescope.metadata import SubmissionMetadata, read_metadata
 from grader.outputs.feedback import render_feedback
 from grader.outputs.gradescope import gradescope_results
-from grader.pipeline import GradeOptions, grade_notebook, unreadable_report, warm_process
+from grader.pipeline import GradeOptions, grade_notebook, start_warm_process, unreadable_report
 from grader.results import GradeReport
 
 
-def run_autograder(root: Path, source: Path, limits: Limits = Limits()) -> int:
+def run_autograder(root: Path, source: Path, limits: Limits | None = None) -> int:
     """Grade ``root/submission`` into ``root/results/results.json``; 0 unless the grader itself failed.
 
     1. Read the zip's config (assignment, checks) and the submission's metadata.
@@ -38,6 +36,7 @@ def run_autograder(root: Path, source: Path, limits: Limits = Limits()) -> int:
         _write_bare_failure(root / "results", str(exc))
         raise
     metadata = read_metadata(root / "submission_metadata.json")
+    limits = limits or assignment.limits
     status = 0
     try:
         report = grade_submission(root / "submission", assignment, limits)
@@ -47,21 +46,22 @@ def run_autograder(root: Path, source: Path, limits: Limits = Limits()) -> int:
                                    f"the autograder failed on the course's side ({type(exc).__name__}: {exc}); "
                                    "tell the course staff, your submission is kept")
         status = 1
-    write_results(report, metadata, root / "results")
+    write_results(report, metadata, root / "results", assignment)
     return status
 
 
 def _configured_assignment(source: Path) -> Assignment:
     try:
         config = json.loads((source / CONFIG).read_text(encoding="utf-8"))
-        assignment = load_assignment(config["assignment"])
-    except (OSError, ValueError, KeyError) as exc:
+        assignment = load_assignment(source / config.get("folder", FOLDER))
+    except (OSError, ValueError, AttributeError) as exc:
         raise GraderError(f"{source / CONFIG} is missing or unreadable ({exc}): rebuild the zip with "
                           "grader gradescope build") from None
-    if assignment.version != config.get("version"):
-        raise GraderError(f"the zip's checks are for version {config.get('version')} of {assignment.name}, the "
-                          f"installed grader has version {assignment.version}: rebuild the zip")
-    return dataclasses.replace(assignment, checks_dir=source / "checks")
+    if (assignment.name, assignment.version) != (config.get("assignment"), config.get("version")):
+        raise GraderError(f"the zip was built for {config.get('assignment')} version {config.get('version')}, but its "
+                          f"folder holds {assignment.name} version {assignment.version} (edited after the build?): "
+                          "rebuild the zip with grader gradescope build")
+    return assignment
 
 
 def _write_bare_failure(results_dir: Path, why: str) -> None:
@@ -89,20 +89,21 @@ def grade_submission(folder: Path, assignment: Assignment, limits: Limits) -> Gr
     except SubmissionError as exc:
         return unreadable_report(folder, "submission", assignment, str(exc))
     options = GradeOptions(limits)
-    with warm_process(assignment, options) as warm:
+    with start_warm_process(assignment, options) as warm:
         try:
             return grade_notebook(notebook, notebook.stem, assignment, warm, options)
         except SubmissionError as exc:
             return unreadable_report(notebook, notebook.stem, assignment, str(exc))
 
 
-def write_results(report: GradeReport, metadata: SubmissionMetadata | None, results_dir: Path) -> dict:
+def write_results(report: GradeReport, metadata: SubmissionMetadata | None, results_dir: Path,
+                  assignment: Assignment | None = None) -> dict:
     results = gradescope_results(report)
     if metadata is not None:
         results["output"] = f"{metadata.describe()}\n{results['output']}"
         results["extra_data"]["submission"] = metadata.as_extra_data()
     results_dir.mkdir(parents=True, exist_ok=True)
     (results_dir / "results.json").write_text(json.dumps(results, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    (results_dir / "feedback.html").write_text(render_feedback(report), encoding="utf-8")
+    (results_dir / "feedback.html").write_text(render_feedback(report, assignment), encoding="utf-8")
     print(f"{report.submission_id}: {report.score:g} / {report.max_score:g}", file=sys.stderr)
     return results

@@ -12,10 +12,11 @@ from grader.outputs.gradescope import gradescope_results
 from grader.results import GradeReport
 
 
-def render_outputs(report: GradeReport) -> tuple[GradeReport, dict[str, str]]:
-    """The report with its render time added, and the texts of its files by name."""
+def render_outputs(report: GradeReport, assignment=None) -> tuple[GradeReport, dict[str, str]]:
+    """The report with its render time added, and the texts of its files by name (``assignment``
+    adds its feedback figures)."""
     start = time.perf_counter()
-    html = render_feedback(report)
+    html = render_feedback(report, assignment)
     report = dataclasses.replace(report, timings={**report.timings, "render": round(time.perf_counter() - start, 4)})
     results = json.dumps(gradescope_results(report), indent=2, allow_nan=False) + "\n"
     return report, {"feedback.html": html, "results.json": results}
@@ -30,5 +31,5 @@ def save_files(files: dict[str, str], folder: Path) -> None:
         os.replace(partial, folder / name)
 
 
-def write_outputs(report: GradeReport, folder: Path) -> None:
-    save_files(render_outputs(report)[1], folder)
+def write_outputs(report: GradeReport, folder: Path, assignment=None) -> None:
+    save_files(render_outputs(report, assignment)[1], folder)

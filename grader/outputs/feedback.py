@@ -1,4 +1,11 @@
-"""The feedback page: a self-contained HTML file (inline CSS, images as data URIs), jinja2 with autoescape."""
+"""The feedback page: a self-contained HTML file (inline CSS, images as data URIs), jinja2 with autoescape.
+
+An assignment may add figures under a question: its manifest names a
+``feedback`` module whose ``feedback_figures(question, extras)`` returns
+``{"png": bytes, "alt": str, "caption": str}`` dicts, drawn from what the
+question's checks recorded (``record(key, value)``). It runs in the grader's
+process, on recorded values only.
+"""
 from __future__ import annotations
 
 import base64
@@ -7,9 +14,10 @@ from pathlib import Path
 import jinja2
 import markupsafe
 
+import importlib
+
 from grader.outputs.gradescope import check_output
-from grader.outputs.sweep_plot import sweep_png
-from grader.results import PASSED, REVIEW, GradeReport
+from grader.results import PASSED, REVIEW, GradeReport, QuestionScore
 from grader.text import printable
 
 _ENV = jinja2.Environment(
@@ -34,16 +42,29 @@ def _marked_lines(report: GradeReport) -> dict[int, set[int]]:
     return marked
 
 
-def _student_sweep(report: GradeReport):
-    for question in report.questions:
-        for check in question.checks:
-            for key, value in check.outcome.extras:
-                if key == "sweep" and isinstance(value, list):
-                    return value
-    return None
+def _figures(question: QuestionScore, hook) -> list[dict]:
+    """The assignment's figures for one question, from what its checks recorded."""
+    if hook is None:
+        return []
+    extras = {key: value for check in question.checks for key, value in check.outcome.extras}
+    figures = []
+    for figure in hook.feedback_figures(question.question, extras) or ():
+        figures.append({"png": base64.b64encode(figure["png"]).decode(), "alt": str(figure.get("alt", "")),
+                        "caption": str(figure.get("caption", ""))})
+    return figures
 
 
-def render_feedback(report: GradeReport) -> str:
+def feedback_hook(assignment):
+    """The assignment's feedback module, imported from its folder, or None."""
+    if assignment is None or not assignment.feedback:
+        return None
+    assignment.import_package()
+    return importlib.import_module(assignment.module(assignment.feedback))
+
+
+def render_feedback(report: GradeReport, assignment=None) -> str:
+    """The page for ``report``; ``assignment`` (when given) adds its feedback figures."""
+    hook = feedback_hook(assignment)
     marked = _marked_lines(report)
     cells = [{"number": cell.number,
               "lines": [{"n": i, "text": text, "marked": i in marked.get(cell.number, ())}
@@ -59,8 +80,7 @@ def render_feedback(report: GradeReport) -> str:
                           "max": question.max_score, "checks": checks,
                           "complete": not any(c["status"] == "failed" for c in checks),
                           "answer": report.answers.get(question.question),
-                          "review": any(c["status"] == REVIEW for c in checks)})
-    sweep = _student_sweep(report)
-    plot = base64.b64encode(sweep_png(sweep)).decode() if sweep is not None else None
+                          "review": any(c["status"] == REVIEW for c in checks),
+                          "figures": _figures(question, hook)})
     return _ENV.get_template("feedback.html.j2").render(
-        report=report, questions=questions, cells=cells, plot=plot, check_output=check_output)
+        report=report, questions=questions, cells=cells, check_output=check_output)

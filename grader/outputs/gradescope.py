@@ -1,4 +1,4 @@
-"""Gradescope's results.json: the total, and one test per check named ``qN: ...``.
+"""Gradescope's results.json: the total, and one test per check named ``QUESTION: check``.
 
 Format: https://gradescope-autograders.readthedocs.io/en/latest/specs/ (score,
 execution_time, output, visibility, tests with score, max_score, name,
@@ -36,7 +36,7 @@ def summary(report: GradeReport) -> str:
 
 def gradescope_results(report: GradeReport) -> dict:
     tests = []
-    for question in report.questions:
+    for number, question in enumerate(report.questions, start=1):
         for index, check in enumerate(question.checks, start=1):
             outcome = check.outcome
             status = "passed" if outcome.status == PASSED or (outcome.status in (REVIEW, REVIEWED)
@@ -48,7 +48,7 @@ def gradescope_results(report: GradeReport) -> dict:
                 output = f"reviewed by an instructor: {check.score:.2f} of {check.max_score:.2f}\n{output}"
             tests.append({
                 "name": f"{question.question}: {outcome.name}",
-                "number": f"{question.question[1:]}.{index}",
+                "number": f"{number}.{index}",
                 "score": round(check.score, 4),
                 "max_score": round(check.max_score, 4),
                 "status": status,

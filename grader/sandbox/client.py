@@ -26,7 +26,7 @@ from grader.errors import (Frame, IsolationUnavailable, MissingName, NotImplemen
                            StudentCodeError, StudentCrashed, StudentRaised, StudentTimeout)
 from grader.sandbox import hot_pages
 from grader.sandbox.isolation import LEVELS, PROCESS
-from grader.sandbox.isolation import Limits as IsolationLimits
+from grader.sandbox.isolation import ResourceLimits
 from grader.sandbox.output import OutputCapture
 from grader.sandbox.protocol import Codec, recv_message, send_message
 
@@ -76,12 +76,11 @@ def clean_environment(scratch: str) -> dict:
             "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1"}
 
 
-def hidden_paths() -> tuple[str, ...]:
-    """What a child must not see: every assignment's hidden checks (with its rubric) and, in a source
-    checkout, the solutions and the repository's history."""
-    package = Path(__file__).resolve().parents[1]
-    paths = sorted(str(p) for p in (package / "assignments").glob("*/checks/hidden"))
-    checkout = package.parent
+def hidden_paths(extra=()) -> tuple[str, ...]:
+    """What a child must not see: ``extra`` (the assignment's folder, with its hidden checks and solution)
+    and, in a source checkout of the grader, the solutions, tests and the repository's history."""
+    paths = sorted({str(Path(p).resolve()) for p in extra})
+    checkout = Path(__file__).resolve().parents[2]
     if (checkout / "pyproject.toml").is_file():
         paths += [str(checkout / name) for name in ("solutions", ".git", "tests")]
     return tuple(paths)
@@ -93,10 +92,12 @@ class WarmProcess:
     isolation: ``auto`` (every layer this platform offers) or ``none``; require: the lowest level
     accepted (``full`` refuses to grade on a platform that cannot isolate fully).
     ``level`` and ``isolation`` tell what a probe child actually got.
+    packages: ``(name, folder, version)`` of assignment folders to import as packages before
+    ``helper_modules`` (grader/assignment_imports.py). hidden: more paths no child may see.
     """
 
     def __init__(self, helper_modules=(), isolation: str = "auto", require: str = PROCESS,
-                 limits: IsolationLimits | None = None):
+                 limits: ResourceLimits | None = None, packages=(), hidden=()):
         self._lock = threading.Lock()
         self._spare: tuple | None = None  # ((helpers, seed), StudentProcess) started ahead of need
         self._preparing: threading.Thread | None = None
@@ -106,8 +107,9 @@ class WarmProcess:
         # Children run as other users: they may pass through to their own scratch, not list or read.
         os.chmod(self.home, 0o711)
         os.chmod(self.scratch_root, 0o711)
-        config = {"helpers": list(helper_modules), "isolation": isolation, "scratch_root": self.scratch_root,
-                  "hidden": list(hidden_paths()), "limits": dataclasses.asdict(limits or IsolationLimits())}
+        config = {"helpers": [m for m in helper_modules if m], "isolation": isolation,
+                  "scratch_root": self.scratch_root, "packages": [[str(v) for v in p] for p in packages],
+                  "hidden": list(hidden_paths(hidden)), "limits": dataclasses.asdict(limits or ResourceLimits())}
         ours, theirs = socket.socketpair()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "grader.sandbox.warm", str(theirs.fileno()), json.dumps(config)],

@@ -38,7 +38,7 @@ FIRST_STUDENT_UID = 1_000_000  # far above any real account; one uid per child (
 
 
 @dataclass(frozen=True)
-class Limits:
+class ResourceLimits:
     """Resource limits of one student process (and each of its check copies).
 
     memory_bytes: address space the child may add to what torch already maps.
@@ -79,7 +79,7 @@ class Policy:
     scratch_root: str
     hidden: tuple[str, ...] = ()
     readable: Readable = field(default_factory=Readable)
-    limits: Limits = field(default_factory=Limits)
+    limits: ResourceLimits = field(default_factory=ResourceLimits)
 
 
 @dataclass(frozen=True)

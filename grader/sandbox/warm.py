@@ -18,7 +18,7 @@ import traceback
 from grader.sandbox import huge_pages, isolation, namespaces
 
 
-def warm_up(helper_modules):
+def warm_up(helper_modules, packages=()):
     import torch
 
     # Single-threaded before any op: forking after an intra-op pool has
@@ -36,7 +36,6 @@ def warm_up(helper_modules):
     # once, instead of in every notebook that plots. Closed: figure numbers start again at 1.
     fig, ax = plt.subplots()
     ax.plot([0.0, 1.0], [1.0, 2.0], "o-", label="a")
-    ax.set_yscale("log")
     ax.set_xlabel("x")
     ax.legend()
     fig.canvas.draw()
@@ -45,6 +44,11 @@ def warm_up(helper_modules):
 
     import grader.sandbox.child  # noqa: F401 - imports IPython's transformer too
 
+    from grader.assignment_imports import register_package
+
+    for name, folder, version in packages:
+        register_package(name, folder, version)
+    # An assignment's helpers warm up what its notebooks use, at import (this process never runs student code).
     for name in helper_modules:
         importlib.import_module(name)
     from grader.sandbox import syscall_filter
@@ -61,7 +65,7 @@ def warm_up(helper_modules):
 def policy_from(config: dict) -> isolation.Policy:
     import grader
 
-    limits = isolation.Limits(**config.get("limits", {}))
+    limits = isolation.ResourceLimits(**config.get("limits", {}))
     package_dir = os.path.dirname(grader.__file__)
     return isolation.Policy(requested=config["isolation"], scratch_root=config["scratch_root"],
                             hidden=tuple(config.get("hidden", ())), readable=isolation.readable_paths(package_dir),
@@ -115,7 +119,7 @@ def main() -> None:
 
     control = socket.socket(fileno=int(sys.argv[1]))
     config = json.loads(sys.argv[2])
-    warm_up(config.get("helpers", ()))
+    warm_up(config.get("helpers", ()), config.get("packages", ()))
     policy = policy_from(config)
     ruleset = isolation.build_ruleset(policy)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel

@@ -1,4 +1,5 @@
-"""The student's lambda sweep drawn beside the reference curve, as PNG bytes."""
+"""Feedback hook: the student's lambda sweep (recorded by q3's reference-sweep check) drawn beside the
+reference curve, under q3 in the feedback page."""
 from __future__ import annotations
 
 import functools
@@ -11,13 +12,22 @@ matplotlib.use("Agg")
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import LogLocator, NullLocator  # noqa: E402
 
-from grader.assignments.weight_decay import reference  # noqa: E402
+from weight_decay import reference  # noqa: E402
 
 
 def _points(rows, key):
     pts = [(r.get("lambd"), r.get(key)) for r in rows if isinstance(r, dict)]
     return [(x, y) for x, y in pts if isinstance(x, (int, float)) and isinstance(y, float)
             and math.isfinite(y) and y > 0]
+
+
+def feedback_figures(question: str, extras: dict) -> list[dict]:
+    """The figures shown under ``question``: the sweep, when q3's check recorded one."""
+    rows = extras.get("sweep")
+    if question != "q3" or not isinstance(rows, list):
+        return []
+    return [{"png": sweep_png(rows), "alt": "Your lambda sweep beside the reference curve",
+             "caption": "Your sweep (solid) beside the reference (dashed), on the reference task."}]
 
 
 def sweep_png(student_rows) -> bytes:

@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from grader.assignments.weight_decay import reference
+from weight_decay import reference
 from grader.checks.expect import CheckFailed, expect_float, expect_number, show
 
 pytestmark = pytest.mark.question("q3")

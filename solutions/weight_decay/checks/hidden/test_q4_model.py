@@ -2,8 +2,8 @@
 import pytest
 import torch
 
-from grader.assignments.weight_decay import reference
-from grader.assignments.weight_decay.model_probe import (new_model, optimizer_and_params, recover,
+from weight_decay import reference
+from weight_decay.model_probe import (new_model, optimizer_and_params, recover,
                                                          sgd_reference)
 from grader.checks.expect import CheckFailed, expect_tensor, show
 from grader.errors import StudentRaised

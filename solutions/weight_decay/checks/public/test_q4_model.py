@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from grader.assignments.weight_decay.model_probe import new_model, optimizer_and_params, recover
+from weight_decay.model_probe import new_model, optimizer_and_params, recover
 from grader.checks.expect import CheckFailed, expect_tensor, show
 
 pytestmark = pytest.mark.question("q4")
