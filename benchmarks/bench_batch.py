@@ -165,8 +165,10 @@ def main(argv=None):
     parser.add_argument("--workers", type=int, default=os.cpu_count(), help="workers for the whole batch")
     parser.add_argument("--sample", type=int, default=40, help="submissions for the 1-worker grader and floor runs")
     parser.add_argument("--kernel-sample", type=int, default=10, help="notebooks run with nbclient")
+    parser.add_argument("--assignment", type=Path, default=ROOT / "solutions" / "weight_decay",
+                        help="the weight-decay assignment's folder (the batch is made of its notebooks)")
     args = parser.parse_args(argv)
-    assignment, options = load_assignment("weight_decay"), GradeOptions()
+    assignment, options = load_assignment(args.assignment), GradeOptions()
     with tempfile.TemporaryDirectory(prefix="grader-bench-") as tmp:
         tmp = Path(tmp)
         (tmp / "subs").mkdir()

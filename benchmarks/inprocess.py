@@ -95,7 +95,8 @@ def grade_in_process(path, assignment, options):
     """Read, run the cells, run the same checks, score: (total score, seconds)."""
     start = time.perf_counter()
     submission = read_submission(path, assignment)
-    notebook = InProcessNotebook(assignment.child_helpers, NOTEBOOK_SEED, options.limits.call)
+    assignment.import_package()
+    notebook = InProcessNotebook(assignment.module(assignment.child_helpers), NOTEBOOK_SEED, options.limits.call)
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         for cell in submission.code_cells:
             notebook.run_cell(cell.number, cell.source, options.limits.cell)

@@ -22,11 +22,10 @@ import time
 from pathlib import Path
 
 from grader.assignment import load_assignment
-from grader.sandbox.client import WarmProcess
+from grader.pipeline import GradeOptions, start_warm_process
 from grader.submission import read_submission
 
 ROOT = Path(__file__).resolve().parents[1]
-SOLUTION = ROOT / "solutions" / "weight_decay" / "weight_decay.ipynb"
 PROBE = "def probe(x):\n    return abs(x)\n"
 CHECKS_PER_SUBMISSION = 51  # what the weight-decay assignment runs (public and hidden)
 
@@ -63,11 +62,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--grades", type=int, default=5)
+    parser.add_argument("--assignment", type=Path, default=ROOT / "solutions" / "weight_decay",
+                        help="the assignment folder whose solution notebook is graded")
     args = parser.parse_args()
-    assignment = load_assignment("weight_decay")
-    helpers = assignment.child_helpers
-    cells = read_submission(SOLUTION, assignment).code_cells
-    with WarmProcess([helpers], isolation="auto") as isolated, WarmProcess([helpers], isolation="none") as plain:
+    assignment = load_assignment(args.assignment)
+    helpers = assignment.module(assignment.child_helpers)
+    cells = read_submission(assignment.solution, assignment).code_cells
+    with start_warm_process(assignment, GradeOptions(isolation="auto")) as isolated, \
+            start_warm_process(assignment, GradeOptions(isolation="none")) as plain:
         print(f"isolated warm process: level {isolated.level!r}; plain: level {plain.level!r}")
         warms = {"isolated": isolated, "plain": plain}
         samples = {(kind, what): [] for kind in warms for what in ("spawn", "check", "grade")}

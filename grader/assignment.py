@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,7 @@ MANIFEST = "assignment.toml"
 CHECKS, PUBLIC, HIDDEN = "checks", "public", "hidden"
 BUNDLE_MANIFEST = "manifest.json"  # in a release bundle's checks/: the hidden checks' weights and the version
 COURSE_SOLUTIONS, COURSE_EXERCISES = "solutions", "exercises"
+COURSE_VARIABLE = "GRADER_COURSE"  # the course folder, when not the working folder and not --course
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 QUESTION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -136,12 +138,12 @@ class Assignment:
 
 def load_assignment(spec: str | Path, course: Path | None = None) -> Assignment:
     """The assignment at ``spec``: a folder holding ``assignment.toml`` (or that file), or a bare name
-    looked up as ``COURSE/solutions/NAME`` (``course``: default the working folder)."""
+    looked up as ``COURSE/solutions/NAME`` (``course``: default ``$GRADER_COURSE``, else the working folder)."""
     path = Path(spec)
     if path.name == MANIFEST:
         path = path.parent
     if not (path / MANIFEST).is_file() and not path.is_absolute() and len(path.parts) == 1:
-        course_root = Path(course) if course else Path.cwd()
+        course_root = Path(course or os.environ.get(COURSE_VARIABLE) or Path.cwd())
         candidate = course_root / COURSE_SOLUTIONS / path
         if (candidate / MANIFEST).is_file():
             path = candidate

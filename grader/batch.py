@@ -23,6 +23,7 @@ from grader.gradebook import Gradebook, StoredGrade
 from grader.outputs import render_outputs, save_files
 from grader.outputs.class_summary import write_class_summary
 from grader.pipeline import GradeOptions, find_notebooks, submission_ids, unreadable_report
+from grader.results import ERROR
 from grader.review import apply_reviews
 from grader.roster import Roster, roster_ids
 from grader.text import printable
@@ -121,7 +122,11 @@ def _keep(kept: list[StoredGrade], gradebook, out_dir, assignment, log) -> int:
 
 
 def _outcome(report) -> str:
-    return f"not graded: {report.error}" if report.error else f"{report.score:g} / {report.max_score:g}"
+    if report.error:
+        return f"not graded: {report.error}"
+    broken = [c.outcome.error for q in report.questions for c in q.checks if c.outcome.status == ERROR]
+    held = f"; {len(broken)} check(s) could not run, points held: {broken[0]}" if broken else ""
+    return f"{report.score:g} / {report.max_score:g}{held}"
 
 
 def _grade_all(jobs, gradebook, out_dir, assignment, options, settings: BatchSettings, log) -> int:

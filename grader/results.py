@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from grader.errors import Frame
 
 PASSED, FAILED, REVIEW = "passed", "failed", "review"
+# The check's own code raised (not the student's): the instructor must fix it; its points are held.
+ERROR = "error"
 # A written answer whose score an instructor set (grader/review.py).
 REVIEWED = "reviewed"
 
@@ -27,10 +29,12 @@ class CheckOutcome:
     question: ``q1``...; name: the shown name (its docstring's first line).
     visibility: ``visible`` (public) or ``after_published`` (hidden).
     weight: its share of the question's points relative to its siblings.
-    status: passed, failed, review (a written answer awaiting an instructor) or reviewed.
+    status: passed, failed, review (a written answer awaiting an instructor), reviewed, or error (the
+    check itself broke: its points are held, neither earned nor lost, until the check is fixed).
     fraction: the share of its points earned (1 passed, 0 failed, rubric for review).
     message: what went wrong, for the student; expected / got / input: the evidence.
     location: the student's line involved, when known.
+    error: for status error, what the check's code raised (for instructors only).
     origin: where the check is written, ``checks/hidden/test_x.py:12`` (for instructors; never shown
     to students).
     extras: data the check recorded for the outputs (``record(key, value)``; e.g. for feedback figures).
@@ -49,6 +53,7 @@ class CheckOutcome:
     location: Location | None = None
     extras: tuple = ()
     origin: str = ""
+    error: str = ""
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,16 @@ Each problem names a file and line. The folder is valid when:
    and no check or module reads a notebook itself;
 4. the solution earns every point (code checks pass, written answers are answered);
 5. the stub made from the solution earns no code point;
-6. the generated student notebook (``exercises/``) is the stub of the current solution;
-7. the release bundle holds no line of a hidden check and no line of a solution region.
+6. the generated student notebook (``exercises/``) is the stub of the current solution, and no
+   solution marker is mistyped (its region would reach the stub);
+7. the release bundle holds no line of a hidden check and no line of a solution region beyond what
+   the instructor publishes on purpose (public checks, public modules, the stub).
 """
 from __future__ import annotations
 
 import ast
+import contextlib
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,9 +57,16 @@ def validate(folder: Path, *, grade=None) -> list[Problem]:
     problems += _imports(assignment)
     if not assignment.solution.is_file():
         return problems + [Problem(MANIFEST, 0, f"no solution notebook {assignment.notebook} in the folder")]
-    grade = grade or _grader()
-    problems += _solution_earns_all(assignment, grade)
-    problems += _stub_earns_nothing(assignment, grade)
+    problems += _markers(assignment)
+    try:
+        from grader.stub import make_stub
+
+        make_stub(nbformat.read(assignment.solution, as_version=4))
+    except GraderError as exc:
+        return problems + [Problem(assignment.notebook, 0, f"no stub can be made: {exc}")]
+    with _Grader(assignment) if grade is None else contextlib.nullcontext(grade) as grade:
+        problems += _solution_earns_all(assignment, grade)
+        problems += _stub_earns_nothing(assignment, grade)
     problems += _exercise_current(assignment)
     problems += _release_clean(assignment)
     return problems
@@ -159,15 +170,25 @@ def _own_imports(node, package: str):
 
 
 # --- 4, 5: the solution earns everything, the stub nothing --------------------------------------
-def _grader():
-    from grader.pipeline import GradeOptions, grade_notebook, start_warm_process
+class _Grader:
+    """Grades notebooks of one assignment with every check, from one warm process."""
 
-    def grade(assignment, path):
-        options = GradeOptions(limits=assignment.limits)
-        with start_warm_process(assignment, options) as warm:
-            return grade_notebook(path, path.stem, assignment, warm, options)
+    def __init__(self, assignment: Assignment):
+        from grader.pipeline import GradeOptions, start_warm_process
 
-    return grade
+        self.options = GradeOptions(limits=assignment.limits)
+        self.warm = start_warm_process(assignment, self.options)
+
+    def __call__(self, assignment, path):
+        from grader.pipeline import grade_notebook
+
+        return grade_notebook(path, path.stem, assignment, self.warm, self.options)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.warm.close()
 
 
 def _solution_earns_all(assignment: Assignment, grade) -> list[Problem]:
@@ -219,6 +240,23 @@ def _exercise_current(assignment: Assignment) -> list[Problem]:
     return []
 
 
+_MARKER_LIKE = re.compile(r"^\s*#+\s*(BEGIN|END)\b", re.I)
+
+
+def _markers(assignment: Assignment) -> list[Problem]:
+    """A mistyped solution marker leaves its region in the stub, in plain sight: name each one."""
+    problems = []
+    for number, cell in enumerate(nbformat.read(assignment.solution, as_version=4).cells, start=1):
+        if cell.cell_type != "code":
+            continue
+        for line_number, line in enumerate(cell.source.split("\n"), start=1):
+            if _MARKER_LIKE.match(line) and line.strip() not in (markers.BEGIN_SOLUTION, markers.END_SOLUTION):
+                problems.append(Problem(assignment.notebook, 0, f"cell {number}, line {line_number}: {line.strip()!r} "
+                                        f"looks like a solution marker but is not one: write exactly "
+                                        f"{markers.BEGIN_SOLUTION!r} and {markers.END_SOLUTION!r}"))
+    return problems
+
+
 def _release_clean(assignment: Assignment) -> list[Problem]:
     from grader.release import release
 
@@ -233,7 +271,8 @@ def _release_clean(assignment: Assignment) -> list[Problem]:
         for path in files:
             text = _text_of(path)
             for number, line in enumerate(text.split("\n"), start=1):
-                origin = secret.get(line.strip())
+                # Contained, not equal: a secret line pasted into a comment or a longer line leaks as well.
+                origin = secret.get(line.strip()) or next((o for s, o in secret.items() if s in line), None)
                 if origin:
                     problems.append(Problem(f"release/{path.relative_to(bundle).as_posix()}", number,
                                             f"holds a line of {origin}: {line.strip()[:80]}"))
@@ -245,19 +284,22 @@ def _secret_lines(assignment: Assignment) -> dict[str, str]:
     from grader.stub import make_stub
 
     solution = nbformat.read(assignment.solution, as_version=4)
-    public_text = "\n".join([_text_of(p) for p in sorted((assignment.checks_dir / PUBLIC).glob("*.py"))]
-                            + [_text_of(assignment.folder / m) for m in assignment.public_modules]
-                            + [c.source for c in make_stub(solution).cells])
-    public = {line.strip() for line in public_text.split("\n")}
+    # What the instructor publishes on purpose is no secret, even inside a longer line: the public checks,
+    # the public modules (which may share code with the checks and the solution: a reference task the
+    # notebook provides too) and the stub. What else reaches the bundle (its README, a release mistake)
+    # must hold no other line of them.
+    shared = "\n".join([_text_of(p) for p in sorted((assignment.checks_dir / PUBLIC).glob("*.py"))]
+                        + [_text_of(assignment.folder / m) for m in assignment.public_modules]
+                        + [c.source for c in make_stub(solution).cells])
     secret = {}
     for path in sorted((assignment.checks_dir / HIDDEN).rglob("*.py")):
-        for line in _text_of(path).split("\n"):
-            secret.setdefault(line.strip(), f"the hidden check {path.relative_to(assignment.folder).as_posix()}")
+        for line in map(str.strip, _text_of(path).split("\n")):
+            secret.setdefault(line, f"the hidden check {path.relative_to(assignment.folder).as_posix()}")
     for cell in solution.cells:
         if cell.cell_type == "code":
-            for line in _solution_region_lines(cell.source):
-                secret.setdefault(line.strip(), f"a solution region of {assignment.notebook}")
-    return {line: origin for line, origin in secret.items() if _distinctive(line) and line not in public}
+            for line in map(str.strip, _solution_region_lines(cell.source)):
+                secret.setdefault(line, f"a solution region of {assignment.notebook}")
+    return {line: origin for line, origin in secret.items() if _distinctive(line) and line not in shared}
 
 
 def _solution_region_lines(source: str):

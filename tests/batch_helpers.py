@@ -41,8 +41,12 @@ def write_class(folder: Path, notebooks: dict, flat=False) -> Path:
     return folder
 
 
-def run_cli(*args, cwd, timeout=600, **popen):
+def run_cli(*args, cwd, timeout=600, env_course=str(ROOT), **popen):
+    """The CLI in a new interpreter; ``env_course`` None runs it as a user would, with no GRADER_COURSE
+    (the working folder is the course)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
+    if env_course is None:
+        env.pop("GRADER_COURSE", None)
     return subprocess.run([sys.executable, "-m", "grader", *map(str, args)], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=timeout, **popen)
 

@@ -9,22 +9,24 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.assignment import load_assignment
-from grader.execution import Limits
-from grader.pipeline import GradeOptions, grade_notebook
-from grader.sandbox.client import WarmProcess
+from grader.assignment import Limits, load_assignment
+from grader.pipeline import GradeOptions, grade_notebook, start_warm_process
 
 ROOT = Path(__file__).resolve().parents[1]
-SOLUTION = ROOT / "solutions" / "weight_decay" / "weight_decay.ipynb"
+# This repository is the course folder (solutions/, exercises/) for every command the tests run, from any folder.
+os.environ["GRADER_COURSE"] = str(ROOT)
+FOLDER = ROOT / "solutions" / "weight_decay"
+SOLUTION = FOLDER / "weight_decay.ipynb"
 STUB = ROOT / "exercises" / "weight_decay" / "weight_decay.ipynb"
-ASSIGNMENT = load_assignment("weight_decay")
+ASSIGNMENT = load_assignment(FOLDER)
+ASSIGNMENT.import_package()  # tests import its reference module too
 # Short call limits keep tests of hanging code quick; cells keep the default.
 TEST_OPTIONS = GradeOptions(limits=Limits(cell=30.0, call=3.0))
 
 
 @pytest.fixture(scope="session")
 def warm():
-    with WarmProcess([ASSIGNMENT.child_helpers]) as process:
+    with start_warm_process(ASSIGNMENT, TEST_OPTIONS) as process:
         yield process
 
 

@@ -5,16 +5,17 @@ import torch
 
 from conftest import ASSIGNMENT, SOLUTION, STUB
 from grader import markers
-from grader.assignments.weight_decay import reference
+from weight_decay import reference
 from grader.cli import main
-from grader.execution import Limits, execute_cells
+from grader.assignment import Limits
+from grader.execution import execute_cells
 from grader.submission import read_submission
 
 
 def test_committed_stub_is_what_the_stub_command_produces(tmp_path):
     out = tmp_path / "stub.ipynb"
-    assert main(["stub", str(SOLUTION), "--out", str(out)]) == 0
-    assert out.read_text() == STUB.read_text(), "run: grader stub solutions/weight_decay/weight_decay.ipynb " \
+    assert main(["stub", str(ASSIGNMENT.folder), "--out", str(out)]) == 0
+    assert out.read_text() == STUB.read_text(), "run: grader stub solutions/weight_decay" \
                                                  "--out exercises/weight_decay/weight_decay.ipynb"
 
 
@@ -62,7 +63,7 @@ def test_stub_earns_nothing_and_says_not_implemented(grade):
 
 def test_notebook_data_and_trainer_match_the_reference(warm):
     submission = read_submission(SOLUTION, ASSIGNMENT)
-    execution = execute_cells(warm, submission, ASSIGNMENT.child_helpers, Limits())
+    execution = execute_cells(warm, submission, ASSIGNMENT.module(ASSIGNMENT.child_helpers), Limits())
     with execution.process as notebook:
         for lambd in (0, 3.0):
             assert notebook.call("train_fn", lambd) == reference.train_fn(lambd)

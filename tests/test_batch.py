@@ -10,7 +10,7 @@ import pytest
 
 from batch_helpers import (FAST, gradebook_rows, grader_main, inserted_after, question_scores, results, run_cli,
                            solution, start_cli, write_class, wrong)
-from conftest import SOLUTION
+from conftest import ASSIGNMENT, SOLUTION
 
 FULL = {"q1": 3, "q2": 2, "q3": 3, "q4": 4, "q5": 1, "q6": 1}
 
@@ -53,7 +53,7 @@ def test_gradebook_holds_every_submission_and_check(graded_class):
     assert sorted(sid for (sid,) in failed) == ["bob", "carol"]
     [(version, sha)] = gradebook_rows(root / "out", "SELECT assignment_version, sha256 FROM submissions "
                                                     "WHERE student_id = 'alice'")
-    assert version == 1 and len(sha) == 64
+    assert version == ASSIGNMENT.version and len(sha) == 64
 
 
 def test_class_summary_shows_common_mistakes_with_links(graded_class):

@@ -39,7 +39,7 @@ def signal_everyone(number):
 
 @pytest.fixture
 def copies(warm):
-    notebook = warm.spawn(ASSIGNMENT.child_helpers, 0, 3.0)
+    notebook = warm.spawn(ASSIGNMENT.module(ASSIGNMENT.child_helpers), 0, 3.0)
     assert notebook.run_cell(1, NOTEBOOK, 10)["ok"]
     pool = CheckCopies(notebook, order=["q1", "q2", "q3"])
     yield pool

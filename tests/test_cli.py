@@ -43,4 +43,4 @@ def test_all_graded_exits_zero_whatever_the_score(tmp_path):
 
 def test_unknown_assignment_is_a_clear_error(tmp_path):
     result = run_grader("grade", SOLUTION, "--out", tmp_path, "--assignment", "nope", cwd=tmp_path)
-    assert result.returncode == 2 and "unknown assignment 'nope'" in result.stderr
+    assert result.returncode == 2 and "no assignment 'nope'" in result.stderr and "--assignment PATH" in result.stderr

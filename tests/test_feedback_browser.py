@@ -28,7 +28,7 @@ def pages(warm, tmp_path_factory):
                      "def l1_sgd_update(w, grad, lr, lambd):\n    return w - lr * (grad - lambd * torch.sign(w))\n")
     nbformat.write(wrong, folder / "wrong.ipynb")
     for sid, path in (("solution", SOLUTION), ("wrong", folder / "wrong.ipynb")):
-        write_outputs(grade_notebook(path, sid, ASSIGNMENT, warm, TEST_OPTIONS), folder / sid)
+        write_outputs(grade_notebook(path, sid, ASSIGNMENT, warm, TEST_OPTIONS), folder / sid, ASSIGNMENT)
     return {sid: folder / sid / "feedback.html" for sid in ("solution", "wrong")}
 
 

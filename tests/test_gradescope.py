@@ -68,11 +68,14 @@ def test_zip_layout_scripts_and_pins(autograder_zip):
     assert modes["setup.sh"] & stat.S_IXUSR and modes["run_autograder"] & stat.S_IXUSR
     assert "apt-get install -y --no-install-recommends python3 python3-venv" in setup
     assert "--index-url https://download.pytorch.org/whl/cpu" in setup and "torch==" in constraints
-    hidden = sorted(n for n in names if n.startswith("checks/hidden/"))
-    assert hidden == sorted(f"checks/hidden/{p.name}" for p in (ROOT / "grader/assignments/weight_decay/checks/hidden").glob("*.py"))
-    # The installed copy of the grader carries no hidden check: they exist only under checks/.
-    assert not [n for n in names if n.startswith("grader-src/") and "/hidden/" in n]
-    assert not [n for n in names if "__pycache__" in n or n.startswith("solutions/")]
+    folder = ROOT / "solutions/weight_decay"
+    hidden = sorted(n for n in names if n.startswith("assignment/checks/hidden/"))
+    assert hidden == sorted(f"assignment/checks/hidden/{p.name}" for p in (folder / "checks/hidden").glob("*.py"))
+    assert {"assignment/assignment.toml", "assignment/reference.py", "assignment/feedback.py"} <= names
+    # The installed copy of the grader carries no assignment: the hidden checks exist only under assignment/,
+    # and the solution notebook nowhere.
+    assert not [n for n in names if n.startswith("grader-src/") and "weight_decay" in n]
+    assert not [n for n in names if "__pycache__" in n or n.startswith("solutions/") or n.endswith(".ipynb")]
 
 
 def test_zip_is_reproducible(autograder_zip, tmp_path):

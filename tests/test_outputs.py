@@ -5,7 +5,7 @@ import xml.etree.ElementTree as ET
 import html5lib
 import pytest
 
-from conftest import appended, with_answer
+from conftest import ASSIGNMENT, appended, with_answer
 from grader.outputs import write_outputs
 from grader.outputs.feedback import render_feedback
 from grader.outputs.gradescope import gradescope_results
@@ -80,13 +80,13 @@ def test_failed_check_says_what_why_and_where(wrong_report):
 
 
 def test_feedback_page_structure(solution_report, tmp_path):
-    write_outputs(solution_report, tmp_path / "solution")
+    write_outputs(solution_report, tmp_path / "solution", ASSIGNMENT)
     html = (tmp_path / "solution" / "feedback.html").read_text()
     tree = parse(html)
     assert tree.find(".//p[@id='total']").text.strip() == "14 / 14 points"
     sections = tree.findall(".//details[@class='question']")
     assert [s.get("id") for s in sections] == ["q1", "q2", "q3", "q4", "q5", "q6"]
-    img = tree.find(".//figure[@id='sweep-plot']/img")
+    img = tree.find(".//details[@id='q3']/figure/img")  # the assignment's feedback hook
     assert img is not None and img.get("src").startswith("data:image/png;base64,")
     assert len(tree.findall(".//div[@class='answer']")) == 6
     assert tree.find(".//section[@id='code']") is not None

@@ -2,9 +2,10 @@
 
 "Secret" is every line of the solution's marked regions and every line of the
 hidden checks (the rubric of the written answers among them), less the lines
-students get anyway: the provided cells and the forum code, the public checks.
+students get anyway: the provided cells and the forum code, the public checks
+and the modules the manifest ships (the reference task is in the notebook too).
 A wheel built from the repository (what `pip install` gives a student) holds
-no hidden check and no rubric line either.
+no assignment at all.
 """
 import json
 import os
@@ -22,6 +23,7 @@ from grader.check_plan import collect_hidden_shares
 
 HIDDEN = ASSIGNMENT.checks_dir / "hidden"
 PUBLIC = ASSIGNMENT.checks_dir / "public"
+PUBLIC_MODULES = [ASSIGNMENT.folder / name for name in ASSIGNMENT.public_modules]
 SHORT = 12  # shorter lines (`return w`, `)`) say nothing about a solution
 
 
@@ -44,6 +46,7 @@ def solution_region_lines() -> tuple[set[str], set[str]]:
                 secret.add(text)
             else:
                 shipped.add(text)
+    shipped |= {line.strip() for path in PUBLIC_MODULES for line in path.read_text().splitlines()}
     return secret - shipped, shipped
 
 
@@ -79,14 +82,15 @@ def test_bundle_holds_stub_public_checks_readme(tmp_path):
     assert result.returncode == 0, result.stderr
     bundle = tmp_path / "bundle"
     files = sorted(p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file())
-    assert files == ["README.md", "checks/manifest.json",
-                     *sorted(f"checks/public/{p.name}" for p in PUBLIC.glob("*.py")), "weight_decay.ipynb"]
+    assert files == ["README.md", "assignment.toml", "checks/manifest.json",
+                     *sorted(f"checks/public/{p.name}" for p in PUBLIC.glob("*.py")), "child_helpers.py",
+                     "model_probe.py", "reference.py", "weight_decay.ipynb"]
     assert (bundle / "weight_decay.ipynb").read_text() == (ROOT / "exercises/weight_decay/weight_decay.ipynb").read_text()
     readme = (bundle / "README.md").read_text()
     assert "grader check weight_decay.ipynb" in readme and 'from grader import check; check("weight_decay.ipynb")' in readme
     manifest = json.loads((bundle / "checks/manifest.json").read_text())
     assert manifest["assignment"] == "weight_decay" and manifest["version"] == ASSIGNMENT.version
-    shares = {s.question: s.checks for s in collect_hidden_shares(ASSIGNMENT.checks_dir)}
+    shares = {s.question: s.checks for s in collect_hidden_shares(ASSIGNMENT)}
     assert {s["question"]: s["checks"] for s in manifest["hidden"]} == shares
     assert set(shares) == {"q1", "q2", "q3", "q4", "q5", "q6"}
 
@@ -96,7 +100,7 @@ def test_bundle_leaks_no_solution_line_and_no_hidden_check_line(tmp_path):
     solution, _ = solution_region_lines()
     hidden = hidden_check_lines()
     secrets = {s for s in solution | hidden if len(s) >= SHORT}
-    assert len({s for s in solution if len(s) >= SHORT}) > 40 and len({s for s in hidden if len(s) >= SHORT}) > 200
+    assert len({s for s in solution if len(s) >= SHORT}) > 30 and len({s for s in hidden if len(s) >= SHORT}) > 200
     assert leaks(tmp_path / "bundle", secrets) == []
     # The scan finds a leak when there is one: plant a rubric line and a solution line.
     planted = tmp_path / "planted"
@@ -117,7 +121,7 @@ def test_release_refuses_a_folder_with_files(tmp_path):
     assert result.returncode == 2 and "is not empty" in result.stderr
 
 
-def test_wheel_ships_public_checks_but_no_hidden_check(tmp_path):
+def test_wheel_ships_the_engine_and_no_assignment(tmp_path):
     source = tmp_path / "src"
     source.mkdir()
     for name in ("pyproject.toml", "README.md"):
@@ -130,9 +134,9 @@ def test_wheel_ships_public_checks_but_no_hidden_check(tmp_path):
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
         archive.extractall(tmp_path / "unpacked")
-    assert {f"grader/assignments/weight_decay/checks/public/{p.name}" for p in PUBLIC.glob("*.py")} <= set(names)
     assert "grader/gradescope/files/run_autograder.j2" in names and "grader/templates/student_readme.md.j2" in names
-    assert not [n for n in names if "/hidden/" in n]
+    assert "grader/templates/new/assignment.toml.j2" in names  # what grader new scaffolds
+    assert not [n for n in names if "weight_decay" in n or n.startswith("solutions/")]
     # Nor under another name: no file of the wheel is a hidden check, and the written answers' rubric is nowhere.
     hidden_sources = {p.read_bytes() for p in HIDDEN.glob("*.py")}
     assert not [p for p in (tmp_path / "unpacked").rglob("*") if p.is_file() and p.read_bytes() in hidden_sources]

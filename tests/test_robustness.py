@@ -4,7 +4,7 @@ import copy
 import nbformat
 
 from conftest import ASSIGNMENT, appended, messages, replace_in_cell, scores
-from grader.execution import Limits
+from grader.assignment import Limits
 from grader.pipeline import GradeOptions
 
 FULL = {q.id: float(q.points) for q in ASSIGNMENT.questions}

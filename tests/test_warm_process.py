@@ -10,11 +10,11 @@ from grader.sandbox.client import Global
 
 
 def test_each_notebook_process_starts_fresh(warm):
-    first = warm.spawn(ASSIGNMENT.child_helpers, 0, 3.0)
+    first = warm.spawn(ASSIGNMENT.module(ASSIGNMENT.child_helpers), 0, 3.0)
     assert first.run_cell(1, "import torch\nleft_behind = torch.rand(2)\nprint('from the first')\n", 10)["ok"]
     drawn = first.helper("get", Global("left_behind"))
     first.kill()
-    second = warm.spawn(ASSIGNMENT.child_helpers, 0, 3.0)
+    second = warm.spawn(ASSIGNMENT.module(ASSIGNMENT.child_helpers), 0, 3.0)
     try:
         assert not second.run_cell(1, "left_behind\n", 10)["ok"], "nothing of the first notebook may remain"
         assert second.run_cell(2, "import torch\nagain = torch.rand(2)\n", 10)["ok"]
@@ -26,12 +26,12 @@ def test_each_notebook_process_starts_fresh(warm):
 
 
 def test_a_notebook_process_that_died_while_waiting_is_not_handed_out(warm):
-    warm.spawn(ASSIGNMENT.child_helpers, 0, 3.0).kill()
+    warm.spawn(ASSIGNMENT.module(ASSIGNMENT.child_helpers), 0, 3.0).kill()
     warm._preparing.join()  # white box: the process started ahead for the next notebook
     _, waiting = warm._spare
     os.kill(waiting.pid, signal.SIGKILL)
     time.sleep(0.2)
-    process = warm.spawn(ASSIGNMENT.child_helpers, 0, 3.0)
+    process = warm.spawn(ASSIGNMENT.module(ASSIGNMENT.child_helpers), 0, 3.0)
     try:
         assert process is not waiting
         assert process.run_cell(1, "x = 1\n", 10)["ok"]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Call:
-    """what: shown in messages (``softmax()``); input: the call as the student sees it; where: the
+    """what: shown in messages (``softmax``); input: the call as the student sees it; where: the
     notebook's name whose lines feedback points at."""
 
     what: str
@@ -62,7 +62,7 @@ class Student:
     def call(self, name, *args, **kwargs):
         from grader.checks.expect import show_call
 
-        remember(Call(f"{name}()", show_call(name, *args, **_shown(kwargs)), name))
+        remember(Call(name, show_call(name, *args, **_shown(kwargs)), name))
         return self.process.call(name, *args, **kwargs)
 
     def method(self, ref, method, *args, **kwargs):

@@ -22,7 +22,7 @@ from grader.checks.copies import FRESH_MARKER, CheckCopies
 from grader.checks.expect import CheckFailed
 from grader.errors import (MissingName, NotImplementedYet, StudentCodeError, StudentCrashed,
                            StudentRaised, StudentTimeout)
-from grader.results import FAILED, PASSED, REVIEW, CheckOutcome, Location
+from grader.results import ERROR, FAILED, PASSED, REVIEW, CheckOutcome, Location
 
 
 class CheckSession:
@@ -140,7 +140,14 @@ class CheckSession:
             return CheckOutcome(**base, status=PASSED, fraction=1.0, message=str(props.get("message", "")))
         if report.skipped:
             return CheckOutcome(**base, status=FAILED, fraction=0.0, message="this check was skipped")
-        return CheckOutcome(**base, status=FAILED, fraction=0.0, **self._explain(call.excinfo.value))
+        exc = call.excinfo.value
+        if not isinstance(exc, (AssertionError, StudentCodeError)):
+            # The check's own code broke: the student is not charged; the instructor has to look.
+            return CheckOutcome(**base, status=ERROR, fraction=0.0,
+                                message="this check could not run (a problem of the check, not of your code): its "
+                                        "points are held until the course staff fix it",
+                                error=f"{type(exc).__name__}: {str(exc)[:500]} ({base['origin']})")
+        return CheckOutcome(**base, status=FAILED, fraction=0.0, **self._explain(exc))
 
     def _origin(self, item) -> str:
         try:
@@ -157,9 +164,7 @@ class CheckSession:
             return self._explain_missing(exc)
         if isinstance(exc, StudentCodeError):
             return dict(message=_student_message(exc), location=self._frame_location(exc))
-        if isinstance(exc, AssertionError):
-            return dict(message=str(exc) or "the check failed")
-        return dict(message=f"the check could not judge the result ({type(exc).__name__}: {str(exc)[:300]})")
+        return dict(message=str(exc) or "the check failed")
 
     def _explain_missing(self, exc):
         """A name can be missing because the cell that defines it stopped first: say so, and where."""

@@ -6,7 +6,7 @@ output, visibility, status). Timings go to ``extra_data``.
 """
 from __future__ import annotations
 
-from grader.results import PASSED, REVIEW, REVIEWED, GradeReport
+from grader.results import ERROR, PASSED, REVIEW, REVIEWED, GradeReport
 
 
 def check_output(outcome) -> str:
@@ -64,6 +64,8 @@ def gradescope_results(report: GradeReport) -> dict:
         "stdout_visibility": "hidden",
         "tests": tests,
         "extra_data": {"assignment": report.assignment, "assignment_version": report.assignment_version,
+                       "check_errors": [c.outcome.error for q in report.questions for c in q.checks
+                                        if c.outcome.status == ERROR],
                        "sha256": report.sha256, "max_score": report.max_score, "timings": report.timings,
                        "isolation": report.isolation},
     }

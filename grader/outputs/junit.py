@@ -1,7 +1,8 @@
 """JUnit XML for CI: one ``testsuite`` per submission, one ``testcase`` per check.
 
 A failed check is a ``<failure>`` whose message is the check's feedback; a
-check not judged yet (a written answer awaiting review, the hidden checks'
+check whose own code raised is an ``<error>`` (the check is broken, not the
+student's code); a check not judged yet (a written answer awaiting review, the hidden checks'
 pending share in a self-check) is ``<skipped>``; a notebook that could not be
 read is one ``<error>``. Shape: the common JUnit schema that CI report
 readers (GitHub Actions reporters, GitLab, Jenkins) accept.
@@ -13,7 +14,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from grader.outputs.gradescope import check_output
-from grader.results import FAILED, PASSED, GradeReport
+from grader.results import ERROR, FAILED, PASSED, GradeReport
 
 # Characters XML 1.0 cannot carry at all; student text may hold them.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -39,7 +40,11 @@ def _testsuite(report: GradeReport) -> ET.Element:
                                  time="0")
             counts["tests"] += 1
             points = f"{check.score:.2f} of {check.max_score:.2f} points"
-            if outcome.status == FAILED:
+            if outcome.status == ERROR:
+                counts["errors"] += 1
+                ET.SubElement(case, "error", message=_xml_text(outcome.error), type="CheckError").text = \
+                    _xml_text(f"{outcome.error}\n({points} held)")
+            elif outcome.status == FAILED:
                 counts["failures"] += 1
                 first = (outcome.message or "the check failed").split("\n", 1)[0]
                 ET.SubElement(case, "failure", message=_xml_text(first), type="CheckFailed").text = \

@@ -65,7 +65,8 @@ print(found)
 """
 
 
-HIDDEN = "os.path.join(os.path.dirname(sys.modules['grader'].__file__), 'assignments', 'weight_decay', 'checks', 'hidden')"
+# The assignment's folder is the package the child's helpers were imported from: its path is no secret.
+HIDDEN = "os.path.join(list(sys.modules['weight_decay'].__path__)[0], 'checks', 'hidden')"
 REPO = "os.path.dirname(os.path.dirname(sys.modules['grader'].__file__))"
 
 ATTACKS = [
@@ -83,8 +84,8 @@ for root in (%s, os.path.dirname(%s)):
     Attack("import-hidden-checks", q1_with("""
 import importlib, inspect
 found = []
-for name in ("grader.assignments.weight_decay.checks.hidden.test_q1_l1",
-             "grader.assignments.weight_decay.checks.hidden.test_written"):
+for name in ("weight_decay.checks.hidden.test_q1_l1", "weight_decay.checks.hidden.test_written",
+             "weight_decay.feedback"):
     try:
         found.append(inspect.getsource(importlib.import_module(name)))
     except BaseException as exc:
@@ -97,12 +98,12 @@ for name in ("grader.assignments.weight_decay.checks.hidden.test_q1_l1",
 import importlib.util, importlib.resources
 found = []
 try:
-    spec = importlib.util.find_spec("grader.assignments.weight_decay.checks.hidden.test_written")
+    spec = importlib.util.find_spec("weight_decay.checks.hidden.test_written")
     found.append(spec and open(spec.origin).read())
 except BaseException as exc:
     found.append(repr(exc))
 try:
-    found.append(importlib.resources.files("grader.assignments.weight_decay.checks.hidden")
+    found.append(importlib.resources.files("weight_decay.checks.hidden")
                  .joinpath("test_q2_frobenius.py").read_text())
 except BaseException as exc:
     found.append(repr(exc))

@@ -27,15 +27,14 @@ import nbformat
 import pytest
 
 from attacks import ATTACKS, FILE_ATTACKS, Attack, FileAttack
-from grader.assignment import load_assignment
-from grader.execution import Limits
+from grader.assignment import Limits, load_assignment
 from grader.batch import BatchSettings, grade_batch
 from grader.pipeline import GradeOptions
 from grader.sandbox.isolation import FIRST_STUDENT_UID
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTION = ROOT / "solutions" / "weight_decay" / "weight_decay.ipynb"
-ASSIGNMENT = load_assignment("weight_decay")
+ASSIGNMENT = load_assignment(ROOT / "solutions" / "weight_decay")
 
 LIMITS = Limits(cell=5.0, call=1.5)
 PLACEHOLDERS = ("TOKEN", "SECRET_FILE", "OUT", "SUBS", "MARK", "PORT", "UNIX_SOCKET", "GRADER_PID")
@@ -125,7 +124,9 @@ def question_scores(results: dict, code_only: bool = False) -> dict[str, float]:
 def hidden_secrets() -> list[str]:
     """Lines of the hidden checks found nowhere a student may look (public checks, notebooks, other code)."""
     hidden = ASSIGNMENT.checks_dir / "hidden"
-    public_text = "\n".join(p.read_text() for p in ROOT.joinpath("grader").rglob("*.py") if hidden not in p.parents)
+    public_text = "\n".join(p.read_text() for p in [*ROOT.joinpath("grader").rglob("*.py"),
+                                                      *(ASSIGNMENT.checks_dir / "public").glob("*.py"),
+                                                      *ASSIGNMENT.folder.glob("*.py")])
     public_text += SOLUTION.read_text() + (ROOT / "exercises" / "weight_decay" / "weight_decay.ipynb").read_text()
     lines = {line.strip() for p in hidden.glob("*.py") for line in p.read_text().splitlines()}
     return sorted(line for line in lines if len(line) >= 30 and line not in public_text)

@@ -6,16 +6,17 @@ from pathlib import Path
 
 import pytest
 
+from grader.assignment import load_assignment
 from grader.errors import IsolationUnavailable
-from grader.sandbox.client import WarmProcess
+from grader.pipeline import GradeOptions, start_warm_process
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTION = ROOT / "solutions" / "weight_decay" / "weight_decay.ipynb"
-HELPERS = "grader.assignments.weight_decay.child_helpers"
+ASSIGNMENT = load_assignment(ROOT / "solutions" / "weight_decay")
 
 
 def test_this_machine_isolates_fully_and_says_which_layers():
-    with WarmProcess([HELPERS]) as warm:
+    with start_warm_process(ASSIGNMENT, GradeOptions()) as warm:
         assert warm.level == "full", warm.isolation
         assert set(warm.isolation["entered"]) == {"namespaces", "private-fs", "rlimits", "user", "no-new-privs",
                                                   "landlock", "seccomp"}
@@ -23,13 +24,13 @@ def test_this_machine_isolates_fully_and_says_which_layers():
 
 def test_requiring_more_than_the_platform_gives_refuses_before_grading():
     with pytest.raises(IsolationUnavailable) as raised:
-        WarmProcess([HELPERS], isolation="none", require="full")
+        start_warm_process(ASSIGNMENT, GradeOptions(isolation="none", require_isolation="full"))
     assert "required" in str(raised.value) and "missing" in str(raised.value)
 
 
 def test_the_cli_refuses_with_exit_2_and_grades_nothing(tmp_path):
     result = subprocess.run([sys.executable, "-m", "grader.cli", "grade", str(SOLUTION), "--out", str(tmp_path / "out"),
-                             "--isolation", "none", "--require-isolation", "full"],
+                             "--isolation", "none", "--require-isolation", "full", "--course", str(ROOT)],
                             capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert result.returncode == 2
     assert "isolation 'full' required" in result.stderr
@@ -38,7 +39,7 @@ def test_the_cli_refuses_with_exit_2_and_grades_nothing(tmp_path):
 
 def test_the_level_in_force_is_in_results_and_feedback(tmp_path):
     result = subprocess.run([sys.executable, "-m", "grader.cli", "grade", str(SOLUTION), "--out", str(tmp_path / "out"),
-                             "--isolation", "none"], capture_output=True, text=True, cwd=tmp_path, timeout=600)
+                             "--isolation", "none", "--course", str(ROOT)], capture_output=True, text=True, cwd=tmp_path, timeout=600)
     assert result.returncode == 0, result.stderr
     folder = next((tmp_path / "out").glob("*/results.json")).parent
     isolation = json.loads((folder / "results.json").read_text())["extra_data"]["isolation"]

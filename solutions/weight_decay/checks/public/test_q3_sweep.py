@@ -24,7 +24,4 @@ def test_best_lambda_small(student):
                {"lambd": 3.0, "train_loss": 0.05, "val_loss": 0.2, "w_norm": 0.5},
                {"lambd": 9.0, "train_loss": 0.20, "val_loss": 0.3, "w_norm": 0.2}]
     got = student.call("best_lambda", results)
-    expect_number(got, what="best_lambda", input=f"best_lambda({show(results)})", where="best_lambda", expected=3.0)
-    if got != 3.0:
-        raise CheckFailed("best_lambda should return the lambd whose val_loss is smallest", expected="3.0",
-                          got=show(got), input=f"best_lambda({show(results)})", where="best_lambda")
+    expect_number(got, 3.0, symptom="best_lambda should return the lambd whose val_loss is smallest")
