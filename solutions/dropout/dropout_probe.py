@@ -30,18 +30,15 @@ def call_text(X, p) -> str:
 
 def _scale_symptom(got, X, p, kept):
     """What the kept entries were multiplied by, when it is a known wrong factor."""
-    ratio_known = {
-        1.0: "the survivors are not scaled: divide the kept entries by (1 - p), so each entry keeps its "
-             "expected value X",
-        1 - p: "the survivors are multiplied by (1 - p): divide by (1 - p) instead, so each entry keeps its "
-               "expected value X",
-        1 / p if p > 0 else math.nan: "the survivors are divided by p: divide by the keep probability (1 - p)",
-        p: "the survivors are multiplied by p: divide by the keep probability (1 - p) instead",
-    }
+    known = [(1.0, "the survivors are not scaled: divide the kept entries by (1 - p), so each entry keeps its "
+                   "expected value X"),
+             (1 - p, "the survivors are multiplied by (1 - p): divide by (1 - p) instead, so each entry keeps its "
+                     "expected value X"),
+             (1 / p, "the survivors are divided by p: divide by the keep probability (1 - p)"),
+             (p, "the survivors are multiplied by p: divide by the keep probability (1 - p) instead")]
     got_kept, x_kept = got[kept].double(), X[kept].double()
-    for factor, symptom in ratio_known.items():
-        if math.isfinite(factor) and abs(factor - 1 / (1 - p)) > 1e-9 and \
-                torch.allclose(got_kept, x_kept * factor, rtol=1e-4, atol=1e-6):
+    for factor, symptom in known:
+        if abs(factor - 1 / (1 - p)) > 1e-9 and torch.allclose(got_kept, x_kept * factor, rtol=1e-4, atol=1e-6):
             return symptom
     return None
 
@@ -105,13 +102,17 @@ def fraction_symptom(fraction: float, p: float, tolerance: float) -> str | None:
 
 
 def same_pattern_symptom(kept: torch.Tensor) -> str | None:
-    """For a 2-D mask: every row (example) or every column dropped alike means one draw was shared."""
-    if kept.dim() != 2 or min(kept.shape) < 8:
+    """Entries along the last dimension as rows (examples): every row dropped alike, or whole rows dropped
+    together, means one draw was shared by many entries."""
+    if kept.dim() < 2:
         return None
-    if (kept == kept[:1]).all():
+    rows = kept.reshape(-1, kept.shape[-1])
+    if min(rows.shape) < 8:
+        return None
+    if (rows == rows[:1]).all():
         return ("every row of X (every example of the batch) has the same entries dropped: draw the mask with "
                 "X's full shape, one independent draw per element")
-    if (kept == kept[:, :1]).all():
+    if (rows == rows[:, :1]).all():
         return ("whole rows are dropped or kept together: draw the mask with X's full shape, one independent "
                 "draw per element")
     return None

@@ -205,6 +205,9 @@ def judge_train(out, x, layers, p1, p2, *, call: str) -> dict:
             if symptom is None:
                 return _judge_masks({site: m[index] for site, m in masks.items()}, p1, p2, out, expected, evidence)
             raise CheckFailed(symptom, expected=expected, got=f"rows like {show(out[0].float())}", **evidence)
+    if not out.any():
+        raise CheckFailed("forward(X) returned only zeros: it must compute the MLP", expected=expected,
+                          got=f"rows like {show(out[0].float())}", **evidence)
     zeros = (out == 0) & (reference.abs() > 1e-3)
     if zeros.any():
         raise CheckFailed("some outputs are exactly 0: dropout is applied to the output layer; apply it to the "

@@ -87,15 +87,22 @@ def classify(log, task: Task):
     return out
 
 
-def mode_symptom(log, task: Task) -> str | None:
-    """What the forward log says went wrong with the model's mode, or None."""
+def mode_symptom(log, task: Task) -> tuple[str, str] | None:
+    """What the forward log says went wrong with the model's mode, and the passes that show it; or None."""
     passes = classify(log, task)
-    if any(part == "val" and training for part, training, _ in passes):
+    val = [(training, grad) for part, training, grad in passes if part == "val"]
+    train = [training for part, training, grad in passes if part == "train" and grad]
+    if any(training and grad for training, grad in val) and any(not training for training, _ in val):
+        return ("train_epochs also takes gradient steps on validation data: train on the training loader only",
+                f"{sum(t and g for t, g in val)} forward passes on validation batches with gradients, in training mode")
+    if any(training for training, _ in val):
         return ("the validation loss was measured in training mode, with dropout on: call model.eval() before "
-                "validating (and model.train() before the next epoch's training)")
-    if any(part == "train" and grad and not training for part, training, grad in passes):
+                "validating (and model.train() before the next epoch's training)",
+                f"{sum(t for t, _ in val)} of {len(val)} forward passes on validation data in training mode")
+    if not all(train):
         return ("training steps ran in eval mode, without dropout: call model.train() at the start of every "
-                "epoch (after validating, the model is still in eval mode)")
+                "epoch (after validating, the model is still in eval mode)",
+                f"{train.count(False)} of {len(train)} forward passes on training batches in eval mode")
     return None
 
 
@@ -105,11 +112,11 @@ def judge_modes(student, run: dict, task: Task, epochs: int) -> None:
     log = student.helper("forward_log", run["model"])
     counts = student.helper("data_counts", run["data"])
     call = run["call"]
-    symptom = mode_symptom(log, task)
+    found = mode_symptom(log, task)
     passes = classify(log, task)
-    if symptom:
-        raise CheckFailed(symptom, expected="training forward passes in training mode, validation ones in eval mode",
-                          got=_modes(passes), input=call, where=WHERE)
+    if found:
+        raise CheckFailed(found[0], expected="training forward passes in training mode, validation ones in eval mode",
+                          got=found[1], input=call, where=WHERE)
     n_batches = len(task.batches("train"))
     trained = sum(1 for part, _, grad in passes if part == "train" and grad)
     if not isinstance(counts, dict) or counts.get("train") != epochs or trained != epochs * n_batches:
@@ -123,11 +130,6 @@ def judge_modes(student, run: dict, task: Task, epochs: int) -> None:
         raise CheckFailed("after each epoch the validation loss must cover all validation examples once "
                           "(data.get_valloader())", expected=f"{epochs * n_val} validation rows over {epochs} epochs",
                           got=f"{rows} validation rows", input=call, where=WHERE)
-
-
-def _modes(passes) -> str:
-    shown = [f"{part} in {'training' if training else 'eval'} mode" for part, training, _ in passes[:8]]
-    return ", ".join(shown) + (", ..." if len(passes) > 8 else "")
 
 
 def parameters_after(student, run: dict) -> list:

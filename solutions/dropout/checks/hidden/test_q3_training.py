@@ -17,9 +17,6 @@ EPOCHS, LR = 3, 0.5
 
 def _variant_symptom(task, key, got, log):
     """The known mistake whose run gives ``got`` for ``key`` (a history list, or "parameters")."""
-    mode = probe.mode_symptom(log, task)
-    if mode:
-        return mode
     for symptom, variant in reference.VARIANTS:
         history, parameters = reference.run(task, EPOCHS, LR, **variant)
         if key == "parameters":
@@ -28,7 +25,8 @@ def _variant_symptom(task, key, got, log):
         elif torch.allclose(torch.tensor(got, dtype=torch.float64), torch.tensor(history[key], dtype=torch.float64),
                             rtol=1e-4, atol=1e-7):
             return symptom
-    return None
+    mode = probe.mode_symptom(log, task)
+    return mode[0] if mode else None
 
 
 @pytest.mark.points(3)

@@ -27,6 +27,10 @@ def test_p_zero_and_one(student):
     got = student.call("dropout_layer", X, 0.0)
     if not (isinstance(got, torch.Tensor) and got.shape == X.shape and got.dtype == X.dtype
             and torch.allclose(got, X, rtol=1e-6, atol=0)):
+        if isinstance(got, torch.Tensor) and got.shape == X.shape and not got.any():
+            raise CheckFailed("with p = 0 every entry was dropped: nothing may be (is the mask inverted? keep an entry "
+                              "when torch.rand(...) > p)", expected=show(X), got=show(got), input=call_text(X, 0),
+                              where="dropout_layer")
         raise CheckFailed("with p = 0 nothing is dropped and nothing is scaled: the result must equal X",
                           expected=show(X), got=show(got), input=call_text(X, 0.0), where="dropout_layer")
     got = student.call("dropout_layer", X, 1.0)
