@@ -1,0 +1,51 @@
+"""q4-q7, hidden: the written answers, found by their marks, with a rubric's suggested score.
+
+A rubric only suggests: an answered question is marked for an instructor's
+review and earns the share of concepts it mentions until then.
+"""
+import re
+
+import pytest
+
+from grader.checks.expect import CheckFailed
+from grader.markers import ANSWER_PLACEHOLDER
+
+RUBRIC = {
+    "q4": [r"swap|switch|revers|exchang|interchang",
+           r"first|second|lower|upper|input|earlier|later|near|close",
+           r"valid|test|held.?out|accura|loss|generaliz|overfit"],
+    "q5": [r"determinis|random|stochastic|nois|differ",
+           r"expect|average|mean|scal|1\s*/\s*\(?1\s*-\s*p|unbiased|ensembl",
+           r"predict|test|inference|evaluat|deploy"],
+    "q6": [r"weight decay|l2|\\ell_?2|penalt|norm",
+           r"additiv|diminish|cancel|complement|combin|together|both|redundan",
+           r"regulari|overfit|generaliz|capacity|underfit"],
+    "q7": [r"weight|connection|dropconnect",
+           r"mask|drop|zero",
+           r"per.?example|each example|every example|batch|memory|cost|expens|slow|scal|1\s*-\s*p|expect"],
+}
+WEIGHTS = {"q4": 1, "q5": 1, "q6": 1, "q7": 1}
+
+
+def _params():
+    return [pytest.param(q, marks=[pytest.mark.question(q), pytest.mark.points(WEIGHTS[q])], id=q) for q in RUBRIC]
+
+
+@pytest.mark.parametrize("qid", _params())
+def test_written_answer(answers, record, qid):
+    """written answer"""
+    answer = answers.get(qid)
+    mark = f"<!-- answer {qid} -->"
+    if answer is None:
+        raise CheckFailed(f"no answer cell for {qid}: the markdown cell that starts with {mark} is missing; "
+                          "copy it back from the stub", expected=f"a markdown cell starting with {mark}", got="none")
+    if not answer.text:
+        raise CheckFailed(f"the answer cell for {qid} (cell {answer.cell}) is empty", expected="your answer",
+                          got="an empty cell")
+    if answer.text == ANSWER_PLACEHOLDER:
+        raise CheckFailed(f"the answer cell for {qid} (cell {answer.cell}) is unchanged from the stub",
+                          expected="your answer", got=ANSWER_PLACEHOLDER)
+    concepts = RUBRIC[qid]
+    found = sum(bool(re.search(pattern, answer.text, re.I)) for pattern in concepts)
+    record("fraction", found / len(concepts))
+    record("message", "answered: the score shown is a suggestion until an instructor reviews it")
