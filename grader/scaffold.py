@@ -59,7 +59,7 @@ def _solution_notebook(name: str, title: str) -> nbformat.NotebookNode:
         nbformat.v4.new_markdown_cell(f"# {title}\n\nRun every cell in order; the grader does the same."),
         nbformat.v4.new_code_cell("import torch"),
         nbformat.v4.new_markdown_cell("## q1: A stable softmax\n\nWrite `softmax(x)`: the softmax over the last "
-                                      "dimension, finite even for inputs like 1000."),
+                                      "dimension, finite even for inputs like 1000 and differentiable by autograd."),
         nbformat.v4.new_code_cell(_SOLUTION_CODE),
     ]
     for number, cell in enumerate(notebook.cells, start=1):
