@@ -309,7 +309,8 @@ class _Sites(cst.CSTVisitor):
 def _token(op_class) -> str:
     tokens = {cst.Add: "+", cst.Subtract: "-", cst.Multiply: "*", cst.Divide: "/", cst.Power: "**",
               cst.AddAssign: "+=", cst.SubtractAssign: "-=", cst.MultiplyAssign: "*=", cst.DivideAssign: "/=",
-              cst.PowerAssign: "**=", cst.MatrixMultiply: "@", cst.LessThan: "<", cst.LessThanEqual: "<=", cst.GreaterThan: ">",
+              cst.PowerAssign: "**=", cst.MatrixMultiply: "@", cst.LessThan: "<", cst.LessThanEqual: "<=",
+              cst.GreaterThan: ">",
               cst.GreaterThanEqual: ">=", cst.Equal: "==", cst.NotEqual: "!=", cst.Is: "is", cst.IsNot: "is not",
               cst.In: "in", cst.NotIn: "not in", cst.And: "and", cst.Or: "or", cst.Minus: "-", cst.Not: "not"}
     return tokens.get(op_class, op_class.__name__)

@@ -104,7 +104,8 @@ def _nothing_problems(nothing: list[dict]) -> list[str]:
     by_check: dict[tuple, list] = {}
     for row in nothing:
         for check in row["earning"]:
-            by_check.setdefault((check["question"], check["check"], check["origin"]), []).append((row["id"], check["points"]))
+            key = (check["question"], check["check"], check["origin"])
+            by_check.setdefault(key, []).append((row["id"], check["points"]))
     problems = []
     for (question, check, origin), rows in by_check.items():
         most = max(points for _, points in rows)
@@ -143,7 +144,8 @@ def _question(question, assignment, code_questions, solution, nothing, mutants, 
     if not row["audited"]:
         return row
     mine = [m for m in mutants if m["question"] == question.id]
-    counts = {status: sum(m["status"] == status for m in mine) for status in ("killed", "survived", "equivalent", "unjudged")}
+    counts = {status: sum(m["status"] == status for m in mine)
+              for status in ("killed", "survived", "equivalent", "unjudged")}
     judged = len(mine) - counts["equivalent"] - counts["unjudged"]
     earned = [n["points"].get(question.id, 0.0) for n in nothing if n["question"] in (question.id, ALL)]
     row.update(code_points=solution["points"].get(question.id, {}).get("max"), mutants=len(mine), **counts,
@@ -218,8 +220,9 @@ def print_report(report: dict, file=None, paths=()) -> None:
             continue
         console.print(Text(f"survivor {m['id']} ({m['question']}, {m['operator']}: {m['description']}, cell {m['cell']} "
                            f"line {m['line']})", style="bold yellow"))
-        for line in _diff_lines(m["change"]):
-            console.print(Text("    " + printable(line["text"]), style={"add": "green", "del": "red"}.get(line["kind"], "")))
+        for line in _diff_lines(m["diff"]):
+            console.print(Text("    " + printable(line["text"]),
+                               style={"add": "green", "del": "red", "hunk": "dim"}.get(line["kind"], "")))
     for note in report["notes"]:
         console.print(Text("note: " + printable(note), style="dim"))
     for problem in report["problems"]:

@@ -30,7 +30,7 @@ from grader.audit.regions import parse_solution
 from grader.batch import BatchSettings, grade_batch
 from grader.gradebook import Gradebook
 from grader.pipeline import GradeOptions
-from grader.results import REVIEW, REVIEWED, GradeReport
+from grader.results import ERROR, REVIEW, REVIEWED, GradeReport
 
 SOLUTION_ID = "solution"
 WRITTEN_STATUSES = (REVIEW, REVIEWED)
@@ -96,7 +96,9 @@ def code_points(report: GradeReport) -> dict[str, dict]:
             "earned": round(sum(c.score for c in code), 6), "max": round(sum(c.max_score for c in code), 6),
             "earning": [{"check": c.outcome.name, "origin": c.outcome.origin, "points": round(c.score, 6)}
                         for c in code if c.score > _EPSILON],
-            "failing": [f"{c.outcome.name} ({c.outcome.origin})" for c in code if c.score < c.max_score - _EPSILON]}
+            "failing": [f"{c.outcome.name} ({c.outcome.origin})"
+                        + (" [the check itself raised]" if c.outcome.status == ERROR else "")
+                        for c in code if c.score < c.max_score - _EPSILON]}
     return points
 
 

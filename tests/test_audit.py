@@ -1,0 +1,245 @@
+"""``grader audit``: do-nothing submissions must earn no code point, mutants of the solution must lose points.
+
+One real audit (a copy of the scaffolded one-question assignment, ``grader new``, with a planted check that
+cannot fail and a planted allowlist) runs through the CLI and the batch path; everything else here is about
+what the audit generates and is checked without grading.
+"""
+from __future__ import annotations
+
+import difflib
+import json
+import textwrap
+
+import nbformat
+import pytest
+
+from batch_helpers import grader_main, run_cli
+from conftest import ROOT
+from grader.assignment import load_assignment
+from grader.audit.equivalent import read_equivalents
+from grader.audit.mutants import mutants_of
+from grader.audit.nothing import KINDS, nothing_notebook
+from grader.audit.regions import AuditError, parse_solution, regions_of
+from grader.audit.run import generate
+from grader.errors import AssignmentError
+from grader.markers import STUB_LINE
+
+NAME = "softmax_intro"
+ALWAYS_PASSES = '''"""q1, hidden: a check that cannot fail, planted to see the audit catch it."""
+import pytest
+
+pytestmark = pytest.mark.question("q1")
+
+
+@pytest.mark.points(5)
+def test_nothing(student):
+    "always passes"
+'''
+REASON = "negating every exponential negates their sum too: the ratio is unchanged"
+
+
+def _mutant(mutants, added: str):
+    return next(m for m in mutants if any(line.startswith("+") and added in line for line in m.change.split("\n")))
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory):
+    """A scaffolded course whose assignment has a check that cannot fail, and an allowlist holding one of the
+    scaffold's two equivalent mutants (the other one left out) and one entry that matches no mutant."""
+    root = tmp_path_factory.mktemp("audit-course")
+    created = run_cli("new", NAME, "--course", root, cwd=root, env_course=None)
+    assert created.returncode == 0, created.stderr
+    folder = root / "solutions" / NAME
+    (folder / "checks" / "hidden" / "test_nothing.py").write_text(ALWAYS_PASSES, encoding="utf-8")
+    mutants = [m for cell in parse_solution(nbformat.read(folder / f"{NAME}.ipynb", as_version=4),
+                                            load_assignment(folder)) for m in mutants_of(cell)]
+    negated, in_place = _mutant(mutants, "exps = -shifted.exp()"), _mutant(mutants, "exps = shifted.exp_()")
+    (folder / "audit-equivalent.toml").write_text(textwrap.dedent(f'''\
+        [[equivalent]]
+        question = "q1"
+        id = "{negated.id}"
+        diff = """{negated.change}"""
+        reason = "{REASON}"
+
+        [[equivalent]]
+        question = "q1"
+        id = "0123456789"
+        reason = "a mutant of an older solution"
+        '''), encoding="utf-8")
+    out = root / "audit-out"
+    result = run_cli("audit", folder, "--workers", "2", "--out", out, cwd=root, env_course=None)
+    report = json.loads((out / "audit.json").read_text(encoding="utf-8"))
+    return {"result": result, "report": report, "html": (out / "audit.html").read_text(encoding="utf-8"),
+            "negated": negated, "in_place": in_place, "mutants": mutants}
+
+
+def test_a_check_that_cannot_fail_gives_do_nothing_submissions_points_and_fails_the_audit(planted):
+    result, report = planted["result"], planted["report"]
+    assert result.returncode == 1, result.stdout + result.stderr
+    nothing = report["nothing"]
+    assert {n["id"] for n in nothing} == {f"nothing-{q}-{kind}" for q in ("q1", "all") for kind in KINDS}
+    # The planted check weighs 5 of the question's 10: half of its 2 points, to every do-nothing submission.
+    for row in nothing:
+        assert row["status"] == "earns points" and row["points"]["q1"] == pytest.approx(1.0), row
+        assert [c["check"] for c in row["earning"]] == ["always passes"], row
+        assert row["earning"][0]["origin"].startswith("checks/hidden/test_nothing.py:")
+    (question,) = report["questions"]
+    assert question["nothing_max"] == pytest.approx(1.0) and question["code_points"] == pytest.approx(2.0)
+    assert any("checks/hidden/test_nothing.py" in p and "'always passes'" in p and "12 do-nothing" in p
+               for p in report["problems"]), report["problems"]
+    assert "1.00 / 2.00" in result.stdout and "FAIL: q1: checks/hidden/test_nothing.py" in result.stdout
+    assert report["solution"]["points"]["q1"] == {"earned": 2.0, "max": 2.0}
+
+
+def test_a_listed_equivalent_mutant_is_accepted_and_an_unlisted_one_survives(planted):
+    report, negated, in_place = planted["report"], planted["negated"], planted["in_place"]
+    rows = {m["id"]: m for m in report["mutants"]}
+    assert len(rows) == len(planted["mutants"]) == len(report["mutants"])
+    listed, unlisted = rows[negated.id], rows[in_place.id]
+    # Both earn every code point of q1: without the list both would survive.
+    assert listed["points"] == unlisted["points"] == listed["max"] == 2.0
+    assert listed["status"] == "equivalent" and listed["reason"] == REASON
+    assert unlisted["status"] == "survived" and f'id = "{in_place.id}"' in unlisted["allowlist_entry"]
+    (question,) = report["questions"]
+    assert (question["equivalent"], question["survived"]) == (1, 1)
+    assert question["killed"] == question["mutants"] - 2
+    assert question["score"] == pytest.approx(question["killed"] / (question["mutants"] - 1), abs=1e-4)
+    others = [m for m in rows.values() if m["id"] not in (negated.id, in_place.id)]
+    assert all(m["status"] == "killed" and m["killed_by"] for m in others)
+    stdout = planted["result"].stdout
+    assert f"survivor {in_place.id}" in stdout and f"survivor {negated.id}" not in stdout
+    assert any("0123456789" in note and "no mutant of the current solution" in note for note in report["notes"])
+    html = planted["html"]
+    assert REASON in html and f'id="mutant-{in_place.id}"' in html and "always passes" in html
+
+
+def test_the_report_files_and_the_table(planted):
+    report = planted["report"]
+    assert report["status"] == "failed" and report["assignment"] == NAME and report["threshold"] == 0.95
+    assert report["notebooks"] == 1 + 2 * len(KINDS) + len(planted["mutants"])
+    assert report["settings"]["workers"] == 2 and report["settings"]["call_timeout"] == 5.0
+    for column in ("do-nothing max", "mutants", "killed", "equivalent", "survived", "score", "threshold"):
+        assert column in planted["result"].stdout
+    assert "<script" not in planted["html"]
+    assert "details.question" in planted["html"]  # the feedback page's stylesheet
+
+
+# --- without grading ---------------------------------------------------------------------------------
+def test_usage_errors_exit_2(tmp_path, capsys):
+    """Not an assignment folder, a malformed allowlist, a bad option: exit 2 before anything is graded."""
+    code, _, err = grader_main(capsys, "audit", tmp_path)
+    assert code == 2 and "not an assignment folder" in err
+    created = run_cli("new", NAME, "--course", tmp_path, cwd=tmp_path, env_course=None)
+    assert created.returncode == 0
+    folder = tmp_path / "solutions" / NAME
+    (folder / "audit-equivalent.toml").write_text('[[equivalent]]\nquestion = "q9"\nid = "xyz"\n', encoding="utf-8")
+    code, _, err = grader_main(capsys, "audit", folder, "--out", tmp_path / "out")
+    assert code == 2 and "question = 'q9'" in err and "10 hex digits" in err and "reason" in err
+    assert not (tmp_path / "out").exists()  # nothing graded, nothing written
+    (folder / "audit-equivalent.toml").write_text("[[equivalent]\n", encoding="utf-8")
+    with pytest.raises(AssignmentError, match="not valid TOML"):
+        read_equivalents(load_assignment(folder))
+    code, _, err = grader_main(capsys, "audit", folder, "--workers", "0")
+    assert code == 2 and "--workers" in err
+
+
+def test_the_scaffold_lists_its_equivalent_mutants(tmp_path):
+    assert run_cli("new", NAME, "--course", tmp_path, cwd=tmp_path, env_course=None).returncode == 0
+    assignment = load_assignment(tmp_path / "solutions" / NAME)
+    listed = read_equivalents(assignment)
+    variants, questions, notes = generate(assignment)
+    ids = {v.mutant.id for v in variants if v.kind == "mutant"}
+    assert questions == ["q1"] and not notes and len(listed) == 2 and set(listed) <= ids
+
+
+@pytest.mark.parametrize("name", ["weight_decay", "dropout"])
+def test_mutants_change_one_place_inside_a_solution_region(name):
+    assignment = load_assignment(ROOT / "solutions" / name)
+    solution = nbformat.read(assignment.solution, as_version=4)
+    cells = parse_solution(solution, assignment)
+    mutants = [m for cell in cells for m in mutants_of(cell)]
+    again = [m for cell in parse_solution(solution, assignment) for m in mutants_of(cell)]
+    assert [m.id for m in mutants] == [m.id for m in again]  # stable
+    assert len({m.id for m in mutants}) == len(mutants) == len({m.source for m in mutants})
+    by_cell = {c.number: c for c in cells}
+    for mutant in mutants:
+        cell = by_cell[mutant.cell]
+        inside = set()
+        for region in regions_of(cell.source):
+            inside.update(range(region.begin + 1, region.end))  # 1-based lines strictly between the markers
+        matcher = difflib.SequenceMatcher(a=cell.source.split("\n"), b=mutant.source.split("\n"), autojunk=False)
+        changed = [(i1, i2) for tag, i1, i2, _, _ in matcher.get_opcodes() if tag != "equal"]
+        assert len(changed) == 1, mutant.diff  # one place
+        (i1, i2), = changed
+        assert set(range(i1 + 1, max(i2, i1 + 1) + 1)) <= inside, mutant.diff
+        assert not any(STUB_LINE.match(line) for line in mutant.change.split("\n") if line[:1] in "+-"), mutant.diff
+        compile(mutant.source.replace("%matplotlib inline", ""), "cell", "exec")
+    questions = {q.id for q in assignment.questions if q.names}
+    assert {m.question for m in mutants} == questions
+
+
+def test_the_operators_of_the_catalogue_are_generated():
+    operators = set()
+    for name in ("weight_decay", "dropout"):
+        assignment = load_assignment(ROOT / "solutions" / name)
+        cells = parse_solution(nbformat.read(assignment.solution, as_version=4), assignment)
+        operators |= {m.operator for cell in cells for m in mutants_of(cell)}
+    assert operators >= {"arithmetic", "comparison", "number", "boolean", "unary", "sum_mean", "remove_statement",
+                         "swap_arguments", "inplace", "detach", "return_none"}
+    from grader.scaffold import _SOLUTION_CODE
+
+    descriptions = {m.description for m in _mutants_of_source(_SOLUTION_CODE)}
+    assert {"dim=-1 → dim=0", "keepdim=True → False", ".sum( → .mean("} <= descriptions
+
+
+def _mutants_of_source(code: str, heading: str = "## q1: softmax", names=("softmax",)):
+    from grader.assignment import Assignment, Question
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_markdown_cell(heading), nbformat.v4.new_code_cell(code)]
+    assignment = Assignment(folder=ROOT, name="x", title="x", notebook="x.ipynb",
+                            questions=(Question("q1", "q1", 1.0, tuple(names)),), version="0")
+    return [m for cell in parse_solution(notebook, assignment) for m in mutants_of(cell)]
+
+
+def test_a_region_belongs_to_the_question_of_its_names_else_of_its_heading_else_the_audit_stops():
+    dropout = load_assignment(ROOT / "solutions" / "dropout")
+    cells = parse_solution(nbformat.read(dropout.solution, as_version=4), dropout)
+    forward = [m for cell in cells for m in mutants_of(cell) if "H2 = self.relu" in m.change]
+    assert forward and {m.question for m in forward} == {"q2"}  # DropoutMLP.forward: DropoutMLP is q2's
+    code = "%matplotlib inline\nSCALE = 2.0\n### BEGIN SOLUTION\nfactor = SCALE * 3\n### END SOLUTION"
+    mutants = _mutants_of_source(code, heading="## Question 1 — scaling", names=("softmax",))
+    assert mutants and {m.question for m in mutants} == {"q1"}
+    assert all(m.source.startswith("%matplotlib inline\nSCALE = 2.0\n") for m in mutants)  # IPython line kept
+    with pytest.raises(AuditError, match="belongs to no question"):
+        _mutants_of_source(code, heading="Some text", names=("softmax",))
+
+
+def test_do_nothing_bodies_keep_signatures_and_zero_a_model_s_parameters():
+    import torch
+
+    dropout = load_assignment(ROOT / "solutions" / "dropout")
+    solution = nbformat.read(dropout.solution, as_version=4)
+    cells = parse_solution(solution, dropout)
+    for kind in KINDS:
+        variant = nothing_notebook(solution, cells, {"q2"}, kind)
+        namespace: dict = {}
+        for cell in variant.cells[:9]:  # up to DropoutMLP: imports, data, dropout_layer, its demo, the model
+            if cell.cell_type == "code":
+                exec(compile(cell.source, cell.get("id"), "exec"), namespace)
+        assert variant.cells[5].source == solution.cells[5].source  # q1's dropout_layer untouched
+        model = namespace["DropoutMLP"](4, 8, 8, 3, 0.2, 0.5)
+        assert len(list(model.parameters())) == 6 and all((p == 0).all() for p in model.parameters())
+        X = torch.ones(2, 4)
+        if kind == "raise_not_implemented":
+            with pytest.raises(NotImplementedError):
+                model(X)
+            continue
+        expected = {"return_none": None, "return_zero": 0, "return_first_arg": X, "return_constant": 1.0}
+        got = model(X)
+        if kind == "return_zeros_like":
+            assert torch.equal(got, torch.zeros_like(X))
+        elif kind == "return_first_arg":
+            assert got is X
+        else:
+            assert got == expected[kind]
