@@ -74,7 +74,7 @@ def validate(folder: Path, *, grade=None) -> list[Problem]:
 
 # --- 1, 2: collection and coverage ------------------------------------------------------
 def _checks_collect(assignment: Assignment) -> list[Problem]:
-    from grader.check_plan import collect_hidden_shares
+    from grader.hidden_shares import collect_hidden_shares
     from grader.checks.plugin import CheckSession
     from grader.checks.runner import COLLECTION_LOCK, pytest_arguments
     import pytest

@@ -5,7 +5,7 @@ import os
 import signal
 import time
 
-from conftest import ASSIGNMENT
+from helpers import ASSIGNMENT
 from grader.sandbox.client import Global
 
 
