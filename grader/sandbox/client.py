@@ -22,8 +22,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.errors import (Frame, IsolationUnavailable, MissingName, NotImplementedYet, ProtocolError, SandboxError,
-                           StudentCodeError, StudentCrashed, StudentRaised, StudentTimeout)
+from grader.errors import (IsolationUnavailable, ProtocolError, SandboxError, StudentCodeError, StudentCrashed,
+                           StudentTimeout, error_from_wire)
 from grader.sandbox import hot_pages
 from grader.sandbox.isolation import LEVELS, PROCESS
 from grader.sandbox.isolation import ResourceLimits
@@ -297,8 +297,7 @@ class StudentProcess:
             except ProtocolError as exc:
                 self.kill()
                 raise StudentCrashed(f"{what} returned a value the grader refuses: {exc}") from None
-        error = _student_error(reply.get("error"), what, seconds)
-        error.what = what
+        error = error_from_wire(reply.get("error"), what, seconds)
         if isinstance(error, StudentTimeout):
             self.timed_out = True
         elif isinstance(error, StudentCrashed):
@@ -397,25 +396,3 @@ def host_pid(parent: int, inner: int) -> int:
         if nspids and int(nspids[-1]) == inner:
             return int(candidate)
     return 0
-
-
-def _student_error(error, what, seconds):
-    if type(error) is not dict:
-        return StudentCrashed(f"{what} failed and the student's process did not say how")
-    kind = error.get("kind")
-    if kind == "missing_name":
-        return MissingName(str(error.get("name")))
-    if kind == "reset_failed":
-        return StudentCrashed(f"{what} could not run: the student's code replaced torch's settings functions, "
-                              "so its process could not be reset for this check")
-    if kind == "timeout":
-        return StudentTimeout(seconds, what)
-    frames = tuple(Frame(int(f.get("cell", 0)), int(f.get("line", 0)), str(f.get("text", ""))[:500],
-                         str(f.get("function", ""))[:200])
-                   for f in error.get("frames", [])[:20] if type(f) is dict)
-    exc_type, message = str(error.get("type", "Exception"))[:200], str(error.get("message", ""))[:2000]
-    if kind == "not_implemented":
-        return NotImplementedYet(exc_type, message, frames)
-    if kind == "raised":
-        return StudentRaised(exc_type, message, frames)
-    return SandboxError(f"{what}: the student's process could not handle the request ({error.get('message')})")
