@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from batch_helpers import run_cli
-from conftest import ROOT, SOLUTION
+from helpers import ROOT, SOLUTION
 from grader import batch, errors
 from grader.errors import (CheckFailed, Frame, IsolationUnavailable, MissingName, NotImplementedYet, SandboxError,
                            StudentCodeError, StudentCrashed, StudentRaised, StudentTimeout, error_from_wire,
