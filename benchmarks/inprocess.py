@@ -21,7 +21,7 @@ from grader.checks.runner import run_checks
 from grader.errors import error_from_wire
 from grader.execution import NOTEBOOK_SEED
 from grader.sandbox import child
-from grader.sandbox.client import CODEC
+from grader.sandbox.handles import CODEC
 from grader.scoring import score_outcomes
 from grader.submission import read_submission
 

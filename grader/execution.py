@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from grader.assignment import Limits
 from grader.errors import NotImplementedYet, StudentCodeError, StudentCrashed, StudentTimeout, error_from_wire
 from grader.results import CellFailure
-from grader.sandbox.client import StudentProcess, WarmProcess
+from grader.sandbox.student_process import StudentProcess
+from grader.sandbox.warm_process import WarmProcess
 from grader.sandbox.output import CAP_BYTES
 from grader.submission import Submission
 

@@ -26,7 +26,7 @@ import nbformat
 from grader import markers
 from grader.assignment import CHECKS, HIDDEN, MANIFEST, PUBLIC, Assignment, load_assignment
 from grader.errors import AssignmentError, GraderError
-from grader.results import FAILED, PASSED, REVIEW
+from grader.results import PASSED, REVIEW
 
 
 @dataclass(frozen=True)

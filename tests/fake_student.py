@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import torch
 
 from grader.errors import MissingName, StudentRaised
-from grader.sandbox.client import Global
+from grader.sandbox.handles import Global
 
 
 class FakeStudent:

@@ -138,7 +138,7 @@ def test_validate_names_what_is_wrong(course, tmp_path):
     result = validate(folder, root)
     assert result.returncode == 1
     assert "assignment.toml: question norms has no hidden check" in result.stdout
-    assert f"release/README.md:" in result.stdout and f"holds a line of the hidden check {HIDDEN_CHECK}" in result.stdout
+    assert "release/README.md:" in result.stdout and f"holds a line of the hidden check {HIDDEN_CHECK}" in result.stdout
     assert "'### BEGIN SOLUTON' looks like a solution marker but is not one" in result.stdout
 
     root, folder = copy_course(course, tmp_path / "third")

@@ -6,7 +6,7 @@ import signal
 import time
 
 from helpers import ASSIGNMENT
-from grader.sandbox.client import Global
+from grader.sandbox.handles import Global
 
 
 def test_each_notebook_process_starts_fresh(warm):

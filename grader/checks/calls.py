@@ -13,6 +13,10 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from grader.sandbox.handles import Global, RemoteRef
+
+__all__ = ["Call", "Global", "Probe", "RemoteRef", "Student", "StudentFunction", "last_call", "remember"]
+
 
 @dataclass(frozen=True)
 class Call:
@@ -58,7 +62,6 @@ class StudentFunction:
     def probe(self, *args) -> Probe:
         """Call it with ``args`` (copies of them are sent, as always) and observe the call (``Probe``)."""
         from grader.checks.expect import show_call
-        from grader.sandbox.client import Global
 
         remember(Call(self.name, show_call(self.name, *args), self.name))
         facts = self.student.helper("probe_call", Global(self.name), *args, what=f"{self.name}()")
@@ -72,7 +75,7 @@ class StudentFunction:
 
 class Student:
     """The ``student`` fixture: ``fn(name)`` for a callable proxy; ``call``, ``method`` and ``helper``
-    as on the process itself (grader/sandbox/client.py)."""
+    as on the process itself (grader/sandbox/student_process.py)."""
 
     def __init__(self, process):
         self.process = process
