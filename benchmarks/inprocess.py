@@ -18,9 +18,10 @@ import matplotlib.pyplot as plt
 import torch
 
 from grader.checks.runner import run_checks
+from grader.errors import error_from_wire
 from grader.execution import NOTEBOOK_SEED
 from grader.sandbox import child
-from grader.sandbox.client import CODEC, _student_error
+from grader.sandbox.handles import CODEC
 from grader.scoring import score_outcomes
 from grader.submission import read_submission
 
@@ -63,9 +64,7 @@ class InProcessNotebook:
         reply, reply_blobs = self.runtime.call(header, blobs)
         if reply["ok"]:
             return CODEC.decode(reply.get("value"), reply_blobs)
-        error = _student_error(reply.get("error"), what, seconds)
-        error.what = what
-        raise error
+        raise error_from_wire(reply.get("error"), what, seconds)
 
     def call(self, name, *args, _ref=False, _tensor_refs=False, _timeout=None, **kwargs):
         return self._call({"name": name}, args, kwargs, f"{name}()", _ref, _tensor_refs, _timeout)

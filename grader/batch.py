@@ -189,6 +189,10 @@ def _grade_on_pool(jobs, assignment, options, workers):
 
 
 def _pool_round(jobs, assignment, options, workers):
+    """One pool's worth of grading. A worker that died breaks the pool: the jobs it left are returned.
+    Anything else that stops the round (IsolationUnavailable from a worker, which arrives intact since
+    grader exceptions pickle; the batch interrupted) cancels the jobs not started, waits for the
+    workers to finish those running, and propagates."""
     context = multiprocessing.get_context("spawn")
     queue, running, finished = iter(jobs), {}, set()
     with ProcessPoolExecutor(workers, mp_context=context, initializer=start_pool_worker,
@@ -210,5 +214,8 @@ def _pool_round(jobs, assignment, options, workers):
                 top_up()
         except BrokenProcessPool:
             pass
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
     return [job for job in jobs if job.submission_id not in finished]
 

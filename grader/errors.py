@@ -5,6 +5,11 @@ cannot read, a sandbox that would not start); the CLI prints its message on
 one line. ``StudentCodeError``: what the student's code did when a check
 called it; checks let it propagate and the check plugin turns it into
 feedback.
+
+Every exception survives pickling with its fields, ``what`` and ``frames``
+included: grades are made in worker processes, and what a worker raises
+reaches the driver pickled. One whose ``__init__`` takes its fields defines
+``__reduce__`` to be rebuilt from them, plus what was set on it afterwards.
 """
 from __future__ import annotations
 
@@ -79,11 +84,14 @@ class IsolationUnavailable(SandboxError):
     """The platform cannot isolate student code at the level the grader was asked to require."""
 
     def __init__(self, required: str, available: str, missing: str):
-        self.required, self.available = required, available
         super().__init__(
             f"isolation {required!r} required, but this machine gives {available!r} (missing: {missing}). "
             "Grade on Linux with user namespaces, Landlock and libseccomp, as root or with unprivileged "
             "user namespaces enabled, or lower --require-isolation")
+        self.required, self.available, self.missing = required, available, missing
+
+    def __reduce__(self):
+        return type(self), (self.required, self.available, self.missing), self.__dict__
 
 
 class CheckFailed(AssertionError):
@@ -97,11 +105,12 @@ class CheckFailed(AssertionError):
         self.expected, self.got, self.input = expected, got, input
 
     def __reduce__(self):
-        return _rebuild_check_failed, (self.symptom, self.expected, self.got, self.input, self.where)
+        fields = (self.symptom, self.expected, self.got, self.input, self.where)
+        return _rebuild_check_failed, (type(self), *fields), self.__dict__
 
 
-def _rebuild_check_failed(symptom, expected, got, input, where):
-    return CheckFailed(symptom, expected=expected, got=got, input=input, where=where)
+def _rebuild_check_failed(cls, symptom, expected, got, input, where):
+    return cls(symptom, expected=expected, got=got, input=input, where=where)
 
 
 @dataclass(frozen=True)
@@ -122,13 +131,18 @@ class StudentCodeError(Exception):
 
 
 class StudentRaised(StudentCodeError):
+    """The student's code raised ``exc_type`` (its name) with ``message``."""
+
     def __init__(self, exc_type: str, message: str, frames: tuple[Frame, ...] = ()):
         super().__init__(f"{exc_type}: {message}" if message else exc_type)
         self.exc_type, self.message, self.frames = exc_type, message, frames
 
+    def __reduce__(self):
+        return type(self), (self.exc_type, self.message, self.frames), self.__dict__
+
 
 class NotImplementedYet(StudentRaised):
-    pass
+    """The student's code raised NotImplementedError: the exercise's stub is still there."""
 
 
 class MissingName(StudentCodeError):
@@ -136,12 +150,78 @@ class MissingName(StudentCodeError):
         super().__init__(f"{name} is not defined: the notebook must define it at module level")
         self.name = name
 
+    def __reduce__(self):
+        return type(self), (self.name,), self.__dict__
 
-class StudentTimeout(StudentCodeError):
-    def __init__(self, seconds: float, what: str):
-        super().__init__(f"{what} did not finish within {seconds:g} s")
-        self.seconds = seconds
+
+class StudentTimeout(StudentCodeError, TimeoutError):
+    """``what`` ran past its limit of ``seconds`` (a number, or its text) and was stopped."""
+
+    def __init__(self, seconds: float | str, what: str):
+        super().__init__(f"{what} did not finish within {_shown_seconds(seconds)} s")
+        self.seconds, self.what = seconds, what
+
+    def __reduce__(self):
+        return type(self), (self.seconds, self.what), self.__dict__
+
+
+def _shown_seconds(seconds: float | str) -> str:
+    try:
+        return f"{float(seconds):g}"
+    except (TypeError, ValueError):
+        return str(seconds)
 
 
 class StudentCrashed(StudentCodeError):
     """The student's process died (killed, exited, or sent garbage)."""
+
+
+# --- what the child reports -----------------------------------------------------------------------
+# A failed request's reply carries ``{"kind", "type", "message", "frames"}`` (grader/sandbox/child.py,
+# ``Runtime.describe``), or ``{"kind": "missing_name", "name"}``. The child runs student code, so
+# nothing in it is trusted: fields are cut to size and malformed frames skipped.
+
+MAX_FRAMES = 20
+
+
+def frames_from_wire(frames) -> tuple[Frame, ...]:
+    """The student's frames as the child reported them, innermost last: 20 at most, malformed ones skipped."""
+    if type(frames) is not list:
+        return ()
+    found = []
+    for frame in frames[-MAX_FRAMES:]:
+        if type(frame) is not dict:
+            continue
+        try:
+            cell, line = int(frame.get("cell", 0)), int(frame.get("line", 0))
+        except (TypeError, ValueError, OverflowError):
+            continue
+        found.append(Frame(cell, line, str(frame.get("text", ""))[:500], str(frame.get("function", ""))[:200]))
+    return tuple(found)
+
+
+def error_from_wire(error, what: str, seconds: float) -> StudentCodeError | SandboxError:
+    """The exception for a failure the child reported while running ``what`` (``"f()"``, ``"cell 3"``)
+    under a limit of ``seconds``. Kinds the child does not send for student code (a request it did not
+    understand) are the grader's own failure: a SandboxError."""
+    if type(error) is not dict:
+        failed = StudentCrashed(f"{what} failed and the student's process did not say how")
+        failed.what = what
+        return failed
+    kind, frames = error.get("kind"), frames_from_wire(error.get("frames"))
+    exc_type, message = str(error.get("type", "Exception"))[:200], str(error.get("message", ""))[:2000]
+    if kind == "missing_name":
+        failed = MissingName(str(error.get("name"))[:200])
+    elif kind == "reset_failed":
+        failed = StudentCrashed(f"{what} could not run: the student's code replaced torch's settings functions, "
+                                "so its process could not be reset for this check")
+    elif kind == "timeout":
+        failed = StudentTimeout(seconds, what)
+    elif kind == "not_implemented":
+        failed = NotImplementedYet(exc_type, message, frames)
+    elif kind == "raised":
+        failed = StudentRaised(exc_type, message, frames)
+    else:
+        return SandboxError(f"{what}: the student's process could not handle the request ({message[:200]})")
+    failed.what, failed.frames = what, frames
+    return failed

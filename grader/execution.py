@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from grader.assignment import Limits
-from grader.errors import Frame, StudentCrashed, StudentTimeout
+from grader.errors import NotImplementedYet, StudentCodeError, StudentCrashed, StudentTimeout, error_from_wire
 from grader.results import CellFailure
-from grader.sandbox.client import StudentProcess, WarmProcess
+from grader.sandbox.student_process import StudentProcess
+from grader.sandbox.warm_process import WarmProcess
 from grader.sandbox.output import CAP_BYTES
 from grader.submission import Submission
 
@@ -62,13 +63,9 @@ def execute_cells(warm: WarmProcess, submission: Submission, helpers: str | None
 
 
 def _failure(number: int, error, seconds: float) -> CellFailure:
-    if not isinstance(error, dict):
-        return CellFailure(number, "raised", "failed")
-    frames = tuple(Frame(int(f.get("cell", 0)), int(f.get("line", 0)), str(f.get("text", ""))[:500],
-                         str(f.get("function", ""))[:200]) for f in error.get("frames", [])[:20] if isinstance(f, dict))
-    if error.get("kind") == "timeout":
+    failed = error_from_wire(error, f"cell {number}", seconds)
+    frames = failed.frames if isinstance(failed, StudentCodeError) else ()
+    if isinstance(failed, StudentTimeout):
         return CellFailure(number, "timeout", f"did not finish within {seconds:g} s and was stopped", frames)
-    kind = "not_implemented" if error.get("kind") == "not_implemented" else "raised"
-    message = str(error.get("message", ""))[:2000]
-    text = f"{str(error.get('type', 'Exception'))[:200]}: {message}" if message else str(error.get("type"))
-    return CellFailure(number, kind, text, frames)
+    kind = "not_implemented" if isinstance(failed, NotImplementedYet) else "raised"
+    return CellFailure(number, kind, str(failed), frames)

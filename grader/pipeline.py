@@ -12,7 +12,7 @@ from grader.checks.runner import HIDDEN, PUBLIC, run_checks
 from grader.assignment import Limits
 from grader.execution import execute_cells
 from grader.results import GradeReport
-from grader.sandbox.client import WarmProcess
+from grader.sandbox.warm_process import WarmProcess
 from grader.sandbox.isolation import PROCESS
 from grader.scoring import score_outcomes
 from grader.submission import read_submission

@@ -16,7 +16,7 @@ import jinja2
 import nbformat
 
 from grader.assignment import CHECKS, MANIFEST, PUBLIC, Assignment
-from grader.check_plan import collect_hidden_shares, write_manifest
+from grader.hidden_shares import collect_hidden_shares, write_manifest
 from grader.errors import GraderError
 from grader.stub import make_stub
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.assignment import MANIFEST, PUBLIC, Assignment, Limits, assignment_for_notebook, load_assignment
-from grader.check_plan import HiddenShare, collect_hidden_shares, read_manifest
+from grader.hidden_shares import HiddenShare, collect_hidden_shares, read_manifest
 from grader.errors import GraderError
 from grader.outputs.feedback import render_feedback
 from grader.pipeline import GradeOptions, grade_notebook, start_warm_process

@@ -26,7 +26,7 @@ import nbformat
 from grader import markers
 from grader.assignment import CHECKS, HIDDEN, MANIFEST, PUBLIC, Assignment, load_assignment
 from grader.errors import AssignmentError, GraderError
-from grader.results import FAILED, PASSED, REVIEW
+from grader.results import PASSED, REVIEW
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def validate(folder: Path, *, grade=None) -> list[Problem]:
 
 # --- 1, 2: collection and coverage ------------------------------------------------------
 def _checks_collect(assignment: Assignment) -> list[Problem]:
-    from grader.check_plan import collect_hidden_shares
+    from grader.hidden_shares import collect_hidden_shares
     from grader.checks.plugin import CheckSession
     from grader.checks.runner import COLLECTION_LOCK, pytest_arguments
     import pytest

@@ -25,7 +25,7 @@ from grader.outputs import render_outputs
 from grader.pipeline import GradeOptions, grade_notebook, start_warm_process, unreadable_report
 from grader.results import GradeReport
 from grader.review import apply_reviews
-from grader.sandbox.client import WarmProcess
+from grader.sandbox.warm_process import WarmProcess
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import nbformat
 
-from conftest import ROOT, SOLUTION, appended
+from helpers import ROOT, SOLUTION, appended
 from gallery import WRONG
 
 FAST = ("--cell-timeout", "3", "--call-timeout", "2")

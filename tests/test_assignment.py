@@ -3,7 +3,7 @@ import json
 
 import torch
 
-from conftest import ASSIGNMENT, SOLUTION, STUB
+from helpers import ASSIGNMENT, SOLUTION, STUB
 from grader import markers
 from weight_decay import reference
 from grader.cli import main

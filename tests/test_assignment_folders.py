@@ -11,6 +11,7 @@ import pytest
 
 from batch_helpers import run_cli as _run_cli
 from grader.assignment import load_assignment
+from helpers import ROOT
 
 PUBLIC_CHECK = "checks/public/test_q1_softmax.py"
 HIDDEN_CHECK = "checks/hidden/test_q1_softmax.py"
@@ -137,7 +138,7 @@ def test_validate_names_what_is_wrong(course, tmp_path):
     result = validate(folder, root)
     assert result.returncode == 1
     assert "assignment.toml: question norms has no hidden check" in result.stdout
-    assert f"release/README.md:" in result.stdout and f"holds a line of the hidden check {HIDDEN_CHECK}" in result.stdout
+    assert "release/README.md:" in result.stdout and f"holds a line of the hidden check {HIDDEN_CHECK}" in result.stdout
     assert "'### BEGIN SOLUTON' looks like a solution marker but is not one" in result.stdout
 
     root, folder = copy_course(course, tmp_path / "third")
@@ -181,3 +182,10 @@ def test_editing_a_hidden_check_regrades_and_the_gradebook_keeps_both_versions(c
     assert versions == [before, after] and current == [(after,)]
     results = json.loads(next((tmp_path / "out").glob("*/results.json")).read_text())
     assert results["extra_data"]["assignment_version"] == after
+
+
+@pytest.mark.parametrize("folder", sorted(p.parent.name for p in (ROOT / "solutions").glob("*/assignment.toml")))
+def test_every_assignment_in_the_repository_validates(folder):
+    result = _run_cli("validate", ROOT / "solutions" / folder, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stderr.strip().endswith(": valid")

@@ -5,7 +5,7 @@ import re
 import shlex
 
 from batch_helpers import run_cli
-from conftest import ROOT
+from helpers import ROOT
 
 
 def guide_commands() -> list[list[str]]:

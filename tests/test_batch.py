@@ -10,7 +10,7 @@ import pytest
 
 from batch_helpers import (FAST, gradebook_rows, grader_main, inserted_after, question_scores, results, run_cli,
                            solution, start_cli, write_class, wrong)
-from conftest import ASSIGNMENT, SOLUTION
+from helpers import ASSIGNMENT, SOLUTION
 
 FULL = {"q1": 3, "q2": 2, "q3": 3, "q4": 4, "q5": 1, "q6": 1}
 

@@ -9,7 +9,7 @@ import pytest
 
 from grader.checks.copies import CheckCopies
 from grader.errors import StudentCrashed, StudentTimeout
-from conftest import ASSIGNMENT
+from helpers import ASSIGNMENT
 
 NOTEBOOK = """
 import os, torch

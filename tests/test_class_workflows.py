@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from batch_helpers import FAST, gradebook_rows, grader_main, question_scores, results, solution, write_class, wrong
-from conftest import ASSIGNMENT, SOLUTION, TEST_OPTIONS, appended
+from helpers import ASSIGNMENT, SOLUTION, TEST_OPTIONS, appended
 from grader.batch import BatchSettings, grade_batch
 from grader.report_json import dump_report, load_report
 

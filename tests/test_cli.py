@@ -5,7 +5,7 @@ import shutil
 import subprocess
 import sys
 
-from conftest import ROOT, SOLUTION, STUB
+from helpers import ROOT, SOLUTION, STUB
 
 
 def run_grader(*args, cwd):

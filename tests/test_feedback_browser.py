@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from playwright import sync_api
 
-from conftest import ASSIGNMENT, SOLUTION, TEST_OPTIONS, appended
+from helpers import ASSIGNMENT, SOLUTION, TEST_OPTIONS, appended
 from grader.outputs import write_outputs
 from grader.pipeline import grade_notebook
 

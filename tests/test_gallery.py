@@ -2,7 +2,7 @@
 symptom; each alternative correct submission earns every point."""
 import pytest
 
-from conftest import ASSIGNMENT, appended, messages, scores
+from helpers import ASSIGNMENT, appended, messages, scores
 from gallery import RIGHT, WRONG
 
 FULL = {q.id: float(q.points) for q in ASSIGNMENT.questions}

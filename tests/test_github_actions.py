@@ -15,7 +15,7 @@ import pytest
 import yaml
 from junitparser import Failure, JUnitXml, Skipped
 
-from conftest import ROOT, SOLUTION
+from helpers import ROOT, SOLUTION
 
 WORKFLOW = ROOT / "examples" / "github-actions" / "autograde.yml"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import ROOT, SOLUTION, STUB
+from helpers import ROOT, SOLUTION, STUB
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "gradescope-results.schema.json").read_text())
 METADATA = {"id": 4242, "created_at": "2026-11-20T10:00:00.000000-08:00",

@@ -6,7 +6,7 @@ import os
 
 import torch
 
-from conftest import SOLUTION
+from helpers import SOLUTION
 from grader.sandbox import hot_pages
 
 PAGE = hot_pages.PAGE

@@ -4,7 +4,7 @@ from __future__ import annotations
 import mmap
 import os
 
-from conftest import in_forked_child
+from helpers import in_forked_child
 from grader.sandbox import huge_pages
 
 MAPS = """\

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import nbformat
 from junitparser import Error, Failure, JUnitXml, Skipped
 
-from conftest import ROOT, SOLUTION, appended
+from helpers import ROOT, SOLUTION, appended
 
 
 def test_batch_junit_one_testcase_per_check_failures_carry_feedback(tmp_path):

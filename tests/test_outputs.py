@@ -1,14 +1,13 @@
 """results.json follows Gradescope's format and is reproducible; the feedback page is sound, safe HTML."""
 import json
-import xml.etree.ElementTree as ET
 
 import html5lib
 import pytest
 
-from conftest import ASSIGNMENT, appended, with_answer
+from helpers import ASSIGNMENT, appended, with_answer
 from grader.outputs import write_outputs
 from grader.outputs.feedback import render_feedback
-from grader.outputs.gradescope import gradescope_results
+from grader.gradescope.results import gradescope_results
 
 INJECTION = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
@@ -29,7 +28,7 @@ def parse(html):
 def wrong_report(warm, tmp_path_factory):
     import nbformat
 
-    from conftest import ASSIGNMENT, SOLUTION, TEST_OPTIONS
+    from helpers import ASSIGNMENT, SOLUTION, TEST_OPTIONS
     from grader.pipeline import grade_notebook
 
     notebook = nbformat.read(SOLUTION, as_version=4)
@@ -43,7 +42,7 @@ def wrong_report(warm, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def solution_report(warm):
-    from conftest import ASSIGNMENT, SOLUTION, TEST_OPTIONS
+    from helpers import ASSIGNMENT, SOLUTION, TEST_OPTIONS
     from grader.pipeline import grade_notebook
 
     return grade_notebook(SOLUTION, "solution", ASSIGNMENT, warm, TEST_OPTIONS)
@@ -61,7 +60,7 @@ def test_results_json_has_gradescope_fields(solution_report):
 
 
 def test_regrading_gives_identical_results(grade, solution_nb, solution_report, wrong_report):
-    from conftest import SOLUTION
+    from helpers import SOLUTION
 
     assert stable(gradescope_results(grade(SOLUTION))) == stable(gradescope_results(solution_report))
     again = appended(solution_nb, "def best_lambda(results):\n    import random\n"

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from grader.errors import ProtocolError
-from grader.sandbox.client import CODEC, RemoteRef
+from grader.sandbox.handles import CODEC, RemoteRef
 from grader.sandbox.protocol import recv_message, send_message, to_wire
 
 

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from conftest import ASSIGNMENT, SOLUTION
+from helpers import ASSIGNMENT, SOLUTION
 from grader import errors
 from grader.submission import read_submission
 

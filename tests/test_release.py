@@ -17,9 +17,9 @@ from pathlib import Path
 
 import nbformat
 
-from conftest import ASSIGNMENT, ROOT, SOLUTION
+from helpers import ASSIGNMENT, ROOT, SOLUTION
 from grader import markers
-from grader.check_plan import collect_hidden_shares
+from grader.hidden_shares import collect_hidden_shares
 
 HIDDEN = ASSIGNMENT.checks_dir / "hidden"
 PUBLIC = ASSIGNMENT.checks_dir / "public"

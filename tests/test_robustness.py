@@ -3,7 +3,7 @@ import copy
 
 import nbformat
 
-from conftest import ASSIGNMENT, appended, messages, replace_in_cell, scores
+from helpers import ASSIGNMENT, appended, messages, replace_in_cell, scores
 from grader.assignment import Limits
 from grader.pipeline import GradeOptions
 

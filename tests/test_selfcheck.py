@@ -9,7 +9,7 @@ import sys
 import nbformat
 import pytest
 
-from conftest import ROOT, SOLUTION, appended
+from helpers import ROOT, SOLUTION, appended
 
 ENV = dict(os.environ, PYTHONPATH=str(ROOT), COLUMNS="160")
 # A student's exception message that tries to clear the screen, recolour and fake a verdict.

@@ -6,7 +6,7 @@ import errno
 import os
 import socket
 
-from conftest import in_forked_child
+from helpers import in_forked_child
 from grader.sandbox import syscall_filter
 
 def _errno_of(call):

@@ -5,8 +5,8 @@ import os
 import signal
 import time
 
-from conftest import ASSIGNMENT
-from grader.sandbox.client import Global
+from helpers import ASSIGNMENT
+from grader.sandbox.handles import Global
 
 
 def test_each_notebook_process_starts_fresh(warm):

@@ -1,7 +1,7 @@
 """Written answers: found by their marks; missing, empty or unchanged ones are reported in their question only."""
 import pytest
 
-from conftest import ASSIGNMENT, messages, scores, with_answer
+from helpers import ASSIGNMENT, messages, scores, with_answer
 from grader.markers import ANSWER_PLACEHOLDER
 
 FULL = {q.id: float(q.points) for q in ASSIGNMENT.questions}

@@ -13,6 +13,10 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from grader.sandbox.handles import Global, RemoteRef
+
+__all__ = ["Call", "Global", "Probe", "RemoteRef", "Student", "StudentFunction", "last_call", "remember"]
+
 
 @dataclass(frozen=True)
 class Call:
@@ -36,6 +40,16 @@ def last_call() -> Call | None:
     return getattr(_LAST, "call", None)
 
 
+@dataclass(frozen=True)
+class Probe:
+    """A call observed closely: what it returned, its arguments as they were afterwards (to tell an
+    in-place change), and whether it returned one of its arguments itself."""
+
+    result: object
+    args_after: tuple
+    returned_an_argument: bool
+
+
 class StudentFunction:
     """A notebook function a check calls like a local one; its calls are remembered."""
 
@@ -45,13 +59,23 @@ class StudentFunction:
     def __call__(self, *args, **kwargs):
         return self.student.call(self.name, *args, **kwargs)
 
+    def probe(self, *args) -> Probe:
+        """Call it with ``args`` (copies of them are sent, as always) and observe the call (``Probe``)."""
+        from grader.checks.expect import show_call
+
+        remember(Call(self.name, show_call(self.name, *args), self.name))
+        facts = self.student.helper("probe_call", Global(self.name), *args, what=f"{self.name}()")
+        if not isinstance(facts, dict) or not isinstance(facts.get("args_after"), list):
+            raise TypeError(f"probe_call answered {type(facts).__name__}")
+        return Probe(facts.get("result"), tuple(facts["args_after"]), facts.get("returned_an_argument") is True)
+
     def __repr__(self) -> str:
         return f"<the notebook's {self.name}>"
 
 
 class Student:
     """The ``student`` fixture: ``fn(name)`` for a callable proxy; ``call``, ``method`` and ``helper``
-    as on the process itself (grader/sandbox/client.py)."""
+    as on the process itself (grader/sandbox/student_process.py)."""
 
     def __init__(self, process):
         self.process = process

@@ -15,7 +15,7 @@ import torch
 
 from grader.checks.calls import last_call
 from grader.errors import CheckFailed, NotImplementedYet, StudentRaised
-from grader.sandbox.client import Global, RemoteRef
+from grader.sandbox.handles import Global, RemoteRef
 
 __all__ = ["CheckFailed", "expect_float", "expect_gradient", "expect_number", "expect_tensor", "show", "show_call"]
 

@@ -17,10 +17,10 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from grader.checks.calls import Student, remember
+from grader.checks.calls import Student, last_call, remember
 from grader.checks.copies import FRESH_MARKER, CheckCopies
 from grader.checks.expect import CheckFailed
-from grader.errors import (MissingName, NotImplementedYet, StudentCodeError, StudentCrashed,
+from grader.errors import (MissingName, NotImplementedYet, StudentCodeError,
                            StudentRaised, StudentTimeout)
 from grader.results import ERROR, FAILED, PASSED, REVIEW, CheckOutcome, Location
 
@@ -158,8 +158,10 @@ class CheckSession:
 
     def _explain(self, exc) -> dict:
         if isinstance(exc, CheckFailed):
-            return dict(message=exc.symptom, expected=exc.expected, got=exc.got, input=exc.input,
-                        location=self._locate(exc.where))
+            call = last_call()  # what the check last called, for evidence it did not spell out
+            return dict(message=exc.symptom, expected=exc.expected, got=exc.got,
+                        input=exc.input if exc.input is not None or call is None else call.input,
+                        location=self._locate(exc.where if exc.where is not None or call is None else call.where))
         if isinstance(exc, MissingName):
             return self._explain_missing(exc)
         if isinstance(exc, StudentCodeError):
@@ -213,15 +215,11 @@ def _student_message(exc) -> str:
     what = exc.what or "your code"
     if isinstance(exc, NotImplementedYet):
         return f"not implemented yet: {what} still raises NotImplementedError"
-    if isinstance(exc, MissingName):
-        return str(exc)
     if isinstance(exc, StudentTimeout):
         return f"{exc}: look for a loop that never ends or work that grows with the input"
     if isinstance(exc, StudentRaised):
         return f"{what} raised {exc}"
-    if isinstance(exc, StudentCrashed):
-        return str(exc)
-    return str(exc)
+    return str(exc)  # a crash says what happened in its own words
 
 
 def _brief_report(item, call) -> pytest.TestReport:

@@ -17,7 +17,7 @@ from grader.errors import GraderError, SubmissionError
 from grader.gradescope.build import CONFIG, FOLDER
 from grader.gradescope.metadata import SubmissionMetadata, read_metadata
 from grader.outputs.feedback import render_feedback
-from grader.outputs.gradescope import gradescope_results
+from grader.gradescope.results import gradescope_results
 from grader.pipeline import GradeOptions, grade_notebook, start_warm_process, unreadable_report
 from grader.results import GradeReport
 

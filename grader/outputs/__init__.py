@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from grader.outputs.feedback import render_feedback
-from grader.outputs.gradescope import gradescope_results
+from grader.gradescope.results import gradescope_results
 from grader.results import GradeReport
 
 

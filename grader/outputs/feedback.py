@@ -16,7 +16,7 @@ import markupsafe
 
 import importlib
 
-from grader.outputs.gradescope import check_output
+from grader.outputs.evidence import check_output
 from grader.results import PASSED, REVIEW, GradeReport, QuestionScore
 from grader.text import printable
 

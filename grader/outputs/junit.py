@@ -13,7 +13,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from grader.outputs.gradescope import check_output
+from grader.outputs.evidence import check_output
 from grader.results import ERROR, FAILED, PASSED, GradeReport
 
 # Characters XML 1.0 cannot carry at all; student text may hold them.

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import jinja2
 
-from grader.outputs.gradescope import check_output
+from grader.outputs.evidence import check_output
 from grader.outputs.terminal import headline
 
 _ENV = jinja2.Environment(

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from grader.outputs.gradescope import check_output
+from grader.outputs.evidence import check_output
 from grader.text import printable
 
 _STYLES = {"passed": "bold green", "failed": "bold red", "review": "bold blue", "pending": "bold yellow"}

@@ -181,9 +181,8 @@ class Runtime:
         return obj
 
     def describe(self, exc):
-        kind = {_Deadline: "timeout", NotImplementedError: "not_implemented"}.get(type(exc), "raised")
-        if isinstance(exc, NotImplementedError):
-            kind = "not_implemented"
+        kind = "timeout" if type(exc) is _Deadline else \
+            "not_implemented" if isinstance(exc, NotImplementedError) else "raised"
         try:
             message = str(exc)[:2000]
         except BaseException:  # noqa: BLE001 - a hostile __str__
@@ -330,8 +329,9 @@ def _get(rt, value):
 
 
 def _set_tensor(rt, tensor, value):
+    """Write ``value`` into ``tensor`` (laid out in its shape when the counts agree: (n,) into (n, 1))."""
     with torch.no_grad():
-        tensor.copy_(value)
+        tensor.copy_(value.reshape(tensor.shape) if value.numel() == tensor.numel() else value)
 
 
 def _backward(rt, tensor):
@@ -374,6 +374,12 @@ def _locate(rt, name):
     return places
 
 
+def _probe_call(rt, fn, *args):
+    """Call fn and report its result, its arguments afterwards, and whether it returned one of them."""
+    result = fn(*args)
+    return {"result": result, "args_after": list(args), "returned_an_argument": any(result is a for a in args)}
+
+
 _MADV_POPULATE_WRITE = 23
 
 
@@ -398,7 +404,7 @@ def _prefault(rt, runs):
 
 
 BASE_HELPERS = {"get": _get, "prefault": _prefault, "set_tensor": _set_tensor, "backward": _backward,
-                "grad": _grad, "grads_of": _grads_of, "locate": _locate}
+                "grad": _grad, "grads_of": _grads_of, "locate": _locate, "probe_call": _probe_call}
 
 
 def main(sock: socket.socket, output_fd: int, header: dict, guard):

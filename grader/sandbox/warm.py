@@ -2,7 +2,7 @@
 
 Started by the grader with a clean environment; it never runs student code,
 so every child starts from the same untouched, already-imported state.
-Usage (by ``grader.sandbox.client`` only): ``python -m grader.sandbox.warm FD CONFIG_JSON``.
+Usage (by ``grader.sandbox.warm_process`` only): ``python -m grader.sandbox.warm FD CONFIG_JSON``.
 """
 from __future__ import annotations
 

@@ -103,12 +103,6 @@ def set_parameter(rt, model, index, value):
         parameter.copy_(value)
 
 
-def probe_call(rt, fn, *args):
-    """Call fn and report its result, its arguments afterwards, and whether it returned one of them."""
-    result = fn(*args)
-    return {"result": result, "args_after": list(args), "returned_an_argument": any(result is a for a in args)}
-
-
 HELPERS = {
     "substitute_dropout": substitute_dropout,
     "reference_model": reference_model,
@@ -118,7 +112,6 @@ HELPERS = {
     "data_counts": lambda rt, spy: dict(spy.counts),
     "parameter_shapes": parameter_shapes,
     "set_parameter": set_parameter,
-    "probe_call": probe_call,
 }
 
 

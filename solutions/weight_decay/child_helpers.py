@@ -99,12 +99,6 @@ def optimizer_params(rt, optimizer):
     return [p for group in optimizer.param_groups for p in group["params"]]
 
 
-def probe_call(rt, fn, *args):
-    """Call fn and report its result, its arguments afterwards, and whether it returned one of them."""
-    result = fn(*args)
-    return {"result": result, "args_after": list(args), "returned_an_argument": any(result is a for a in args)}
-
-
 HELPERS = {
     "spy_train_fn": lambda rt, responses: SpyTrainFn(responses),
     "spy_calls": lambda rt, spy: list(spy.calls),
@@ -114,7 +108,6 @@ HELPERS = {
     "data_counts": lambda rt, spy: dict(spy.counts),
     "describe_figure": describe_figure,
     "optimizer_params": optimizer_params,
-    "probe_call": probe_call,
 }
 
 

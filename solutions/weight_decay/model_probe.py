@@ -51,6 +51,18 @@ def optimizer_and_params(student, model, num_inputs):
     return optimizer, weight[0], bias[0]
 
 
+def known_parameters(student, model, num_inputs):
+    """Give the model's weights and bias known, non-zero values (through the parameters its optimizer
+    steps) and return them as float64 tensors of shape (num_inputs,) and (): a probe on values of its own,
+    so a model that computes nothing (zeros everywhere) cannot agree with it by accident."""
+    _, weight, bias = optimizer_and_params(student, model, num_inputs)
+    w = torch.linspace(-1.0, 1.5, num_inputs, dtype=torch.float64) * 0.4 + 0.05
+    b = torch.tensor(0.3, dtype=torch.float64)
+    student.helper("set_tensor", weight, w.float(), what="setting the weights")
+    student.helper("set_tensor", bias, b.float().reshape(1), what="setting the bias")
+    return w.float().double(), b.float().double()
+
+
 def sgd_reference(w, b, X, y, lambd, lr, steps, *, decay_bias=False, decay_weights=True, extra_decay=0.0,
                   extra_decay_bias=True):
     """Plain SGD on MSE + lambd/2 ||w||^2 (and the variants that name common mistakes)."""

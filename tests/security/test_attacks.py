@@ -1,4 +1,10 @@
-"""The red-team suite: every attack notebook is graded in one batch, at full isolation.
+"""The red-team suite: every attack notebook is graded in one batch per assignment, at full isolation.
+
+Each attack replaces the q1 cell of an assignment's solution. For weight decay it
+defines (or breaks) q1's functions itself; for dropout the same attack cell is
+followed by a ``dropout_layer`` that calls the attack's ``l1_penalty``, so its
+payload runs wherever q1's checks call the student (the file attacks, which try
+the notebook reader, run once, with weight decay).
 
 For each attack: q1 (the attacked question) earns nothing, the other
 questions keep the points the reference solution earns (unless the attack
@@ -35,6 +41,8 @@ from grader.sandbox.isolation import FIRST_STUDENT_UID
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTION = ROOT / "solutions" / "weight_decay" / "weight_decay.ipynb"
 ASSIGNMENT = load_assignment(ROOT / "solutions" / "weight_decay")
+# What each assignment's q1 cell gets after the attack's code, so that q1's checks run its payload.
+TARGETS = {"weight_decay": "", "dropout": "\n\ndef dropout_layer(X, dropout):\n    return l1_penalty(X)\n"}
 
 LIMITS = Limits(cell=5.0, call=1.5)
 PLACEHOLDERS = ("TOKEN", "SECRET_FILE", "OUT", "SUBS", "MARK", "PORT", "UNIX_SOCKET", "GRADER_PID")
@@ -121,13 +129,13 @@ def question_scores(results: dict, code_only: bool = False) -> dict[str, float]:
     return totals
 
 
-def hidden_secrets() -> list[str]:
+def hidden_secrets(assignment=ASSIGNMENT) -> list[str]:
     """Lines of the hidden checks found nowhere a student may look (public checks, notebooks, other code)."""
-    hidden = ASSIGNMENT.checks_dir / "hidden"
+    hidden = assignment.checks_dir / "hidden"
     public_text = "\n".join(p.read_text() for p in [*ROOT.joinpath("grader").rglob("*.py"),
-                                                      *(ASSIGNMENT.checks_dir / "public").glob("*.py"),
-                                                      *ASSIGNMENT.folder.glob("*.py")])
-    public_text += SOLUTION.read_text() + (ROOT / "exercises" / "weight_decay" / "weight_decay.ipynb").read_text()
+                                                      *(assignment.checks_dir / "public").glob("*.py"),
+                                                      *assignment.folder.glob("*.py")])
+    public_text += assignment.solution.read_text() + assignment.exercise.read_text()
     lines = {line.strip() for p in hidden.glob("*.py") for line in p.read_text().splitlines()}
     return sorted(line for line in lines if len(line) >= 30 and line not in public_text)
 
@@ -144,6 +152,7 @@ class Batch:
     protected_after: dict
     left_over: list
     control_scores: dict
+    assignment: object
 
     def results(self, name: str) -> dict:
         return json.loads((self.out / name / "results.json").read_text())
@@ -193,7 +202,7 @@ def _broken_q1(base):
     return broken
 
 
-def grade_attacks(base: Path, attacks, isolation: str) -> Batch:
+def grade_attacks(base: Path, attacks, isolation: str, assignment=ASSIGNMENT) -> Batch:
     token = "TOKEN" + secrets.token_hex(16)
     subs, out, marks = base / "submissions", base / "out", base / "marks"
     for folder in (subs, out, marks):
@@ -208,12 +217,13 @@ def grade_attacks(base: Path, attacks, isolation: str) -> Batch:
     values = {"TOKEN": token, "SECRET_FILE": str(secret_file), "OUT": str(out), "SUBS": str(subs),
               "MARK": str(marks / "pwned-"), "PORT": listeners.port, "UNIX_SOCKET": str(base / "listener.sock"),
               "GRADER_PID": os.getpid()}
-    notebook = nbformat.read(SOLUTION, as_version=4)
+    notebook = nbformat.read(assignment.solution, as_version=4)
     nbformat.write(notebook, subs / "control.ipynb")
     for attack in attacks:
         if isinstance(attack, Attack):
             variant = copy.deepcopy(notebook)
-            next(c for c in variant.cells if c.get("id") == "q1-code").source = fill(attack.code, values)
+            next(c for c in variant.cells if c.get("id") == "q1-code").source = \
+                fill(attack.code, values) + TARGETS[assignment.name]
             nbformat.write(variant, subs / f"{attack.name}.ipynb")
     if any(isinstance(a, FileAttack) for a in attacks):
         _file_attack_notebooks(subs, notebook)
@@ -226,7 +236,7 @@ def grade_attacks(base: Path, attacks, isolation: str) -> Batch:
     os.environ["TMPDIR"] = str(home)
     tempfile.tempdir = None
     try:
-        exit_code = grade_batch([subs], out, ASSIGNMENT,
+        exit_code = grade_batch([subs], out, assignment,
                                 GradeOptions(limits=LIMITS, isolation=isolation,
                                              require_isolation="full" if isolation == "auto" else "process"),
                                 BatchSettings(workers=2, progress=False), log=lambda line, **_: log.append(line))
@@ -237,12 +247,29 @@ def grade_attacks(base: Path, attacks, isolation: str) -> Batch:
     control = json.loads((out / "control" / "results.json").read_text())
     return Batch(out, token, exit_code, log, listeners, marks, protected_before,
                  {tree: tree_digest(ROOT / tree) for tree in PROTECTED_TREES}, student_processes(home),
-                 question_scores(control))
+                 question_scores(control), assignment)
+
+
+_BATCHES: dict[str, Batch] = {}
+
+
+def _batch_for(name: str, tmp_path_factory) -> Batch:
+    """Each assignment's batch, graded once for the module (the file attacks go with weight decay's)."""
+    if name not in _BATCHES:
+        attacks = ATTACKS + FILE_ATTACKS if name == "weight_decay" else ATTACKS
+        _BATCHES[name] = grade_attacks(tmp_path_factory.mktemp(f"red-team-{name}"), attacks, isolation="auto",
+                                       assignment=load_assignment(ROOT / "solutions" / name))
+    return _BATCHES[name]
+
+
+@pytest.fixture(scope="module", params=sorted(TARGETS))
+def batch(request, tmp_path_factory):
+    return _batch_for(request.param, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
-def batch(tmp_path_factory):
-    return grade_attacks(tmp_path_factory.mktemp("red-team"), ATTACKS + FILE_ATTACKS, isolation="auto")
+def weight_decay_batch(tmp_path_factory):
+    return _batch_for("weight_decay", tmp_path_factory)
 
 
 def test_the_batch_ran_at_full_isolation(batch):
@@ -250,7 +277,7 @@ def test_the_batch_ran_at_full_isolation(batch):
     isolation = batch.results("control")["extra_data"]["isolation"]
     assert isolation["level"] == "full", isolation
     assert batch.control_scores and sum(batch.control_scores.values()) == pytest.approx(
-        sum(q.points for q in ASSIGNMENT.questions), abs=0.01)
+        sum(q.points for q in batch.assignment.questions), abs=0.01)
 
 
 @pytest.mark.parametrize("attack", ATTACKS, ids=lambda a: a.name)
@@ -267,7 +294,8 @@ def test_attack_earns_nothing_and_costs_nothing_else(batch, attack):
 
 
 @pytest.mark.parametrize("attack", FILE_ATTACKS, ids=lambda a: a.name)
-def test_malicious_file_is_refused_or_graded_on_its_code(batch, attack):
+def test_malicious_file_is_refused_or_graded_on_its_code(weight_decay_batch, attack):
+    batch = weight_decay_batch
     prefix = attack.name.split("\x1b")[0] + ("_" if "\x1b" in attack.name else "")
     candidates = [p for p in batch.submission_folders() if p.name == attack.name or "\x1b" in attack.name
                   and p.name.startswith(prefix)]
@@ -288,7 +316,7 @@ def test_malicious_file_is_refused_or_graded_on_its_code(batch, attack):
 def test_no_secret_reaches_any_output(batch):
     text = batch.all_output_text() + "\n".join(batch.log)
     assert batch.token not in text
-    leaked = [line for line in hidden_secrets() if line in text]
+    leaked = [line for line in hidden_secrets(batch.assignment) if line in text]
     assert not leaked, leaked[:5]
     for marker in ('"nbformat_minor"', "ref: refs/heads", "root:x:0:0", "[core]"):
         assert marker not in text, marker
@@ -316,8 +344,10 @@ def test_no_student_process_is_left(batch):
 def test_every_notebook_got_a_result_and_the_batch_finished(batch):
     names = {p.name for p in batch.submission_folders()}
     assert {a.name for a in ATTACKS} <= names
-    assert len(names) == 1 + len(ATTACKS) + len(FILE_ATTACKS)
-    assert batch.exit_code == 1  # some files could not be graded, which the exit code says
+    files = len(FILE_ATTACKS) if batch.assignment.name == "weight_decay" else 0
+    assert len(names) == 1 + len(ATTACKS) + files
+    # Files that could not be graded (the file attacks) make the exit code 1; every other notebook grades.
+    assert batch.exit_code == (1 if files else 0)
 
 
 def test_pages_carry_no_script_and_no_terminal_escapes(batch):

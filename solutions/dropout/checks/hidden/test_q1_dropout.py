@@ -11,7 +11,7 @@ import torch
 from dropout.dropout_probe import WHERE, call_text, fraction_symptom, judge, sample_input
 from grader.checks.expect import CheckFailed, show
 from grader.errors import NotImplementedYet, StudentRaised
-from grader.sandbox.client import Global
+from grader.checks.calls import Global
 
 pytestmark = pytest.mark.question("q1")
 DTYPES = [pytest.param(torch.float32, id="float32"), pytest.param(torch.float64, id="float64")]

@@ -2,8 +2,7 @@
 import pytest
 import torch
 
-from grader.checks.expect import CheckFailed, expect_gradient, expect_tensor, show, show_call
-from grader.sandbox.client import Global
+from grader.checks.expect import CheckFailed, expect_gradient, expect_tensor, show
 
 pytestmark = pytest.mark.question("q2")
 DTYPES = [pytest.param(torch.float32, id="float32"), pytest.param(torch.float64, id="float64")]
@@ -30,18 +29,16 @@ def diagnose(got, W):
 def test_frobenius_random(student, dtype, shape):
     """frobenius_sq equals the sum of squared entries, as a 0-dim tensor of the input's dtype"""
     W = torch.randn(shape, dtype=dtype)
-    got = student.call("frobenius_sq", W)
-    expect_tensor(got, (W ** 2).sum(), what="frobenius_sq", input=show_call("frobenius_sq", W),
-                  where="frobenius_sq", symptom=diagnose(got, W) or "||W||_F^2 should be the sum of W_ij^2")
+    got = student.fn("frobenius_sq")(W)
+    expect_tensor(got, (W ** 2).sum(), symptom=diagnose(got, W) or "||W||_F^2 should be the sum of W_ij^2")
 
 
 @pytest.mark.points(2)
 def test_frobenius_nonsymmetric_square(student):
     """frobenius_sq is right for a square matrix that is not symmetric"""
     W = torch.tensor([[0.0, 3.0, 1.0], [-1.0, 0.0, 2.0], [0.5, -2.0, 0.0]], dtype=torch.float64)
-    got = student.call("frobenius_sq", W)
-    expect_tensor(got, (W ** 2).sum(), what="frobenius_sq", input=show_call("frobenius_sq", W),
-                  where="frobenius_sq", symptom=diagnose(got, W) or "||W||_F^2 should be the sum of W_ij^2")
+    got = student.fn("frobenius_sq")(W)
+    expect_tensor(got, (W ** 2).sum(), symptom=diagnose(got, W) or "||W||_F^2 should be the sum of W_ij^2")
 
 
 def test_frobenius_differentiable(student):
@@ -51,11 +48,12 @@ def test_frobenius_differentiable(student):
 
 
 def test_frobenius_leaves_input(student):
-    """frobenius_sq does not modify W"""
+    """frobenius_sq is right and leaves W as it was"""
     W = torch.tensor([[1.0, -2.0, 0.5], [3.0, 0.0, -1.0]])
-    probe = student.helper("probe_call", Global("frobenius_sq"), W.clone(), what="frobenius_sq()")
-    after = probe.get("args_after") if isinstance(probe, dict) else None
-    if not isinstance(after, list) or not (isinstance(after[0], torch.Tensor) and torch.equal(after[0], W)):
-        raise CheckFailed("frobenius_sq modified its argument W in place", expected=show(W),
-                          got=show(after[0] if after else None), input=show_call("frobenius_sq", W),
-                          where="frobenius_sq")
+    probe = student.fn("frobenius_sq").probe(W.clone())
+    # Only with the right value: a function that computes nothing leaves W alone too.
+    expect_tensor(probe.result, (W ** 2).sum(),
+                  symptom=diagnose(probe.result, W) or "||W||_F^2 should be the sum of W_ij^2")
+    if not torch.equal(probe.args_after[0], W):
+        raise CheckFailed("frobenius_sq modified its argument W in place (e.g. W **= 2): compute a new tensor",
+                          expected=show(W), got=show(probe.args_after[0]))

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from weight_decay import reference
-from weight_decay.model_probe import (new_model, optimizer_and_params, recover,
+from weight_decay.model_probe import (known_parameters, new_model, optimizer_and_params, recover,
                                                          sgd_reference)
 from grader.checks.expect import CheckFailed, expect_tensor, show
 from grader.errors import StudentRaised
@@ -15,7 +15,7 @@ def test_penalty_gradient(student):
     """penalty() gives the weights the gradient lambd * w"""
     lambd, n = 0.6, 4
     model = new_model(student, n, lambd, 0.1)
-    w, _ = recover(student, model, n)
+    w, _ = known_parameters(student, model, n)
     _, weight, _ = optimizer_and_params(student, model, n)
     penalty = student.method(model, "penalty", _ref=True)
     call = f"penalty().backward() on WeightDecayScratch({n}, {lambd}, 0.1)"
@@ -39,7 +39,7 @@ def test_loss_is_mse_plus_penalty(student):
     """loss(y_hat, y) is the mean squared error plus penalty()"""
     lambd, n = 0.5, 6
     model = new_model(student, n, lambd, 0.05)
-    w, b = recover(student, model, n)
+    w, b = known_parameters(student, model, n)
     X, y = torch.randn(4, n), torch.randn(4, 1)
     y_hat = student.method(model, "forward", X, _ref=True)
     got = student.method(model, "loss", y_hat, y)

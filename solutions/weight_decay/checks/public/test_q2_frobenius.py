@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from grader.checks.expect import expect_tensor, show_call
+from grader.checks.expect import expect_tensor
 
 pytestmark = pytest.mark.question("q2")
 
@@ -10,6 +10,4 @@ pytestmark = pytest.mark.question("q2")
 def test_frobenius_small(student):
     """frobenius_sq of a 2x3 matrix is the sum of its squared entries"""
     W = torch.tensor([[1.0, -2.0, 0.0], [3.0, 0.5, -1.0]])
-    expect_tensor(student.call("frobenius_sq", W), (W ** 2).sum(), what="frobenius_sq",
-                  input=show_call("frobenius_sq", W), where="frobenius_sq",
-                  symptom="||W||_F^2 = trace(W^T W) = sum of W_ij^2")
+    expect_tensor(student.fn("frobenius_sq")(W), (W ** 2).sum(), symptom="||W||_F^2 = trace(W^T W) = sum of W_ij^2")

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from weight_decay.model_probe import new_model, optimizer_and_params, recover
+from weight_decay.model_probe import known_parameters, new_model, optimizer_and_params, recover
 from grader.checks.expect import CheckFailed, expect_tensor, show
 
 pytestmark = pytest.mark.question("q4")
@@ -36,13 +36,14 @@ def test_penalty_excludes_bias(student):
     """penalty() is lambd/2 ||w||^2 over the weights only, never the bias"""
     lambd, n = 0.8, 5
     model = new_model(student, n, lambd, 0.1)
-    recover(student, model, n)
+    w, _ = known_parameters(student, model, n)
     _, _, bias = optimizer_and_params(student, model, n)
     student.helper("set_tensor", bias, torch.tensor([2.0]))
-    w, b = recover(student, model, n)
+    b = torch.tensor(2.0, dtype=torch.float64)
     got = student.method(model, "penalty")
     expected = torch.tensor(lambd / 2 * (w ** 2).sum().item())
-    call = f"penalty() of WeightDecayScratch({n}, {lambd}, 0.1) with the bias set to 2.0"
+    call = (f"penalty() of WeightDecayScratch({n}, {lambd}, 0.1) with the weights set to {show(w.float())} "
+            "and the bias to 2.0")
     if not isinstance(got, torch.Tensor) or got.numel() != 1:
         raise CheckFailed("penalty() must return a tensor with one value", expected=show(expected), got=show(got),
                           input=call, where="WeightDecayScratch.penalty")

@@ -1,0 +1,190 @@
+"""The grader's side of the warm process: the zygote with torch imported once, and the clean environment
+and hidden paths it starts every child with; ``spawn`` forks a fresh notebook process from it."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from grader.errors import IsolationUnavailable, ProtocolError, SandboxError, StudentCodeError
+from grader.sandbox import hot_pages
+from grader.sandbox.isolation import LEVELS, PROCESS, ResourceLimits
+from grader.sandbox.output import OutputCapture
+from grader.sandbox.protocol import recv_message, send_message
+from grader.sandbox.student_process import StudentProcess
+
+NOTEBOOK = "notebook"  # the kind of process spawn makes, for grader/sandbox/hot_pages.py
+STARTUP_SECONDS = 120.0
+
+
+def clean_environment(scratch: str) -> dict:
+    """What the warm process and its children see: nothing of the grader's environment."""
+    package_root = str(Path(__file__).resolve().parents[2])
+    return {"PATH": "/usr/bin:/bin", "HOME": scratch, "TMPDIR": scratch, "LANG": "C.UTF-8",
+            "PYTHONPATH": package_root, "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg",
+            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+def hidden_paths(extra=()) -> tuple[str, ...]:
+    """What a child must not see: ``extra`` (the assignment's folder, with its hidden checks and solution)
+    and, in a source checkout of the grader, the solutions, tests and the repository's history."""
+    paths = sorted({str(Path(p).resolve()) for p in extra})
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "pyproject.toml").is_file():
+        paths += [str(checkout / name) for name in ("solutions", ".git", "tests")]
+    return tuple(paths)
+
+
+class WarmProcess:
+    """The zygote: torch imported once; ``spawn`` forks a fresh notebook process from it.
+
+    isolation: ``auto`` (every layer this platform offers) or ``none``; require: the lowest level
+    accepted (``full`` refuses to grade on a platform that cannot isolate fully).
+    ``level`` and ``isolation`` tell what a probe child actually got.
+    packages: ``(name, folder, version)`` of assignment folders to import as packages before
+    ``helper_modules`` (grader/assignment_imports.py). hidden: more paths no child may see.
+    """
+
+    def __init__(self, helper_modules=(), isolation: str = "auto", require: str = PROCESS,
+                 limits: ResourceLimits | None = None, packages=(), hidden=()):
+        self._lock = threading.Lock()
+        self._spare: tuple | None = None  # ((helpers, seed), StudentProcess) started ahead of need
+        self._preparing: threading.Thread | None = None
+        self.home = tempfile.mkdtemp(prefix="grader-warm-")
+        self.scratch_root = os.path.join(self.home, "scratch")
+        os.mkdir(self.scratch_root)
+        # Children run as other users: they may pass through to their own scratch, not list or read.
+        os.chmod(self.home, 0o711)
+        os.chmod(self.scratch_root, 0o711)
+        config = {"helpers": [m for m in helper_modules if m], "isolation": isolation,
+                  "scratch_root": self.scratch_root, "packages": [[str(v) for v in p] for p in packages],
+                  "hidden": list(hidden_paths(hidden)), "limits": dataclasses.asdict(limits or ResourceLimits())}
+        ours, theirs = socket.socketpair()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "grader.sandbox.warm", str(theirs.fileno()), json.dumps(config)],
+            pass_fds=[theirs.fileno()], env=clean_environment(self.home), cwd=self.home,
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        theirs.close()
+        self.control = ours
+        self.control.settimeout(STARTUP_SECONDS)
+        try:
+            recv_message(self.control)
+        except (EOFError, OSError, ProtocolError) as exc:
+            err = self.proc.stderr.read().decode(errors="replace")[-2000:] if self.proc.poll() is not None else ""
+            self.close()
+            raise SandboxError(f"the warm process did not start ({exc}); check that torch imports: {err}") from None
+        self.control.settimeout(30)
+        probe = self._start("", 0, 5.0)
+        self.isolation = probe.isolation
+        probe.kill()
+        self.level = self.isolation.get("level", PROCESS)
+        if LEVELS.index(self.level) < LEVELS.index(require):
+            missing = "; ".join(f"{k}: {v}" for k, v in self.isolation.get("missing", {}).items())
+            self.close()
+            raise IsolationUnavailable(require, self.level, missing)
+
+    def spawn(self, helpers: str, seed: int, call_timeout: float) -> "StudentProcess":
+        """A fresh notebook process, seeded with ``seed``, its runtime given ``helpers``.
+
+        Starting one (fork, namespaces, mounts, Landlock, seccomp) takes ~20 ms. The next one is
+        started in the background as this one is handed out, while the grader waits on this one's
+        cells and checks; a batch then rarely waits for a start. A process prepared ahead is as
+        fresh as one started on demand: no student code has run in it.
+        """
+        process = self._take_spare(helpers, seed) or self._start(helpers, seed, call_timeout)
+        process.call_timeout = call_timeout
+        self._prepare(helpers, seed, call_timeout)
+        return process
+
+    def _prepare(self, helpers, seed, call_timeout):
+        def start():
+            process = None
+            try:
+                process = self._start(helpers, seed, call_timeout)
+                # The pages notebooks write are copied now, while the grader waits on the current
+                # notebook, not on first write during the next one's cells.
+                hot_pages.LEARNED.copy_ahead(NOTEBOOK, process)
+                self._spare = ((helpers, seed), process)
+            except (SandboxError, StudentCodeError):
+                if process is not None:
+                    process.kill()
+                self._spare = None  # the next spawn starts one itself, and reports what goes wrong
+
+        self._preparing = threading.Thread(target=start, name="prepare-notebook-process", daemon=True)
+        self._preparing.start()
+
+    @staticmethod
+    def learn(notebook: "StudentProcess") -> None:
+        """Learn what notebook processes write from ``notebook``, finished, its copies gone
+        (grader/sandbox/hot_pages.py)."""
+        hot_pages.LEARNED.learn(NOTEBOOK, notebook)
+
+    def _take_spare(self, helpers, seed) -> "StudentProcess | None":
+        if self._preparing is not None:
+            self._preparing.join()
+            self._preparing = None
+        spare, self._spare = self._spare, None
+        if spare is None:
+            return None
+        key, process = spare
+        if key == (helpers, seed) and process.usable:
+            return process
+        process.kill()
+        return None
+
+    def _start(self, helpers: str, seed: int, call_timeout: float) -> "StudentProcess":
+        scratch = tempfile.mkdtemp(prefix="nb-", dir=self.scratch_root)
+        ours, theirs = socket.socketpair()
+        output_r, output_w = os.pipe()
+        with self._lock:
+            try:
+                send_message(self.control, {"op": "spawn", "scratch": scratch, "helpers": helpers, "seed": seed})
+                socket.send_fds(self.control, [b"F"], [theirs.fileno(), output_w])
+                reply, _ = recv_message(self.control)
+            except (EOFError, OSError, ProtocolError) as exc:
+                os.close(output_r)
+                raise SandboxError(f"the warm process stopped answering ({exc}); restart the grader") from None
+            finally:
+                theirs.close()
+                os.close(output_w)
+        if not reply.get("ok") or type(reply.get("pid")) is not int:
+            os.close(output_r)
+            raise SandboxError(f"the warm process could not start a child: {reply.get('error')}")
+        process = StudentProcess(ours, reply["pid"], call_timeout, scratch=scratch, leader=True)
+        process.output = OutputCapture(output_r, process.kill)
+        try:
+            ours.settimeout(30)
+            hello, _ = recv_message(ours)
+            ours.settimeout(None)
+        except (EOFError, OSError, ProtocolError) as exc:
+            process.kill()
+            said = process.output.text()[-1500:]
+            raise SandboxError(f"a child did not finish entering its isolation ({exc}): {said}") from None
+        process.isolation = hello.get("isolation") if type(hello.get("isolation")) is dict else {}
+        process.separate_copies = hello.get("separate_copies") is True
+        process.origin = self.proc.pid
+        return process
+
+    def close(self):
+        self._take_spare(None, None)  # matches nothing: waits for a start under way, then kills it
+        try:
+            self.control.close()
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.wait()
+            self.proc.stderr.close()
+            shutil.rmtree(self.home, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
