@@ -14,7 +14,7 @@ import nbformat
 import pytest
 
 from batch_helpers import grader_main, run_cli
-from conftest import ROOT
+from helpers import ROOT
 from grader.assignment import load_assignment
 from grader.audit.equivalent import read_equivalents
 from grader.audit.mutants import mutants_of
