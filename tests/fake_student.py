@@ -52,6 +52,17 @@ class FakeStudent:
             fn, rest = self.functions[args[0].name], copy.deepcopy(args[1:])
             result = fn(*rest)
             return {"result": result, "args_after": list(rest), "returned_an_argument": any(result is a for a in rest)}
+        if name == "grads_of":  # as the child's: differentiate the sum of fn(*args) with respect to the float tensors
+            inputs = [a.detach().clone().requires_grad_(True) if isinstance(a, torch.Tensor) and a.is_floating_point()
+                      else a for a in args[1:]]
+            try:
+                out = self.functions[args[0].name](*inputs)
+                if not isinstance(out, torch.Tensor):
+                    return {"not_a_tensor": type(out).__name__}
+                out.sum().backward()
+            except Exception as exc:  # as the child reports what student code raised
+                raise StudentRaised(type(exc).__name__, str(exc)) from None
+            return [a.grad if isinstance(a, torch.Tensor) else None for a in inputs]
         raise KeyError(f"the fake student has no helper {name!r}")
 
 

@@ -52,10 +52,13 @@ def test_small(student):
 def test_the_scaffold_s_checks_pass_a_right_answer_and_fail_a_wrong_one(tmp_path):
     assignment = load_assignment(new_assignment("unit", tmp_path))
     right = run_checks(FakeStudent(softmax=softmax), no_submission(), assignment)
-    assert [o.status for o in right] == [PASSED, PASSED, PASSED]
+    assert [o.status for o in right] == [PASSED, PASSED, PASSED, PASSED]
     over_rows = lambda x: x.exp() / x.exp().sum(dim=0, keepdim=True)  # noqa: E731 - the wrong dimension
     wrong = run_checks(FakeStudent(softmax=over_rows), no_submission(), assignment)
-    assert [o.status for o in wrong] == [FAILED, FAILED, FAILED]
+    # Wrong values, but differentiable: the gradient check (the scaffold's fourth) passes it.
+    assert [o.status for o in wrong] == [FAILED, FAILED, FAILED, PASSED]
+    detached = run_checks(FakeStudent(softmax=lambda x: softmax(x).detach()), no_submission(), assignment)
+    assert [o.status for o in detached] == [PASSED, PASSED, PASSED, FAILED]
     # The evidence names the call the check made, though the check never spelled it out.
     assert wrong[0].input == "softmax(tensor shape (1, 3) float32 [1, 2, 3])"
     assert wrong[1].message.startswith("softmax overflows") and wrong[2].message == "each row (the last dimension) must sum to one"
