@@ -195,8 +195,10 @@ def test_an_assignment_name_may_not_shadow_a_module_but_a_folder_of_that_name_is
     from grader.assignment_imports import register_package
     from grader.errors import AssignmentError
 
+    with pytest.raises(AssignmentError, match="is already the name of a module in use"):
+        register_package("json", tmp_path, "v1")  # imported already
     with pytest.raises(AssignmentError, match="also the name of an installed Python module"):
-        register_package("json", tmp_path, "v1")
+        register_package("tabnanny", tmp_path, "v1")  # installed, not imported
     # The release folder of an assignment, in the working folder, has the assignment's name: no clash.
     (tmp_path / "release_demo").mkdir()
     monkeypatch.chdir(tmp_path)
