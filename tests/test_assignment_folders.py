@@ -13,6 +13,8 @@ from batch_helpers import run_cli as _run_cli
 from grader.assignment import load_assignment
 from helpers import ROOT
 
+pytestmark = pytest.mark.e2e
+
 PUBLIC_CHECK = "checks/public/test_q1_softmax.py"
 HIDDEN_CHECK = "checks/hidden/test_q1_softmax.py"
 

@@ -37,9 +37,9 @@ import pytest
 import dropout_gallery
 import gallery
 from batch_helpers import question_scores, results, run_cli
-from conftest import ROOT, appended
+from helpers import ROOT, appended
 from grader.assignment import Assignment, load_assignment
-from grader.sandbox.client import clean_environment
+from grader.sandbox.warm_process import clean_environment
 from grader.sandbox.isolation import FULL, LAYERS
 from test_gradescope import run_autograder
 
@@ -315,7 +315,7 @@ def leaves_the_repository_as_it_was():
 
 
 def test_the_account_is_unprivileged_and_imports_torch_in_the_grader_s_clean_environment(account):
-    """The warm process is started with sys.executable and grader/sandbox/client.py's clean environment."""
+    """The warm process is started with sys.executable and grader/sandbox/warm_process.py's clean environment."""
     probe = ("import json, os, sys, torch, grader\n"
              "caps = next(l.split()[1] for l in open('/proc/self/status') if l.startswith('CapEff:'))\n"
              "print(json.dumps({'uid': os.getuid(), 'euid': os.geteuid(), 'caps': caps, 'torch': torch.__version__,"

@@ -187,7 +187,7 @@ def _import_roots(search_path, imported, cwd: str) -> set[str]:
 
 
 def _is_checkout(folder: str, package_dir: str) -> bool:
-    """Whether ``folder`` is the source checkout holding the grader's package (as grader/sandbox/client.py's
+    """Whether ``folder`` is the source checkout holding the grader's package (as grader/sandbox/warm_process.py's
     hidden_paths tells one), not a site-packages the package was installed into."""
     return folder == os.path.dirname(package_dir) and os.path.isfile(os.path.join(folder, "pyproject.toml"))
 

@@ -10,9 +10,9 @@ import sys
 
 import pytest
 
-from conftest import ROOT, in_forked_child
+from helpers import ROOT, in_forked_child
 from grader.sandbox import isolation, landlock, namespaces
-from grader.sandbox.client import hidden_paths
+from grader.sandbox.warm_process import hidden_paths
 
 pytestmark = pytest.mark.security
 
