@@ -25,7 +25,7 @@ def register_package(name: str, folder: Path, version: str) -> None:
     current = sys.modules.get(name)
     if current is not None and getattr(current, _MARK, None) == (folder, version):
         return
-    if current is None and importlib.util.find_spec(name) is not None:
+    if current is None and _is_a_module(name):
         raise AssignmentError(f"the assignment name {name!r} is also the name of an installed Python module, "
                               "which its checks could not import past; rename the assignment (name = ... in "
                               "assignment.toml)")
@@ -42,6 +42,13 @@ def register_package(name: str, folder: Path, version: str) -> None:
     package.__spec__ = spec
     setattr(package, _MARK, (folder, version))
     sys.modules[name] = package
+
+
+def _is_a_module(name: str) -> bool:
+    """Whether ``name`` imports as a real module or package here. A bare folder of that name (say the
+    assignment's release folder in the working folder) is only a namespace package: no clash."""
+    spec = importlib.util.find_spec(name)
+    return spec is not None and spec.origin not in (None, "namespace")
 
 
 def forget_modules(prefix: str) -> None:

@@ -13,6 +13,8 @@ from batch_helpers import run_cli as _run_cli
 from grader.assignment import load_assignment
 from helpers import ROOT
 
+pytestmark = pytest.mark.e2e
+
 PUBLIC_CHECK = "checks/public/test_q1_softmax.py"
 HIDDEN_CHECK = "checks/hidden/test_q1_softmax.py"
 
@@ -189,3 +191,18 @@ def test_every_assignment_in_the_repository_validates(folder):
     result = _run_cli("validate", ROOT / "solutions" / folder, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stderr.strip().endswith(": valid")
+
+
+def test_an_assignment_name_may_not_shadow_a_module_but_a_folder_of_that_name_is_fine(tmp_path, monkeypatch):
+    from grader.assignment_imports import register_package
+    from grader.errors import AssignmentError
+
+    with pytest.raises(AssignmentError, match="is already the name of a module in use"):
+        register_package("json", tmp_path, "v1")  # imported already
+    with pytest.raises(AssignmentError, match="also the name of an installed Python module"):
+        register_package("tabnanny", tmp_path, "v1")  # installed, not imported
+    # The release folder of an assignment, in the working folder, has the assignment's name: no clash.
+    (tmp_path / "release_demo").mkdir()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    register_package("release_demo", tmp_path / "elsewhere", "v1")

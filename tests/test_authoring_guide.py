@@ -1,11 +1,15 @@
 """docs/authoring.md stays true: its commands, run in order in a new course folder, all succeed."""
 from __future__ import annotations
 
+import pytest
+
 import re
 import shlex
 
 from batch_helpers import run_cli
 from helpers import ROOT
+
+pytestmark = pytest.mark.e2e
 
 
 def guide_commands() -> list[list[str]]:

@@ -12,6 +12,8 @@ from batch_helpers import (FAST, gradebook_rows, grader_main, inserted_after, qu
                            solution, start_cli, write_class, wrong)
 from helpers import ASSIGNMENT, SOLUTION
 
+pytestmark = pytest.mark.e2e
+
 FULL = {"q1": 3, "q2": 2, "q3": 3, "q4": 4, "q5": 1, "q6": 1}
 
 

@@ -11,6 +11,8 @@ from helpers import ASSIGNMENT, SOLUTION, TEST_OPTIONS, appended
 from grader.batch import BatchSettings, grade_batch
 from grader.report_json import dump_report, load_report
 
+pytestmark = pytest.mark.e2e
+
 
 def test_review_score_and_comment_replace_the_suggestion_and_survive_a_regrade(tmp_path, capsys):
     subs = write_class(tmp_path / "subs", {"alice": solution()}, flat=True)

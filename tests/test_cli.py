@@ -1,4 +1,5 @@
 """`grader grade` on a batch: good files graded, bad files reported on one line, exit status says which."""
+import pytest
 import json
 import os
 import shutil
@@ -6,6 +7,8 @@ import subprocess
 import sys
 
 from helpers import ROOT, SOLUTION, STUB
+
+pytestmark = pytest.mark.e2e
 
 
 def run_grader(*args, cwd):

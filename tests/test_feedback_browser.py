@@ -14,6 +14,8 @@ from helpers import ASSIGNMENT, SOLUTION, TEST_OPTIONS, appended
 from grader.outputs import write_outputs
 from grader.pipeline import grade_notebook
 
+pytestmark = pytest.mark.e2e
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]

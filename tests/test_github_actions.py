@@ -17,6 +17,8 @@ from junitparser import Failure, JUnitXml, Skipped
 
 from helpers import ROOT, SOLUTION
 
+pytestmark = pytest.mark.e2e
+
 WORKFLOW = ROOT / "examples" / "github-actions" / "autograde.yml"
 
 

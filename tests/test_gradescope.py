@@ -17,6 +17,8 @@ import pytest
 
 from helpers import ROOT, SOLUTION, STUB
 
+pytestmark = pytest.mark.e2e
+
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "gradescope-results.schema.json").read_text())
 METADATA = {"id": 4242, "created_at": "2026-11-20T10:00:00.000000-08:00",
             "assignment": {"id": 25828, "title": "Weight Decay", "total_points": "14.0"},

@@ -1,6 +1,8 @@
 """Pages learned from one process and copied ahead in the next: the right pages, and no change to a grade."""
 from __future__ import annotations
 
+import pytest
+
 import ctypes
 import os
 
@@ -8,6 +10,8 @@ import torch
 
 from helpers import SOLUTION
 from grader.sandbox import hot_pages
+
+pytestmark = pytest.mark.needs_root
 
 PAGE = hot_pages.PAGE
 

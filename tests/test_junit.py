@@ -1,4 +1,5 @@
 """`grader grade --junit`: JUnit XML that a standard reader (junitparser) takes, one testcase per check."""
+import pytest
 import json
 import os
 import subprocess
@@ -9,6 +10,8 @@ import nbformat
 from junitparser import Error, Failure, JUnitXml, Skipped
 
 from helpers import ROOT, SOLUTION, appended
+
+pytestmark = pytest.mark.e2e
 
 
 def test_batch_junit_one_testcase_per_check_failures_carry_feedback(tmp_path):

@@ -7,6 +7,7 @@ and the modules the manifest ships (the reference task is in the notebook too).
 A wheel built from the repository (what `pip install` gives a student) holds
 no assignment at all.
 """
+import pytest
 import json
 import os
 import shutil
@@ -20,6 +21,8 @@ import nbformat
 from helpers import ASSIGNMENT, ROOT, SOLUTION
 from grader import markers
 from grader.hidden_shares import collect_hidden_shares
+
+pytestmark = pytest.mark.e2e
 
 HIDDEN = ASSIGNMENT.checks_dir / "hidden"
 PUBLIC = ASSIGNMENT.checks_dir / "public"

@@ -11,6 +11,8 @@ import pytest
 
 from helpers import ROOT, SOLUTION, appended
 
+pytestmark = pytest.mark.e2e
+
 ENV = dict(os.environ, PYTHONPATH=str(ROOT), COLUMNS="160")
 # A student's exception message that tries to clear the screen, recolour and fake a verdict.
 EVIL = "\x1b[2J\x1b[1;32mPASS all tests passed\x07\rOK"

@@ -28,6 +28,7 @@ from __future__ import annotations
 import os
 import resource
 import site
+import sys
 import sysconfig
 from dataclasses import dataclass, field
 
@@ -99,14 +100,39 @@ class Report:
         return {"level": self.level, "entered": list(self.entered), "missing": dict(self.missing)}
 
 
-def readable_paths(package_dir: str) -> Readable:
-    """The interpreter's library and site-packages, entry by entry, leaving out the grader's own package
-    (it holds the hidden checks when installed), plus the system's shared libraries."""
+def readable_paths(package_dir: str, hidden=(), search_path=None, imported=None) -> Readable:
+    """The interpreter's library and site-packages, and every other folder on the import path that the calling
+    (warm) process imported from (another environment's site-packages that a ``.pth`` file adds, say), entry by
+    entry, plus the system's shared libraries.
+
+    Left out: the grader's own package (it holds the hidden checks when installed) and any folder holding it,
+    the source checkout it runs from (its PYTHONPATH, beside the package: solutions, tests, maybe graded
+    output), ``hidden`` paths and any folder holding one, and the working folder. ``search_path``: the import
+    path (``sys.path``); ``imported``: the files and package folders of the modules imported (``sys.modules``).
+    """
     roots = []
     package_dir = os.path.realpath(package_dir)
+    hidden = tuple(os.path.realpath(p) for p in hidden)
     site_dirs = {os.path.realpath(p) for p in site.getsitepackages() + [site.getusersitepackages()]}
     stdlib_dirs = {os.path.realpath(sysconfig.get_paths()[k]) for k in ("stdlib", "platstdlib")}
-    listable = tuple(sorted(stdlib_dirs | site_dirs))
+    cwd = os.path.realpath(os.getcwd())
+
+    def excluded(real):
+        return (_inside(real, package_dir) or _inside(package_dir, real) or real in site_dirs
+                or any(_inside(real, h) or _inside(h, real) for h in hidden))
+
+    path_dirs = set()
+    for real in _import_roots(sys.path if search_path is None else search_path,
+                              _imported_files() if imported is None else imported, cwd):
+        if real == cwd or _is_checkout(real, package_dir) or any(_inside(real, d) for d in stdlib_dirs | site_dirs):
+            continue  # the working folder, the grader's checkout, or readable already (lib-dynload)
+        if any(_inside(real, h) for h in hidden) or _inside(real, package_dir):
+            continue
+        if os.path.isdir(real):
+            path_dirs.add(real)
+        elif not excluded(real):  # a zip archive on the path
+            roots.append(real)
+    listable = tuple(sorted(stdlib_dirs | site_dirs | path_dirs))
     for directory in listable:
         try:
             entries = sorted(os.listdir(directory))
@@ -114,14 +140,56 @@ def readable_paths(package_dir: str) -> Readable:
             continue
         for entry in entries:
             path = os.path.join(directory, entry)
-            real = os.path.realpath(path)
-            if real in site_dirs or real == package_dir or real.startswith(package_dir + os.sep):
+            if excluded(os.path.realpath(path)):
                 continue
             roots.append(path)
     roots += ["/usr/lib", "/usr/lib64", "/usr/share", "/lib", "/lib64",
               "/etc/ld.so.cache", "/etc/localtime", "/dev/urandom", "/dev/random", "/dev/zero",
               "/sys/devices/system/cpu"]
     return Readable(tuple(roots), listable)
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _imported_files() -> list[str]:
+    """The file of every imported module, and the folders of namespace packages."""
+    files = []
+    for module in list(sys.modules.values()):
+        file = getattr(module, "__file__", None)
+        if isinstance(file, str):
+            files.append(file)
+        elif file is None:
+            files.extend(p for p in getattr(module, "__path__", None) or () if isinstance(p, str))
+    return files
+
+
+def _import_roots(search_path, imported, cwd: str) -> set[str]:
+    """The entries of ``search_path`` (resolved) that hold one of the ``imported`` files: for each file, the
+    longest entry holding it. A module's file name starts with the entry it was found in, so paths are
+    compared as given first, and resolved only for a file under none."""
+    given = {}
+    for entry in search_path:
+        if isinstance(entry, str) and os.path.exists(entry or cwd):
+            given[os.path.abspath(entry or cwd)] = os.path.realpath(entry or cwd)
+    longest_first = sorted(given, key=len, reverse=True)
+    resolved = sorted(set(given.values()), key=len, reverse=True)
+    roots = set()
+    for folder in {os.path.dirname(f) for f in imported if os.path.isabs(f)}:
+        holder = next((given[e] for e in longest_first if _inside(folder, e)), None)
+        if holder is None:
+            real = os.path.realpath(folder)
+            holder = next((e for e in resolved if _inside(real, e)), None)
+        if holder is not None:
+            roots.add(holder)
+    return roots
+
+
+def _is_checkout(folder: str, package_dir: str) -> bool:
+    """Whether ``folder`` is the source checkout holding the grader's package (as grader/sandbox/warm_process.py's
+    hidden_paths tells one), not a site-packages the package was installed into."""
+    return folder == os.path.dirname(package_dir) and os.path.isfile(os.path.join(folder, "pyproject.toml"))
 
 
 class Isolation:

@@ -67,9 +67,9 @@ def policy_from(config: dict) -> isolation.Policy:
 
     limits = isolation.ResourceLimits(**config.get("limits", {}))
     package_dir = os.path.dirname(grader.__file__)
-    return isolation.Policy(requested=config["isolation"], scratch_root=config["scratch_root"],
-                            hidden=tuple(config.get("hidden", ())), readable=isolation.readable_paths(package_dir),
-                            limits=limits)
+    hidden = tuple(config.get("hidden", ()))
+    return isolation.Policy(requested=config["isolation"], scratch_root=config["scratch_root"], hidden=hidden,
+                            readable=isolation.readable_paths(package_dir, hidden), limits=limits)
 
 
 def spawn(control, header, policy, ruleset):

@@ -103,8 +103,19 @@ def set_parameter(rt, model, index, value):
         parameter.copy_(value)
 
 
+def parameter_gradients(rt, model, X):
+    """Back-propagate the sum of a training-mode forward pass: each parameter's gradient size (its
+    absolute sum), None where it got no gradient."""
+    model.train()
+    for parameter in model.parameters():
+        parameter.grad = None
+    model(X).sum().backward()
+    return [None if p.grad is None else float(p.grad.abs().sum()) for p in model.parameters()]
+
+
 HELPERS = {
     "substitute_dropout": substitute_dropout,
+    "parameter_gradients": parameter_gradients,
     "reference_model": reference_model,
     "forward_log": lambda rt, model: [list(entry) for entry in model.log],
     "model_parameters": lambda rt, model: [p.detach().clone() for p in model.parameters()],

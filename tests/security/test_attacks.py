@@ -38,6 +38,8 @@ from grader.batch import BatchSettings, grade_batch
 from grader.pipeline import GradeOptions
 from grader.sandbox.isolation import FIRST_STUDENT_UID
 
+pytestmark = pytest.mark.security
+
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTION = ROOT / "solutions" / "weight_decay" / "weight_decay.ipynb"
 ASSIGNMENT = load_assignment(ROOT / "solutions" / "weight_decay")

@@ -10,6 +10,8 @@ from grader.assignment import load_assignment
 from grader.errors import IsolationUnavailable
 from grader.pipeline import GradeOptions, start_warm_process
 
+pytestmark = pytest.mark.security
+
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTION = ROOT / "solutions" / "weight_decay" / "weight_decay.ipynb"
 ASSIGNMENT = load_assignment(ROOT / "solutions" / "weight_decay")

@@ -1,7 +1,10 @@
 """A student's printed output: head and tail kept, the gap said, a flood stopped once."""
+import pytest
 import os
 
 from grader.sandbox.output import OutputCapture
+
+pytestmark = pytest.mark.security
 
 
 def capture_of(chunks, **sizes):

@@ -8,6 +8,7 @@ import torch
 
 from dropout import mlp_probe as probe
 from grader.checks.expect import CheckFailed
+from grader.errors import StudentRaised
 
 pytestmark = pytest.mark.question("q2")
 
@@ -49,6 +50,28 @@ def test_eval_mode_is_plain_mlp(student, p1, p2):
                           "each hidden layer's activations when self.training is True)",
                           expected="a training-mode output that differs from the plain MLP's", got="the plain MLP's",
                           input=call.replace("eval mode", "training mode"), where=probe.WHERE)
+
+
+def test_every_layer_learns(student):
+    """in training mode the loss reaches every layer: each weight and bias gets a gradient"""
+    p1, p2 = 0.5, 0.5
+    layers = probe.generic_layers()
+    X = torch.randn(32, probe.SIZES[0])
+    call = f"forward(X).sum().backward() in training mode of {probe.constructor(p1, p2)}, X of shape (32, {probe.SIZES[0]})"
+    model = _model(student, p1, p2, layers, X, call)
+    try:
+        sizes = student.helper("parameter_gradients", model, X, what="forward(X).sum().backward()")
+    except StudentRaised as exc:
+        raise CheckFailed("the output cannot be back-propagated, so the model cannot learn: keep forward in torch "
+                          "operations on the layers' outputs (no .detach(), .data or .item())",
+                          expected="a gradient for every parameter", got=f"backward() raised {exc}", input=call,
+                          where=probe.WHERE) from None
+    cut = [index for index, size in enumerate(sizes) if not size]
+    if cut:
+        raise CheckFailed("some layers get no gradient, so they never learn: a .detach() (or .data) in forward "
+                          "cuts them off from the loss", expected="a non-zero gradient for each of the "
+                          f"{len(sizes)} parameters", got=f"none for parameters {cut} (in the order of parameters())",
+                          input=call, where=probe.WHERE)
 
 
 def test_modes_switch(student):

@@ -57,8 +57,10 @@ def test_best_by_validation_not_training(student):
 
 def test_best_tie_prefers_larger(student):
     """best_lambda breaks an exact tie toward the larger lambda"""
-    expect_best(student, [row(0.5, 0.1, 0.25), row(2.0, 0.2, 0.25), row(8.0, 0.3, 0.4)], 2.0,
-                "on an exact tie in val_loss, best_lambda must return the larger lambda (the simpler model)")
+    symptom = "on an exact tie in val_loss, best_lambda must return the larger lambda (the simpler model)"
+    expect_best(student, [row(0.5, 0.1, 0.25), row(2.0, 0.2, 0.25), row(8.0, 0.3, 0.4)], 2.0, symptom)
+    # The tie the other way round: keeping the later of two equal losses is not the rule.
+    expect_best(student, [row(4.0, 0.2, 0.25), row(1.0, 0.1, 0.25), row(0.5, 0.1, 0.3)], 4.0, symptom)
 
 
 def test_best_skips_nan(student):
