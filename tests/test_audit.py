@@ -1,8 +1,8 @@
 """``grader audit``: do-nothing submissions must earn no code point, mutants of the solution must lose points.
 
 One real audit (a copy of the scaffolded one-question assignment, ``grader new``, with a planted check that
-cannot fail and a planted allowlist) runs through the CLI and the batch path; everything else here is about
-what the audit generates and is checked without grading.
+cannot fail and a planted allowlist) runs through the CLI and the batch path (marked e2e); everything else
+here is about what the audit generates and is checked without grading, in this process.
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from grader.audit.regions import AuditError, parse_solution, regions_of
 from grader.audit.run import generate
 from grader.errors import AssignmentError
 from grader.markers import STUB_LINE
+from grader.scaffold import new_assignment
 
 NAME = "softmax_intro"
 ALWAYS_PASSES = '''"""q1, hidden: a check that cannot fail, planted to see the audit catch it."""
@@ -73,6 +74,7 @@ def planted(tmp_path_factory):
             "negated": negated, "in_place": in_place, "mutants": mutants}
 
 
+@pytest.mark.e2e
 def test_a_check_that_cannot_fail_gives_do_nothing_submissions_points_and_fails_the_audit(planted):
     result, report = planted["result"], planted["report"]
     assert result.returncode == 1, result.stdout + result.stderr
@@ -91,6 +93,7 @@ def test_a_check_that_cannot_fail_gives_do_nothing_submissions_points_and_fails_
     assert report["solution"]["points"]["q1"] == {"earned": 2.0, "max": 2.0}
 
 
+@pytest.mark.e2e
 def test_a_listed_equivalent_mutant_is_accepted_and_an_unlisted_one_survives(planted):
     report, negated, in_place = planted["report"], planted["negated"], planted["in_place"]
     rows = {m["id"]: m for m in report["mutants"]}
@@ -113,6 +116,7 @@ def test_a_listed_equivalent_mutant_is_accepted_and_an_unlisted_one_survives(pla
     assert REASON in html and f'id="mutant-{in_place.id}"' in html and "always passes" in html
 
 
+@pytest.mark.e2e
 def test_the_report_files_and_the_table(planted):
     report = planted["report"]
     assert report["status"] == "failed" and report["assignment"] == NAME and report["threshold"] == 0.95
@@ -129,9 +133,7 @@ def test_usage_errors_exit_2(tmp_path, capsys):
     """Not an assignment folder, a malformed allowlist, a bad option: exit 2 before anything is graded."""
     code, _, err = grader_main(capsys, "audit", tmp_path)
     assert code == 2 and "not an assignment folder" in err
-    created = run_cli("new", NAME, "--course", tmp_path, cwd=tmp_path, env_course=None)
-    assert created.returncode == 0
-    folder = tmp_path / "solutions" / NAME
+    folder = new_assignment(NAME, tmp_path)
     (folder / "audit-equivalent.toml").write_text('[[equivalent]]\nquestion = "q9"\nid = "xyz"\n', encoding="utf-8")
     code, _, err = grader_main(capsys, "audit", folder, "--out", tmp_path / "out")
     assert code == 2 and "question = 'q9'" in err and "10 hex digits" in err and "reason" in err
@@ -144,8 +146,7 @@ def test_usage_errors_exit_2(tmp_path, capsys):
 
 
 def test_the_scaffold_lists_its_equivalent_mutants(tmp_path):
-    assert run_cli("new", NAME, "--course", tmp_path, cwd=tmp_path, env_course=None).returncode == 0
-    assignment = load_assignment(tmp_path / "solutions" / NAME)
+    assignment = load_assignment(new_assignment(NAME, tmp_path))
     listed = read_equivalents(assignment)
     variants, questions, notes = generate(assignment)
     ids = {v.mutant.id for v in variants if v.kind == "mutant"}
