@@ -244,3 +244,17 @@ def test_do_nothing_bodies_keep_signatures_and_zero_a_model_s_parameters():
             assert got is X
         else:
             assert got == expected[kind]
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("name", sorted(p.parent.name for p in (ROOT / "solutions").glob("*/assignment.toml")))
+def test_every_assignment_in_the_repository_passes_its_audit(name, tmp_path):
+    """CI audits every assignment folder: no do-nothing submission earns a code point, and every question's
+    checks catch at least its threshold of the solution's non-equivalent mutants."""
+    result = run_cli("audit", ROOT / "solutions" / name, "--workers", "2", "--out", tmp_path, cwd=ROOT, timeout=1200)
+    report = json.loads((tmp_path / "audit.json").read_text(encoding="utf-8"))
+    assert result.returncode == 0, report["problems"]
+    assert all(row["points"] and not row["earning"] for row in report["nothing"])
+    for question in report["questions"]:
+        if question["audited"]:
+            assert question["score"] >= question["threshold"], question
