@@ -173,15 +173,20 @@ def assignment_for_notebook(notebook: Path, course: Path | None = None) -> Assig
     return load_assignment(name, course)
 
 
-def read_manifest(folder: Path) -> Assignment:
-    """Read and check ``folder/assignment.toml``; every mistake is reported with what to write instead."""
-    path = folder / MANIFEST
+def read_toml(path: Path) -> dict:
+    """A TOML file of an assignment folder, or AssignmentError saying what is wrong with it."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise AssignmentError(f"{path}: cannot be read ({exc})") from None
     except tomllib.TOMLDecodeError as exc:
         raise AssignmentError(f"{path}: is not valid TOML ({exc})") from None
+
+
+def read_manifest(folder: Path) -> Assignment:
+    """Read and check ``folder/assignment.toml``; every mistake is reported with what to write instead."""
+    path = folder / MANIFEST
+    data = read_toml(path)
     problems = _Problems(path)
     name = problems.text(data, "name")
     if name and not _IDENTIFIER.match(name):

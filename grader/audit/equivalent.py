@@ -23,12 +23,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
-
-from grader.assignment import Assignment
+from grader.assignment import Assignment, read_toml
 from grader.errors import AssignmentError
 
 FILENAME = "audit-equivalent.toml"
@@ -48,12 +43,7 @@ def read_equivalents(assignment: Assignment) -> dict[str, Equivalent]:
     path = assignment.folder / FILENAME
     if not path.is_file():
         return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AssignmentError(f"{path}: cannot be read ({exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise AssignmentError(f"{path}: is not valid TOML ({exc})") from None
+    data = read_toml(path)
     unknown = set(data) - {"equivalent"}
     entries = data.get("equivalent", [])
     problems = [f"unknown keys {sorted(unknown)}: the file holds [[equivalent]] tables"] if unknown else []
