@@ -53,12 +53,16 @@ def test_eval_mode_is_plain_mlp(student, p1, p2):
 
 
 def test_every_layer_learns(student):
-    """in training mode the loss reaches every layer: each weight and bias gets a gradient"""
+    """in training mode the right output reaches every layer: each weight and bias gets a gradient"""
     p1, p2 = 0.5, 0.5
-    layers = probe.generic_layers()
-    X = torch.randn(32, probe.SIZES[0])
-    call = f"forward(X).sum().backward() in training mode of {probe.constructor(p1, p2)}, X of shape (32, {probe.SIZES[0]})"
+    call = (f"forward(X).sum().backward() in training mode of {probe.constructor(p1, p2)}, X one example "
+            f"repeated {probe.ROWS} times")
+    x, layers = probe.positive_example(), probe.positive_layers()
+    X = x.expand(probe.ROWS, -1).contiguous()
     model = _model(student, p1, p2, layers, X, call)
+    # Gradients count only for a model that computes the right thing: a plain MLP learns too.
+    probe.set_mode(student, model, "train")
+    probe.judge_train(probe.forward(student, model, X, call=call), x, layers, p1, p2, call=call)
     try:
         sizes = student.helper("parameter_gradients", model, X, what="forward(X).sum().backward()")
     except StudentRaised as exc:
