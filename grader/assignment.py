@@ -2,7 +2,8 @@
 
 A folder (``grader new NAME`` scaffolds one; the authoring guide is ``docs/authoring.md``)::
 
-    assignment.toml      name, title, notebook, questions (id, title, points, names, written), limits
+    assignment.toml      name, title, notebook, questions (id, title, points, names, written), limits,
+                         count_suggestions
     NAME.ipynb           the solution notebook, with solution regions and answer cells marked
     checks/public/       pytest checks students may run
     checks/hidden/       pytest checks only instructors, cluster workers and the autograder see
@@ -82,6 +83,8 @@ class Assignment:
     question's feedback, or None. public_modules: the folder's modules shipped with the public
     checks (the public checks and child helpers may import only these). limits: default time limits.
     mutation_threshold: the least share of mutants each question's checks must catch (``grader audit``).
+    count_suggestions: whether a written answer's rubric suggestion counts in totals before an instructor
+    reviews it (default False: it counts 0 and shows as awaiting review).
     """
 
     folder: Path
@@ -95,6 +98,7 @@ class Assignment:
     public_modules: tuple[str, ...] = ()
     limits: Limits = field(default_factory=Limits)
     mutation_threshold: float = 0.95
+    count_suggestions: bool = False
 
     @property
     def total_points(self) -> float:
@@ -225,18 +229,23 @@ def read_manifest(folder: Path) -> Assignment:
     if not isinstance(threshold, (int, float)) or not 0 <= threshold <= 1:
         problems.add("[audit] mutation_threshold: a share between 0 and 1, e.g. 0.95")
         threshold = 0.95
+    count_suggestions = data.get("count_suggestions", False)
+    if not isinstance(count_suggestions, bool):
+        problems.add(f"count_suggestions = {count_suggestions!r}: true or false (whether a rubric's suggested score "
+                     "counts before an instructor reviews the answer; default false)")
+        count_suggestions = False
     unknown = set(data) - {"name", "title", "notebook", "questions", "child_helpers", "feedback", "public_modules",
-                           "limits", "audit"}
+                           "limits", "audit", "count_suggestions"}
     if unknown:
         problems.add(f"unknown keys {sorted(unknown)}: the manifest knows name, title, notebook, questions, "
-                     "child_helpers, feedback, public_modules, limits, audit")
+                     "child_helpers, feedback, public_modules, limits, audit, count_suggestions")
     problems.raise_any()
     return Assignment(
         folder=folder, name=name, title=str(data.get("title", name)), notebook=notebook, questions=questions,
         version=_version(folder), child_helpers=modules["child_helpers"], feedback=modules["feedback"],
         public_modules=tuple(public_modules),
         limits=Limits(cell=float(limits.get("cell_timeout", Limits.cell)), call=float(limits.get("call_timeout", Limits.call))),
-        mutation_threshold=float(threshold))
+        mutation_threshold=float(threshold), count_suggestions=count_suggestions)
 
 
 def _questions(raw, problems: "_Problems") -> tuple[Question, ...]:

@@ -126,7 +126,8 @@ def _outcome(report) -> str:
         return f"not graded: {report.error}"
     broken = [c.outcome.error for q in report.questions for c in q.checks if c.outcome.status == ERROR]
     held = f"; {len(broken)} check(s) could not run, points held: {broken[0]}" if broken else ""
-    return f"{report.score:g} / {report.max_score:g}{held}"
+    waiting = f", {report.awaiting_review:g} awaiting review" if report.awaiting_review else ""
+    return f"{report.score:g} / {report.max_score:g}{waiting}{held}"
 
 
 def _grade_all(jobs, gradebook, out_dir, assignment, options, settings: BatchSettings, log) -> int:

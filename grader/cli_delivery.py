@@ -55,9 +55,13 @@ def run_delivery_command(args) -> int:
     if args.command == "check":
         return _check(args)
     if args.action == "build":
-        from grader.gradescope.build import build_autograder_zip
+        from grader.gradescope.build import build_autograder_zip, write_outline
 
-        print(f"wrote {build_autograder_zip(load_assignment(args.assignment, args.course), args.out)}")
+        assignment = load_assignment(args.assignment, args.course)
+        print(f"wrote {build_autograder_zip(assignment, args.out)}")
+        outline, path = write_outline(assignment, args.out)
+        print(outline.text(assignment.title), end="")
+        print(f"wrote {path}")
         return 0
     from grader.gradescope.run import run_autograder
 

@@ -4,7 +4,8 @@ CSV: one row per student, ``Student ID`` first (then the roster's other
 columns, when a roster is given), one column per question (``q1`` ...), then
 ``Total`` and ``Max Points``, which is what Canvas, Moodle and Blackboard
 imports map (an id column and a points column). Scores include instructors'
-reviews.
+reviews; a written answer not reviewed yet counts 0, and its points are in
+``Points Awaiting Review`` (its question in ``Awaiting Review``).
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def gradebook_csv(gradebook: Gradebook, assignment: Assignment, roster: Roster |
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["Student ID", *extra, *questions, "Total", "Max Points", "Status", "Awaiting Review",
-                     "Graded At", "SHA-256"])
+                     "Points Awaiting Review", "Graded At", "SHA-256"])
     stored = gradebook.stored()
     for report in reviewed_reports(gradebook, assignment):
         sid = report.submission_id
@@ -42,7 +43,7 @@ def gradebook_csv(gradebook: Gradebook, assignment: Assignment, roster: Roster |
         scores = [_number(by_question[q].score) if q in by_question else "" for q in questions]
         status = f"not graded: {report.error}" if report.error else "graded"
         writer.writerow([sid, *row_extra, *scores, _number(report.score), _number(assignment.total_points), status,
-                         " ".join(waiting), stored[sid].graded_at, stored[sid].sha256])
+                         " ".join(waiting), _number(report.awaiting_review), stored[sid].graded_at, stored[sid].sha256])
     return buffer.getvalue()
 
 

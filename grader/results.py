@@ -31,12 +31,14 @@ class CheckOutcome:
     weight: its share of the question's points relative to its siblings.
     status: passed, failed, review (a written answer awaiting an instructor), reviewed, or error (the
     check itself broke: its points are held, neither earned nor lost, until the check is fixed).
-    fraction: the share of its points earned (1 passed, 0 failed, rubric for review).
+    fraction: the share of its points earned (1 passed, 0 failed); for review, the rubric's suggested share,
+    which counts only when the assignment says so (``count_suggestions``) or an instructor confirms it.
     message: what went wrong, for the student; expected / got / input: the evidence.
     location: the student's line involved, when known.
     error: for status error, what the check's code raised (for instructors only).
     origin: where the check is written, ``checks/hidden/test_x.py:12`` (for instructors; never shown
     to students).
+    written: whether it judges a written answer (reads ``answers``), scored by a person in the end.
     extras: data the check recorded for the outputs (``record(key, value)``; e.g. for feedback figures).
     """
 
@@ -54,13 +56,23 @@ class CheckOutcome:
     extras: tuple = ()
     origin: str = ""
     error: str = ""
+    written: bool = False
 
 
 @dataclass(frozen=True)
 class ScoredCheck:
+    """A check's points: ``score`` earned of ``max_score``. For a written answer awaiting review,
+    ``score`` is 0 (unless the assignment counts suggestions) and ``suggested`` holds the points the
+    rubric suggests, for reviewers only."""
+
     outcome: CheckOutcome
     score: float
     max_score: float
+    suggested: float = 0.0
+
+    @property
+    def awaiting_review(self) -> bool:
+        return self.outcome.status == REVIEW
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,11 @@ class QuestionScore:
     score: float
     max_score: float
     checks: tuple[ScoredCheck, ...]
+
+    @property
+    def awaiting(self) -> float:
+        """Points of this question's written answer still awaiting an instructor's review."""
+        return round(sum(c.max_score for c in self.checks if c.awaiting_review), 6)
 
 
 @dataclass(frozen=True)
@@ -115,3 +132,8 @@ class GradeReport:
     @property
     def max_score(self) -> float:
         return round(sum(q.max_score for q in self.questions), 6)
+
+    @property
+    def awaiting_review(self) -> float:
+        """Points of written answers no instructor has reviewed yet (counted 0 in ``score``)."""
+        return round(sum(q.awaiting for q in self.questions), 6)

@@ -1,7 +1,7 @@
 """Instructors' reviews of written answers, applied to a report by a pure function.
 
-A written answer's check has status ``review``: the rubric suggested a score
-and an instructor should confirm it. A ``Review`` records the instructor's
+A written answer's check has status ``review``: it counts 0 points until an
+instructor scores it (the rubric's suggestion is shown to reviewers only). A ``Review`` records the instructor's
 score (in points, 0 to the answer's maximum) and comment for one student's
 question. Stored reports are never changed: ``apply_reviews`` returns a new
 report, re-scored from outcomes in which each reviewed answer's suggestion is
@@ -54,7 +54,7 @@ def awaiting_review(report: GradeReport, reviewed_questions=()) -> list[Awaiting
         if checks:
             answer = report.answers.get(question.question)
             waiting.append(AwaitingReview(report.submission_id, question.question,
-                                          round(sum(c.score for c in checks), 6),
+                                          round(sum(c.suggested for c in checks), 6),
                                           round(sum(c.max_score for c in checks), 6),
                                           getattr(answer, "text", "") if answer is not None else ""))
     return waiting

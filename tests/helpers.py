@@ -54,7 +54,9 @@ def replace_in_cell(notebook, cell_id: str, old: str, new: str):
 
 
 def scores(report) -> dict[str, float]:
-    return {q.question: q.score for q in report.questions}
+    """Each question's points, a written answer awaiting review counted as if reviewed at full marks (the
+    galleries append code cells, which cannot change a written answer)."""
+    return {q.question: round(q.score + q.awaiting, 6) for q in report.questions}
 
 
 def messages(report, qid: str) -> list[str]:

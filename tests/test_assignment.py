@@ -1,6 +1,8 @@
 """The solution earns every point, the generated stub none, and the two cannot drift apart."""
 import json
 
+import pytest
+
 import torch
 
 from helpers import ASSIGNMENT, SOLUTION, STUB
@@ -10,6 +12,7 @@ from grader.cli import main
 from grader.assignment import Limits
 from grader.execution import execute_cells
 from grader.submission import read_submission
+from grader.written_outline import written_outline
 
 
 def test_committed_stub_is_what_the_stub_command_produces(tmp_path):
@@ -46,7 +49,10 @@ def test_stub_hides_every_solution_line():
 
 def test_solution_earns_every_point(grade):
     report = grade(SOLUTION)
-    assert report.score == ASSIGNMENT.total_points == 14
+    outline = written_outline(ASSIGNMENT)
+    # Every code point; the written answers' points await an instructor's review.
+    assert report.score == pytest.approx(outline.code_points) and report.awaiting_review == pytest.approx(outline.written_points)
+    assert ASSIGNMENT.total_points == 14 and outline.code_points + outline.written_points == pytest.approx(14)
     assert not report.cell_failures
 
 

@@ -172,5 +172,18 @@ def test_scoring_splits_each_question_by_weight(tmp_path):
     scored = score_outcomes([outcome("q1", 1, PASSED, 1.0), outcome("q1", 3, FAILED, 0.0),
                              outcome("q1", 4, "review", 1.5)], assignment)
     q1, q2 = scored
-    assert [c.max_score for c in q1.checks] == [0.25, 0.75, 1.0] and q1.score == 1.25  # a fraction caps at 1
+    assert [c.max_score for c in q1.checks] == [0.25, 0.75, 1.0]
+    # The written answer awaits review: it counts nothing, its (capped) suggestion is kept for reviewers.
+    assert q1.score == 0.25 and q1.awaiting == 1.0 and q1.checks[2].suggested == 1.0
     assert (q2.score, q2.max_score, q2.checks) == (0, 3.0, ())  # no outcome: its checks could not run
+
+
+def test_an_assignment_may_count_suggestions(tmp_path):
+    folder = new_assignment("unit", tmp_path)
+    manifest = folder / "assignment.toml"
+    manifest.write_text("count_suggestions = true\n" + manifest.read_text())
+    (q1,) = score_outcomes([outcome("q1", 1, PASSED, 1.0), outcome("q1", 1, "review", 0.5)], load_assignment(folder))
+    assert q1.score == 1.5 and q1.checks[1].suggested == 0.5
+    manifest.write_text(manifest.read_text().replace("count_suggestions = true", "count_suggestions = 1"))
+    with pytest.raises(GraderError, match="count_suggestions = 1: true or false"):
+        load_assignment(folder)

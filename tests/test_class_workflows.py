@@ -7,9 +7,10 @@ import shutil
 import pytest
 
 from batch_helpers import FAST, gradebook_rows, grader_main, question_scores, results, solution, write_class, wrong
-from helpers import ASSIGNMENT, SOLUTION, TEST_OPTIONS, appended
+from helpers import ASSIGNMENT, SOLUTION, TEST_OPTIONS, appended, with_answer
 from grader.batch import BatchSettings, grade_batch
 from grader.report_json import dump_report, load_report
+from grader.written_outline import written_outline
 
 pytestmark = pytest.mark.e2e
 
@@ -47,6 +48,45 @@ def test_review_score_and_comment_replace_the_suggestion_and_survive_a_regrade(t
     check_reviewed()
 
 
+def test_written_answers_count_only_once_reviewed(tmp_path, capsys):
+    """A keyword-stuffed answer, an empty one and a real one count nothing before review; the instructor's
+    score then reaches the totals, results.json and the CSV."""
+    stuffed = "sign constant sparse zero trace sum square train valid test gauss laplace dropout early stopping"
+    notebooks = {"real": solution(), "stuffed": solution(), "empty": solution()}
+    for qid in ("q1", "q2", "q3", "q4", "q5", "q6"):
+        notebooks["stuffed"] = with_answer(notebooks["stuffed"], qid, stuffed)
+        notebooks["empty"] = with_answer(notebooks["empty"], qid, "")
+    subs = write_class(tmp_path / "subs", notebooks, flat=True)
+    out = tmp_path / "out"
+    assert grader_main(capsys, "grade", subs, "--out", out, "--workers", "1", *FAST)[0] == 0
+    code_points = written_outline(ASSIGNMENT).code_points
+    written_points = ASSIGNMENT.total_points - code_points
+
+    def csv_rows():
+        return {row["Student ID"]: row for row in csv.DictReader(io.StringIO(
+            grader_main(capsys, "export", "--out", out, "--csv", "-")[1]))}
+
+    rows, graded = csv_rows(), results(out)
+    for sid in ("real", "stuffed", "empty"):
+        assert graded[sid]["score"] == pytest.approx(code_points) == float(rows[sid]["Total"])
+    for sid in ("real", "stuffed"):
+        assert float(rows[sid]["Points Awaiting Review"]) == pytest.approx(written_points)
+        assert f"{written_points:g} points awaiting review" in graded[sid]["output"]
+        assert "suggest" not in (out / sid / "feedback.html").read_text().lower()
+    assert rows["empty"]["Points Awaiting Review"] == "0"  # empty answers fail at once: nothing to review
+    _, listed, _ = grader_main(capsys, "review", "--out", out)
+    assert "stuffed q6: suggested 1 of 1 points" in listed  # the rubric is fooled; only a reviewer sees it
+
+    for sid, score in (("stuffed", "0"), ("real", "1")):
+        assert grader_main(capsys, "review", "--out", out, "--student", sid, "--question", "q6", "--score", score)[0] == 0
+    rows, graded = csv_rows(), results(out)
+    assert graded["real"]["score"] == pytest.approx(code_points + 1) == float(rows["real"]["Total"])
+    assert graded["stuffed"]["score"] == pytest.approx(code_points) == float(rows["stuffed"]["Total"])
+    for sid in ("real", "stuffed"):
+        assert float(rows[sid]["Points Awaiting Review"]) == pytest.approx(written_points - 1)
+        assert "q6" not in rows[sid]["Awaiting Review"].split()
+
+
 def test_roster_names_students_and_its_columns_reach_the_csv(tmp_path, capsys):
     subs = tmp_path / "uploads"
     subs.mkdir()
@@ -59,7 +99,7 @@ def test_roster_names_students_and_its_columns_reach_the_csv(tmp_path, capsys):
     _, exported, _ = grader_main(capsys, "export", "--out", tmp_path / "out", "--csv", "-",
                                  "--roster", tmp_path / "roster.csv")
     [row] = csv.DictReader(io.StringIO(exported))
-    assert row["Student ID"] == "s0001" and row["email"] == "ada@example.edu" and row["Total"] == "14"
+    assert row["Student ID"] == "s0001" and row["email"] == "ada@example.edu" and float(row["Total"]) == pytest.approx(written_outline(ASSIGNMENT).code_points)
 
 
 def test_dask_cluster_gives_the_same_results_as_local_workers(tmp_path):

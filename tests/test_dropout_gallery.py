@@ -52,7 +52,8 @@ def appended(notebook, code: str):
 
 
 def scores(report) -> dict[str, float]:
-    return {q.question: q.score for q in report.questions}
+    """Each question's points, a written answer awaiting review counted as if reviewed at full marks."""
+    return {q.question: round(q.score + q.awaiting, 6) for q in report.questions}
 
 
 def messages(report, qid: str) -> list[str]:

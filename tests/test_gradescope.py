@@ -15,7 +15,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from helpers import ROOT, SOLUTION, STUB
+from helpers import ASSIGNMENT, ROOT, SOLUTION, STUB
+from grader.written_outline import written_outline
 
 pytestmark = pytest.mark.e2e
 
@@ -80,6 +81,17 @@ def test_zip_layout_scripts_and_pins(autograder_zip):
     assert not [n for n in names if "__pycache__" in n or n.startswith("solutions/") or n.endswith(".ipynb")]
 
 
+def test_build_writes_the_outline_of_manually_graded_questions(autograder_zip):
+    text = (autograder_zip.parent / "gradescope-outline.txt").read_text()
+    outline = written_outline(ASSIGNMENT)
+    assert f"Autograder (programming): {outline.code_points:g} points" in text
+    written = [line.strip() for line in text.splitlines() if line.startswith("  ")]
+    assert [line.split(":")[0] for line in written] == ["q1", "q2", "q3", "q4", "q5", "q6"]
+    assert "q5: Other ways to fight overfitting: 1 points" in written
+    assert outline.code_points + outline.written_points == pytest.approx(ASSIGNMENT.total_points)
+    assert "Total: 14 points" in text
+
+
 def test_zip_is_reproducible(autograder_zip, tmp_path):
     again = tmp_path / "again.zip"
     subprocess.run([sys.executable, "-m", "grader", "gradescope", "build", "weight_decay", "--out", str(again)],
@@ -91,7 +103,11 @@ def test_solution_graded_with_metadata(autograder_zip, tmp_path):
     process, results = run_autograder(autograder_zip, tmp_path, [("weight_decay.ipynb", SOLUTION.read_bytes())],
                                       METADATA)
     assert process.returncode == 0, process.stderr
-    assert results["score"] == 14
+    outline = written_outline(ASSIGNMENT)
+    # The autograder scores code only: every code point, and no written answer (people grade those).
+    assert results["score"] == pytest.approx(outline.code_points)
+    assert sum(t["max_score"] for t in results["tests"]) == pytest.approx(outline.code_points, abs=1e-3)
+    assert not [t for t in results["tests"] if "written" in t["name"] or t["name"].startswith(("q5", "q6"))]
     assert results["output"].startswith("Graded for Ada Lovelace <ada@example.edu>, attempt 2, "
                                         "submitted 2026-11-20T10:00:00.000000-08:00.")
     assert results["extra_data"]["submission"] == {

@@ -23,5 +23,7 @@ def test_unanswered_question_loses_only_its_written_points(grade, solution_nb, q
 def test_rubric_suggests_a_partial_score_for_review(grade, solution_nb):
     report = grade(with_answer(solution_nb, "q6", "L2 corresponds to a Gaussian prior on the weights."))
     [check] = [c for q in report.questions if q.question == "q6" for c in q.checks]
-    assert check.outcome.status == "review" and check.score == pytest.approx(0.5)
-    assert "suggestion until an instructor reviews" in check.outcome.message
+    # Half the concepts: half the points suggested, to a reviewer; nothing counts until the review.
+    assert check.outcome.status == "review" and check.score == 0 and check.suggested == pytest.approx(0.5)
+    assert dict(check.outcome.extras)["matched"] == ["gauss|normal"]
+    assert "counts no points until then" in check.outcome.message

@@ -132,7 +132,8 @@ class CheckSession:
         props = dict(extras)
         base = dict(question=question.args[0] if question else "?", name=doc + param,
                     visibility="after_published" if "hidden" in item.path.parts else "visible",
-                    weight=self._weight(item), extras=extras, origin=self._origin(item))
+                    weight=self._weight(item), extras=extras, origin=self._origin(item),
+                    written=is_written(item))
         if report.passed:
             if "fraction" in props:
                 return CheckOutcome(**base, status=REVIEW, fraction=float(props["fraction"]),
@@ -235,6 +236,11 @@ def _brief_report(item, call) -> pytest.TestReport:
     return pytest.TestReport(item.nodeid, item.location, dict.fromkeys(item.keywords, 1), outcome, longrepr,
                              call.when, [], call.duration, call.start, call.stop,
                              user_properties=item.user_properties)
+
+
+def is_written(item) -> bool:
+    """A check of a written answer is one that reads the answers (a person scores those)."""
+    return "answers" in getattr(item, "fixturenames", ())
 
 
 def _question(item) -> str:

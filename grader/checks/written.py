@@ -1,7 +1,8 @@
 """Written answers: a check finds the answer by its mark and suggests a score from a rubric.
 
 A rubric only suggests: an answered question is marked for an instructor's
-review and carries the share of concepts it mentions until then. A missing,
+review and counts nothing until then; the share of concepts it mentions is a
+suggestion shown to reviewers. A missing,
 empty or unchanged answer cell fails with a message saying which.
 """
 from __future__ import annotations
@@ -28,7 +29,11 @@ def suggest_from_rubric(answers, record, qid: str, concepts: list[str]) -> float
     if answer.text == ANSWER_PLACEHOLDER:
         raise CheckFailed(f"the answer cell for {qid} (cell {answer.cell}) is unchanged from the stub",
                           expected="your answer", got=ANSWER_PLACEHOLDER)
-    fraction = sum(bool(re.search(pattern, answer.text, re.I)) for pattern in concepts) / len(concepts)
+    matched = [pattern for pattern in concepts if re.search(pattern, answer.text, re.I)]
+    fraction = len(matched) / len(concepts)
     record("fraction", fraction)
-    record("message", "answered: the score shown is a suggestion until an instructor reviews it")
+    # For reviewers: what the suggestion rests on.
+    record("concepts", list(concepts))
+    record("matched", matched)
+    record("message", "answered: an instructor will review it; it counts no points until then")
     return fraction

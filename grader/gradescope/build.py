@@ -6,6 +6,10 @@ source, installed by ``setup.sh`` (the engine: no assignment in it);
 ``assignment/`` the assignment folder as it grades (manifest, modules, public
 and hidden checks; not the solution notebook); ``constraints.txt`` pinning
 torch; ``autograder.json`` naming the assignment, its folder and version.
+
+The autograder scores code only: written answers are Gradescope questions a
+person grades from the PDF students upload. ``write_outline`` puts beside the
+zip what to enter in Gradescope's outline (``gradescope-outline.txt``).
 """
 from __future__ import annotations
 
@@ -17,8 +21,10 @@ import jinja2
 
 from grader.assignment import Assignment, graded_files
 from grader.checkout import checkout_root
+from grader.written_outline import Outline, written_outline
 
 CONFIG = "autograder.json"
+OUTLINE = "gradescope-outline.txt"
 FOLDER = "assignment"
 _SCRIPTS = {"setup.sh": "setup.sh.j2", "run_autograder": "run_autograder.j2"}
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).with_name("files")), autoescape=False,
@@ -59,3 +65,12 @@ def build_autograder_zip(assignment: Assignment, out: Path) -> Path:
             info.external_attr = (0o100755 if name in _SCRIPTS else 0o100644) << 16
             archive.writestr(info, data)
     return out
+
+
+def write_outline(assignment: Assignment, zip_path: Path) -> tuple[Outline, Path]:
+    """The Gradescope outline (autograder points, one manually graded question per written answer),
+    written to ``gradescope-outline.txt`` in the zip's folder."""
+    outline = written_outline(assignment)
+    path = Path(zip_path).parent / OUTLINE
+    path.write_text(outline.text(assignment.title), encoding="utf-8")
+    return outline, path

@@ -17,7 +17,7 @@ from grader.errors import GraderError, SubmissionError
 from grader.gradescope.build import CONFIG, FOLDER
 from grader.gradescope.metadata import SubmissionMetadata, read_metadata
 from grader.outputs.feedback import render_feedback
-from grader.gradescope.results import gradescope_results
+from grader.gradescope.results import code_only, gradescope_results
 from grader.pipeline import GradeOptions, grade_notebook, start_warm_process, unreadable_report
 from grader.results import GradeReport
 
@@ -98,6 +98,8 @@ def grade_submission(folder: Path, assignment: Assignment, limits: Limits) -> Gr
 
 def write_results(report: GradeReport, metadata: SubmissionMetadata | None, results_dir: Path,
                   assignment: Assignment | None = None) -> dict:
+    # Written answers are Gradescope questions graded by people: the autograder scores code only.
+    report = code_only(report)
     results = gradescope_results(report)
     if metadata is not None:
         results["output"] = f"{metadata.describe()}\n{results['output']}"

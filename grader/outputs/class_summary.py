@@ -62,6 +62,7 @@ class ClassSummary:
     check_rates: tuple[CheckRate, ...]
     mistakes: tuple[Mistake, ...]
     awaiting_review: int
+    awaiting_points: float = 0.0
 
     @property
     def mean(self) -> float:
@@ -97,7 +98,7 @@ def summarise(reports, assignment: Assignment) -> ClassSummary:
     waiting = sum(1 for r in graded for q in r.questions for c in q.checks if c.outcome.status == "review")
     return ClassSummary(graded, tuple(r for r in reports if r.error), assignment.total_points,
                         _bins([r.score for r in graded], assignment.total_points), tuple(check_rates),
-                        tuple(mistakes), waiting)
+                        tuple(mistakes), waiting, round(sum(r.awaiting_review for r in graded), 6))
 
 
 def _bins(scores, top: float) -> tuple[Bin, ...]:

@@ -77,7 +77,7 @@ def render_feedback(report: GradeReport, assignment=None) -> str:
                    "got": c.outcome.got, "location": c.outcome.location, "hidden": c.outcome.visibility != "visible"}
                   for c in question.checks]
         questions.append({"id": question.question, "title": question.title, "score": question.score,
-                          "max": question.max_score, "checks": checks,
+                          "max": question.max_score, "awaiting": question.awaiting, "checks": checks,
                           "complete": not any(c["status"] == "failed" for c in checks),
                           "answer": report.answers.get(question.question),
                           "review": any(c["status"] == REVIEW for c in checks),

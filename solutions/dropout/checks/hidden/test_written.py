@@ -1,7 +1,8 @@
 """q4-q7, hidden: the written answers, found by their marks, with a rubric's suggested score.
 
 A rubric only suggests: an answered question is marked for an instructor's
-review and earns the share of concepts it mentions until then.
+review and counts nothing until then; the share of concepts it mentions is
+only a suggestion shown to the reviewer.
 """
 import pytest
 
