@@ -53,7 +53,7 @@ def test_results_json_has_gradescope_fields(solution_report):
     assert results["score"] == solution_report.score == pytest.approx(14 - solution_report.awaiting_review)
     assert isinstance(results["execution_time"], int) and results["visibility"] == "visible"
     for test in results["tests"]:
-        assert {"score", "max_score", "name", "output", "visibility", "status"} <= set(test)
+        assert {"score", "max_score", "name", "output", "visibility"} <= set(test)
         assert test["name"].split(":")[0] in {"q1", "q2", "q3", "q4", "q5", "q6"}
         # A written answer awaiting review is neither passed nor failed yet.
         assert test.get("status", "awaiting") in {"passed", "failed", "awaiting"}
