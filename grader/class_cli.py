@@ -82,8 +82,9 @@ def _review(args, gradebook, assignment) -> int:
         for w in waiting:
             excerpt = " ".join(w.answer.split())
             excerpt = excerpt if len(excerpt) <= 100 else excerpt[:99] + "…"
-            print(printable(f"{w.student_id} {w.question}: suggested {w.suggested:.3g} of {w.max_score:.3g} points: "
-                            f"{excerpt}"))
+            basis = f" (matched {len(w.matched)} of {len(w.concepts)} concepts: {', '.join(w.matched)})" if w.concepts else ""
+            print(printable(f"{w.student_id} {w.question}: suggested {w.suggested:.3g} of {w.max_score:.3g} points"
+                            f"{basis}: {excerpt}"))
         print(f"{len(waiting)} written answers awaiting review", file=sys.stderr)
         return 0
     if any(v is None for v in given):

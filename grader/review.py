@@ -38,6 +38,8 @@ class AwaitingReview:
     suggested: float
     max_score: float
     answer: str
+    matched: tuple[str, ...] = ()  # the rubric's concepts the answer mentions (what the suggestion rests on)
+    concepts: tuple[str, ...] = ()  # all of the rubric's concepts
 
 
 def review_checks(report: GradeReport, question: str) -> list[ScoredCheck]:
@@ -53,10 +55,12 @@ def awaiting_review(report: GradeReport, reviewed_questions=()) -> list[Awaiting
         checks = [c for c in question.checks if c.outcome.status == REVIEW]
         if checks:
             answer = report.answers.get(question.question)
+            recorded = {key: value for c in checks for key, value in c.outcome.extras}
             waiting.append(AwaitingReview(report.submission_id, question.question,
                                           round(sum(c.suggested for c in checks), 6),
                                           round(sum(c.max_score for c in checks), 6),
-                                          getattr(answer, "text", "") if answer is not None else ""))
+                                          getattr(answer, "text", "") if answer is not None else "",
+                                          tuple(recorded.get("matched", ())), tuple(recorded.get("concepts", ()))))
     return waiting
 
 

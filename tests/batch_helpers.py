@@ -73,10 +73,12 @@ def results(out: Path) -> dict:
 
 
 def question_scores(result: dict) -> dict:
+    """Points per question from results.json, a written answer awaiting review (a test without a status)
+    counted at full marks, as if reviewed so: what the code earned shows, the review pending does not."""
     scores: dict[str, float] = {}
     for test in result["tests"]:
         q = test["name"].split(":")[0]
-        scores[q] = scores.get(q, 0.0) + test["score"]
+        scores[q] = scores.get(q, 0.0) + (test["score"] if "status" in test else test["max_score"])
     return {q: round(s, 2) for q, s in scores.items()}
 
 

@@ -6,10 +6,8 @@ their warm processes, the assignment's isolation and time limits (or ``--cell-ti
 under ids that say what they are: ``solution``, ``nothing-q1-return_none``, ``nothing-all-return_none``,
 ``mutant-q1-0007``.
 
-Code points: the points of a question's checks that are not written-answer checks. A written-answer
-check is an outcome whose status is ``review`` or ``reviewed`` (the rubric's suggestion, an instructor's
-score), or, should one of them fail, a check written in a file named ``test_written.py``. Every variant
-keeps the solution's written answers, so their suggestions would otherwise count.
+Code points: the points of a question's checks that are not written-answer checks (``outcome.written``:
+checks that read the answers, which people score). Every variant keeps the solution's written answers.
 """
 from __future__ import annotations
 
@@ -30,11 +28,9 @@ from grader.audit.regions import parse_solution
 from grader.batch import BatchSettings, grade_batch
 from grader.gradebook import Gradebook
 from grader.pipeline import GradeOptions
-from grader.results import ERROR, REVIEW, REVIEWED, GradeReport
+from grader.results import ERROR, GradeReport
 
 SOLUTION_ID = "solution"
-WRITTEN_STATUSES = (REVIEW, REVIEWED)
-WRITTEN_FILE = "test_written.py"
 _EPSILON = 1e-9
 
 
@@ -83,15 +79,13 @@ def generate(assignment: Assignment) -> tuple[list[Variant], list[str], list[str
     return variants, code_questions, notes
 
 
-def _is_written(outcome) -> bool:
-    return outcome.status in WRITTEN_STATUSES or outcome.origin.rpartition(":")[0].endswith(WRITTEN_FILE)
 
 
 def code_points(report: GradeReport) -> dict[str, dict]:
     """Per question: code points earned, their maximum, and the code checks that earned something."""
     points = {}
     for question in report.questions:
-        code = [c for c in question.checks if not _is_written(c.outcome)]
+        code = [c for c in question.checks if not c.outcome.written]
         points[question.question] = {
             "earned": round(sum(c.score for c in code), 6), "max": round(sum(c.max_score for c in code), 6),
             "earning": [{"check": c.outcome.name, "origin": c.outcome.origin, "points": round(c.score, 6)}
