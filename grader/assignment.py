@@ -2,7 +2,8 @@
 
 A folder (``grader new NAME`` scaffolds one; the authoring guide is ``docs/authoring.md``)::
 
-    assignment.toml      name, title, notebook, questions (id, title, points, names, written), limits,
+    assignment.toml      name, title, notebook, questions (id, title, points, names, written,
+                         written_points), limits,
                          count_suggestions
     NAME.ipynb           the solution notebook, with solution regions and answer cells marked
     checks/public/       pytest checks students may run
@@ -52,6 +53,8 @@ class Question:
     points: the question's share of the total; split over its checks by weight.
     names: what the notebook must define for it (also how a notebook is recognised).
     written: whether it has a written answer cell.
+    written_points: the written answer's fixed share of ``points`` (the code checks share the rest), or
+    None: then written and code checks split the points by weight alike.
     """
 
     id: str
@@ -59,6 +62,7 @@ class Question:
     points: float
     names: tuple[str, ...] = ()
     written: bool = False
+    written_points: float | None = None
 
 
 @dataclass(frozen=True)
@@ -276,10 +280,20 @@ def _questions(raw, problems: "_Problems") -> tuple[Question, ...]:
         written = entry.get("written", False)
         if not isinstance(written, bool):
             problems.add(f"question {qid}: written = {written!r}: true or false")
-        unknown = set(entry) - {"id", "title", "points", "names", "written"}
+        written_points = entry.get("written_points")
+        if written_points is not None and (
+                isinstance(written_points, bool) or not isinstance(written_points, (int, float))
+                or not 0 < written_points < points or written is not True):
+            problems.add(f"question {qid}: written_points = {written_points!r}: the written answer's share of the "
+                         f"question's {points:g} points, more than 0 and less than all of them, in a question with "
+                         "written = true (leave it out to split by the checks' weights)")
+            written_points = None
+        unknown = set(entry) - {"id", "title", "points", "names", "written", "written_points"}
         if unknown:
-            problems.add(f"question {qid}: unknown keys {sorted(unknown)} (a question has id, title, points, names, written)")
-        questions.append(Question(qid, str(entry.get("title", qid)), float(points), tuple(names), written is True))
+            problems.add(f"question {qid}: unknown keys {sorted(unknown)} (a question has id, title, points, names, "
+                         "written, written_points)")
+        questions.append(Question(qid, str(entry.get("title", qid)), float(points), tuple(names), written is True,
+                                  None if written_points is None else float(written_points)))
     return tuple(questions)
 
 

@@ -16,18 +16,22 @@ import pytest
 
 from grader.assignment import BUNDLE_MANIFEST as MANIFEST
 from grader.assignment import HIDDEN, Assignment
-from grader.checks.plugin import CheckSession
+from grader.checks.plugin import CheckSession, is_written
 from grader.checks.runner import COLLECTION_LOCK, pytest_arguments
 from grader.errors import AssignmentError, GraderError
 
 
 @dataclass(frozen=True)
 class HiddenShare:
-    """question: its id; checks: how many hidden checks it has; weight: their summed ``points`` weight."""
+    """question: its id; checks: how many hidden checks it has; weight: their summed ``points`` weight;
+    written_checks and written: how many of them are written-answer checks (scored by a person) and their
+    weight."""
 
     question: str
     checks: int
     weight: float
+    written_checks: int = 0
+    written: float = 0.0
 
 
 class _Collector(CheckSession):
@@ -40,7 +44,7 @@ class _Collector(CheckSession):
     def pytest_collection_finish(self, session):
         for item in session.items:
             question = item.get_closest_marker("question")
-            self.items.append((question.args[0] if question else "?", self._weight(item)))
+            self.items.append((question.args[0] if question else "?", self._weight(item), is_written(item)))
 
 
 def collect_hidden_shares(assignment: Assignment) -> tuple[HiddenShare, ...]:
@@ -56,9 +60,10 @@ def collect_hidden_shares(assignment: Assignment) -> tuple[HiddenShare, ...]:
         raise AssignmentError(f"the hidden checks in {hidden} could not be collected "
                               f"({'; '.join(collector.collect_errors) or f'pytest exit status {int(code)}'})")
     shares: dict[str, HiddenShare] = {}
-    for question, weight in collector.items:
+    for question, weight, written in collector.items:
         old = shares.get(question, HiddenShare(question, 0, 0.0))
-        shares[question] = HiddenShare(question, old.checks + 1, old.weight + weight)
+        shares[question] = HiddenShare(question, old.checks + 1, old.weight + weight,
+                                       old.written_checks + written, old.written + (weight if written else 0.0))
     order = [q.id for q in assignment.questions]
     return tuple(sorted(shares.values(), key=lambda s: order.index(s.question)))
 
@@ -75,7 +80,9 @@ def read_manifest(checks_dir: Path) -> tuple[str, str, tuple[HiddenShare, ...]]:
     """(assignment name, version, hidden shares) from a release bundle's ``checks/manifest.json``."""
     try:
         data = json.loads((checks_dir / MANIFEST).read_text(encoding="utf-8"))
-        shares = tuple(HiddenShare(str(s["question"]), int(s["checks"]), float(s["weight"])) for s in data["hidden"])
+        shares = tuple(HiddenShare(str(s["question"]), int(s["checks"]), float(s["weight"]),
+                                   int(s.get("written_checks", 0)), float(s.get("written", 0)))
+                       for s in data["hidden"])
         return str(data["assignment"]), str(data["version"]), shares
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise GraderError(f"{checks_dir / MANIFEST} is unreadable ({exc}); get the checks folder again "

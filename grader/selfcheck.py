@@ -140,14 +140,18 @@ def with_pending(report: GradeReport, assignment: Assignment, shares: tuple[Hidd
         return report
     outcomes = [check.outcome for question in report.questions for check in question.checks]
     for share in shares:
-        written = assignment.question(share.question).written
-        judged = f"{share.checks} hidden check{'s' if share.checks != 1 else ''}" + \
-                 (", the review of your written answer among them" if written else "")
-        outcomes.append(CheckOutcome(
-            question=share.question, name=f"judged after you submit: {judged}", visibility="after_published",
-            weight=share.weight, status=PENDING, fraction=0.0,
-            message="these points are not judged by the public checks; they are decided when you submit",
-            extras=(("hidden_checks", share.checks),)))
+        code_checks = share.checks - share.written_checks
+        # The written answer apart from the code checks: a question may fix its written points.
+        parts = [(f"{code_checks} hidden check{'s' if code_checks != 1 else ''}", share.weight - share.written,
+                  code_checks, False),
+                 ("the review of your written answer", share.written, share.written_checks, True)]
+        for judged, weight, checks, written in parts:
+            if checks:
+                outcomes.append(CheckOutcome(
+                    question=share.question, name=f"judged after you submit: {judged}", visibility="after_published",
+                    weight=weight, status=PENDING, fraction=0.0, written=written,
+                    message="these points are not judged by the public checks; they are decided when you submit",
+                    extras=(("hidden_checks", checks),)))
     order = {q.id: i for i, q in enumerate(assignment.questions)}
     outcomes.sort(key=lambda o: order.get(o.question, len(order)))
     return dataclasses.replace(report, questions=score_outcomes(outcomes, assignment))

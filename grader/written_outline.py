@@ -75,6 +75,8 @@ def written_outline(assignment: Assignment) -> Outline:
         total = sum(weight for weight, _ in weights)
         written = sum(weight for weight, is_written_check in weights if is_written_check)
         share = question.points * written / total if total else 0.0
+        if written and question.written_points is not None:
+            share = question.written_points
         if written:
             parts.append(WrittenPart(question.id, question.title, round(share, 6)))
         code_points += question.points - share

@@ -2,6 +2,8 @@
 run against a fake student (tests/fake_student.py) on an assignment made by ``grader new`` in tmp_path."""
 from __future__ import annotations
 
+import dataclasses
+import re
 import textwrap
 from pathlib import Path
 
@@ -176,6 +178,21 @@ def test_scoring_splits_each_question_by_weight(tmp_path):
     # The written answer awaits review: it counts nothing, its (capped) suggestion is kept for reviewers.
     assert q1.score == 0.25 and q1.awaiting == 1.0 and q1.checks[2].suggested == 1.0
     assert (q2.score, q2.max_score, q2.checks) == (0, 3.0, ())  # no outcome: its checks could not run
+
+
+def test_written_points_fix_the_written_answers_share(tmp_path):
+    folder = new_assignment("unit", tmp_path)
+    manifest = folder / "assignment.toml"
+    manifest.write_text(manifest.read_text() + "written = true\nwritten_points = 0.5\n")
+    written = dataclasses.replace(outcome("q1", 5, "review", 1.0), written=True)
+    (q1,) = score_outcomes([outcome("q1", 1, PASSED, 1.0), outcome("q1", 3, FAILED, 0.0), written],
+                           load_assignment(folder))
+    # The code checks split 1.5 of the 2 points by weight; the written answer holds 0.5 whatever its weight.
+    assert [c.max_score for c in q1.checks] == [0.375, 1.125, 0.5] and q1.score == 0.375 and q1.awaiting == 0.5
+    for wrong in ("written_points = 2", "written_points = 0", "written_points = true"):
+        manifest.write_text(re.sub(r"written_points = \S+", wrong, manifest.read_text()))
+        with pytest.raises(GraderError, match="written_points = .*: the written answer's share"):
+            load_assignment(folder)
 
 
 def test_an_assignment_may_count_suggestions(tmp_path):
