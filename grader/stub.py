@@ -2,7 +2,8 @@
 
 Each solution region becomes its ``#> `` lines or a ``raise
 NotImplementedError``; each answer cell keeps its mark and gets a placeholder;
-outputs and execution counts go.
+outputs, execution counts and the author's cell metadata go. The steps are an
+nbconvert preprocessor pipeline (``grader/stub_preprocessors.py``).
 """
 from __future__ import annotations
 
@@ -15,15 +16,12 @@ from grader.errors import GraderError
 
 
 def make_stub(solution) -> nbformat.NotebookNode:
-    stub = copy.deepcopy(solution)
-    for cell in stub.cells:
-        if cell.cell_type == "code":
-            cell.source = stub_source(cell.source, cell.get("id", "?"))
-            cell.outputs = []
-            cell.execution_count = None
-        elif cell.cell_type == "markdown" and markers.answer_question(cell.source):
-            mark = cell.source.lstrip("\n").split("\n", 1)[0]
-            cell.source = f"{mark}\n{markers.ANSWER_PLACEHOLDER}"
+    """The stub of ``solution`` (left unchanged): its copy run through the stub pipeline."""
+    from grader.stub_preprocessors import stub_pipeline
+
+    stub, resources = copy.deepcopy(solution), {}
+    for preprocessor in stub_pipeline():
+        stub, resources = preprocessor.preprocess(stub, resources)
     return stub
 
 
