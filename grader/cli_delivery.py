@@ -28,6 +28,9 @@ def add_delivery_commands(commands) -> None:
                        help="the release's checks/ folder, when the notebook is elsewhere")
     check.add_argument("--feedback", type=Path, default=None, help="where to write feedback.html "
                                                                     "(default: beside the notebook)")
+    check.add_argument("--written-pdf", nargs="?", type=Path, const=True, default=None, metavar="PATH",
+                       help="also write a PDF of your written answers, to upload for the written questions "
+                            "(default PATH: NOTEBOOK-written.pdf beside the notebook; needs Chromium)")
     check.add_argument("--strict", action="store_true", help="exit 1 when a public check fails")
     check.add_argument("--junit", type=Path, default=None, help="also write JUnit XML here")
     check.add_argument("--cell-timeout", type=float, default=None,
@@ -71,14 +74,17 @@ def run_delivery_command(args) -> int:
 def _check(args) -> int:
     from grader.outputs.junit import write_junit
     from grader.outputs.terminal import print_summary
-    from grader.selfcheck import self_check
+    from grader.selfcheck import self_check, written_pdf_path
 
     limits = None
     if args.cell_timeout or args.call_timeout:
         limits = Limits(cell=args.cell_timeout or Limits.cell, call=args.call_timeout or Limits.call)
+    pdf = written_pdf_path(args.notebook) if args.written_pdf is True else args.written_pdf
     result = self_check(args.notebook, assignment=args.assignment, checks=args.checks, feedback=args.feedback,
-                        limits=limits)
+                        limits=limits, written_pdf=pdf)
     print_summary(result, sys.stdout)
+    if result.written_pdf:
+        print(f"wrote {result.written_pdf}: your written answers, to upload for the written questions")
     if args.junit:
         write_junit([result.report], args.junit)
     return 1 if args.strict and result.failed else 0

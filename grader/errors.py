@@ -40,6 +40,10 @@ class ClusterError(GraderError):
     """The Dask cluster cannot be used."""
 
 
+class PdfUnavailable(GraderError):
+    """A PDF cannot be made here (no Chromium, no Playwright, the browser failed); the message says what to install."""
+
+
 class SubmissionError(GraderError):
     """A submission file cannot be graded as it is; the message says how to fix it."""
 

@@ -30,11 +30,13 @@ class SelfCheck:
     notebook: the file checked. report: its grade report, with the public
     checks and, per question with hidden checks, one ``pending`` outcome
     holding their share. feedback: where ``feedback.html`` was written, if it was.
+    written_pdf: where the PDF of the written answers was written, if it was asked for.
     """
 
     notebook: Path
     report: GradeReport
     feedback: Path | None = None
+    written_pdf: Path | None = None
 
     @property
     def checks(self):
@@ -84,16 +86,21 @@ class SelfCheck:
 
 
 def self_check(notebook: Path, *, assignment: str | Path | None = None, checks: Path | None = None,
-               feedback: Path | None = None, limits: Limits | None = None) -> SelfCheck:
+               feedback: Path | None = None, limits: Limits | None = None,
+               written_pdf: Path | None = None) -> SelfCheck:
     """Run the public checks on ``notebook``.
 
     1. Find the checks and what the hidden ones weigh.
-    2. Grade the notebook with the public checks only.
-    3. Rescore with the hidden checks' shares pending.
-    4. Write feedback.html (beside the notebook unless ``feedback`` says where).
+    2. When ``written_pdf`` is given, write the PDF of the written answers there (first: it needs no
+       grading, and a missing browser is said before minutes of checks).
+    3. Grade the notebook with the public checks only.
+    4. Rescore with the hidden checks' shares pending.
+    5. Write feedback.html (beside the notebook unless ``feedback`` says where).
     """
     notebook = Path(notebook)
     graded_with, shares = locate_checks(notebook, assignment, checks)
+    if written_pdf is not None:
+        written_pdf = write_written_pdf(notebook, graded_with, Path(written_pdf))
     options = GradeOptions(limits or graded_with.limits, (PUBLIC,))
     with start_warm_process(graded_with, options) as warm:
         report = grade_notebook(notebook, notebook.stem, graded_with, warm, options)
@@ -101,7 +108,25 @@ def self_check(notebook: Path, *, assignment: str | Path | None = None, checks: 
     target = Path(feedback) if feedback else notebook.parent / "feedback.html"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(render_feedback(report, graded_with), encoding="utf-8")
-    return SelfCheck(notebook, report, target)
+    return SelfCheck(notebook, report, target, written_pdf)
+
+
+def written_pdf_path(notebook: Path) -> Path:
+    """Where the written answers' PDF goes unless told: beside the notebook, ``NAME-written.pdf``."""
+    return Path(notebook).with_name(f"{Path(notebook).stem}-written.pdf")
+
+
+def write_written_pdf(notebook: Path, assignment: Assignment, target: Path) -> Path:
+    """The PDF of ``notebook``'s written answers (for Gradescope's manually graded part), made offline."""
+    from grader.outputs.pdf import html_to_pdf
+    from grader.outputs.written_answers import written_answers_page
+
+    page = written_answers_page(notebook, assignment)
+    printed = html_to_pdf(page.html, target)
+    if printed.refused:  # the page links nothing; a request means a bug in the cleaning, not a student's doing
+        raise GraderError(f"the written answers' page asked for {printed.refused[0]}, which was refused; report "
+                          "this to the course staff with your notebook")
+    return printed.path
 
 
 def locate_checks(notebook: Path, assignment: str | Path | None,
@@ -174,9 +199,14 @@ def default_notebook() -> Path:
 
 
 def check(notebook: str | Path | None = None, *, assignment: str | None = None, checks: str | Path | None = None,
-          feedback: str | Path | None = None) -> SelfCheck:
+          feedback: str | Path | None = None, written_pdf: bool | str | Path = False) -> SelfCheck:
     """In a notebook: ``from grader import check; check()``: the public checks on the saved notebook,
-    shown as a table (save first: the checks read the file, not the live kernel)."""
+    shown as a table (save first: the checks read the file, not the live kernel). ``written_pdf=True``
+    also writes the PDF of the written answers beside it (or to the path given) for Gradescope."""
     path = Path(notebook) if notebook else default_notebook()
-    return self_check(path, assignment=assignment, checks=Path(checks) if checks else None,
-                      feedback=Path(feedback) if feedback else None)
+    pdf = None if written_pdf is False else written_pdf_path(path) if written_pdf is True else Path(written_pdf)
+    result = self_check(path, assignment=assignment, checks=Path(checks) if checks else None,
+                        feedback=Path(feedback) if feedback else None, written_pdf=pdf)
+    if result.written_pdf:
+        print(f"Your written answers are in {result.written_pdf}: upload it to the written part of the assignment.")
+    return result

@@ -8,15 +8,18 @@ import time
 from pathlib import Path
 
 from grader.outputs.feedback import render_feedback
+from grader.outputs.notebook_html import notebook_view
 from grader.gradescope.results import gradescope_results
 from grader.results import GradeReport
 
 
 def render_outputs(report: GradeReport, assignment=None) -> tuple[GradeReport, dict[str, str]]:
     """The report with its render time added, and the texts of its files by name (``assignment``
-    adds its feedback figures)."""
+    adds its feedback figures). The feedback page shows the graded notebook, rendered again from its
+    file (``report.source``) while that file is unchanged; otherwise it says why it cannot."""
     start = time.perf_counter()
-    html = render_feedback(report, assignment)
+    notebook = None if report.error else notebook_view(report.source, report.sha256)
+    html = render_feedback(report, assignment, notebook)
     report = dataclasses.replace(report, timings={**report.timings, "render": round(time.perf_counter() - start, 4)})
     results = json.dumps(gradescope_results(report), indent=2, allow_nan=False) + "\n"
     return report, {"feedback.html": html, "results.json": results}

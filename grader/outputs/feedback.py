@@ -62,8 +62,9 @@ def feedback_hook(assignment):
     return importlib.import_module(assignment.module(assignment.feedback))
 
 
-def render_feedback(report: GradeReport, assignment=None) -> str:
-    """The page for ``report``; ``assignment`` (when given) adds its feedback figures."""
+def render_feedback(report: GradeReport, assignment=None, notebook=None) -> str:
+    """The page for ``report``; ``assignment`` (when given) adds its feedback figures, ``notebook`` (a
+    ``notebook_html.NotebookView``) the section "Your notebook"."""
     hook = feedback_hook(assignment)
     marked = _marked_lines(report)
     cells = [{"number": cell.number,
@@ -83,4 +84,4 @@ def render_feedback(report: GradeReport, assignment=None) -> str:
                           "review": any(c["status"] == REVIEW for c in checks),
                           "figures": _figures(question, hook)})
     return _ENV.get_template("feedback.html.j2").render(
-        report=report, questions=questions, cells=cells, check_output=check_output)
+        report=report, questions=questions, cells=cells, check_output=check_output, notebook=notebook)

@@ -1,0 +1,188 @@
+"""A student's notebook as an HTML fragment, rendered by nbconvert's HTMLExporter: safe, offline, math as MathML.
+
+The exporter runs with our template (``templates/nbconvert/grader_notebook``,
+built on nbconvert's ``lab`` cell markup, without its page head: no MathJax,
+require.js or jQuery from a CDN, no widget scripts) and two changes of ours:
+
+- ``StudentOutputSanitizer`` (nbconvert's ``SanitizeHTML``): drops outputs a
+  page would have to run (``application/javascript``, widgets) and cleans
+  ``text/html`` with ``safe_html.clean_student_html``; SVG is kept because the
+  template shows it only as an ``<img>``, where its scripts never run.
+- ``markdown2html`` renders math through ``safe_html.MathHoles`` (MathML,
+  server-side) and cleans the student's HTML around it.
+
+The whole output then passes ``safe_html.clean_rendered_html``; the page that
+embeds the fragment also forbids scripts with its Content-Security-Policy.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import markupsafe
+import nbformat
+
+TEMPLATES = Path(__file__).with_name("templates") / "nbconvert"
+# One output's text beyond this is cut, with a note: a loop that printed megabytes would make the page
+# unusable and the feedback folder huge.
+MAX_OUTPUT_CHARS = 20_000
+_QUIET_LOG = logging.getLogger("grader.nbconvert")
+_QUIET_LOG.setLevel(logging.ERROR)
+
+
+@dataclass(frozen=True)
+class NotebookView:
+    """What a page shows of the graded notebook: ``html`` (a safe fragment) or, when it cannot be shown,
+    ``missing`` saying why."""
+
+    html: markupsafe.Markup | None = None
+    missing: str = ""
+
+
+def render_notebook(notebook: nbformat.NotebookNode) -> markupsafe.Markup:
+    """``notebook`` (left unchanged: nbconvert works on a copy) as a safe, self-contained HTML fragment."""
+    from grader.outputs.safe_html import MathHoles, clean_rendered_html
+
+    holes = MathHoles()
+    html, _ = _exporter(holes).from_notebook_node(notebook)
+    # Formulas go in last: the final cleaning would strip MathML, so until then they are tokens.
+    return markupsafe.Markup(holes.fill(clean_rendered_html(html)))  # noqa: S704 - cleaned just above
+
+
+def notebook_view(source: str | Path, sha256: str) -> NotebookView:
+    """The graded notebook's view, from its file when the file is still the one that was graded.
+
+    The grade report keeps the file's path and hash, not its cells' outputs; so outputs regenerated later
+    (``grader export``, a review) render the file again when it is unchanged, and say that it is gone or
+    changed otherwise, rather than show a notebook that is not the one graded.
+    """
+    path = Path(source)
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return NotebookView(missing="The notebook file is no longer where it was graded from, so it is not "
+                                    "shown here; your written answers and code above are from the graded file.")
+    if hashlib.sha256(raw).hexdigest() != sha256:
+        return NotebookView(missing="The notebook file has changed since it was graded, so it is not shown "
+                                    "here; your written answers and code above are from the graded file.")
+    try:
+        notebook = nbformat.reads(raw.decode("utf-8"), as_version=4)
+    except Exception as error:  # noqa: BLE001 - a notebook the grader read but nbconvert cannot: say so
+        return NotebookView(missing=f"The notebook could not be rendered ({type(error).__name__}).")
+    return NotebookView(html=render_notebook(notebook))
+
+
+def render_markdown(source: str, holes, attachments: dict | None = None) -> str:
+    """A student's markdown as cleaned HTML (nbconvert's renderer; raw HTML through
+    ``clean_student_html``), each formula held in ``holes`` (a ``safe_html.MathHoles``) for MathML;
+    images only from the cell's own ``attachments``."""
+    from grader.outputs.safe_html import clean_student_html
+
+    renderer_class, markdown_class = _markdown_classes()
+    # escape=False: the student's raw HTML reaches clean_student_html, which keeps what is harmless
+    # (a <br>, a <table>) and shows the rest as text, so a reviewer sees what was attempted.
+    renderer = renderer_class(holes, escape=False, allow_harmful_protocols=False, attachments=attachments or {},
+                              embed_images=False, exclude_anchor_links=True)
+    return clean_student_html(markdown_class(renderer=renderer).render(source))
+
+
+@functools.lru_cache(maxsize=1)
+def _markdown_classes():
+    # nbconvert takes over half a second to import: only pages that show a notebook pay for it.
+    from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
+
+    class MathHoleRenderer(IPythonRenderer):
+        """nbconvert's markdown renderer with each formula held out for MathML (see ``MathHoles``)."""
+
+        def __init__(self, holes, **options):
+            super().__init__(**options)
+            self.holes = holes
+
+        def block_math(self, body: str) -> str:
+            return self.holes.hold(body, display=True)
+
+        def inline_math(self, body: str) -> str:
+            return self.holes.hold(body, display=False)
+
+        def latex_environment(self, name: str, body: str) -> str:
+            return self.holes.hold(f"\\begin{{{name}}}{body}\\end{{{name}}}", display=True)
+
+        def block_mermaidjs(self, code: str) -> str:
+            return self.block_code(code)  # shown as code: drawing it would take mermaid.js
+
+        def image(self, text: str, url: str, title=None) -> str:
+            try:
+                return super().image(text, url, title)
+            except Exception:  # noqa: BLE001 - nbconvert raises for an attachment the cell does not have
+                return self.escape_html(f"[image {url} not found in the notebook]")
+
+    return MathHoleRenderer, MarkdownWithMath
+
+
+def _exporter(holes):
+    """nbconvert's HTMLExporter with our template, markdown renderer and output sanitizer; every formula
+    it meets goes into ``holes``."""
+    from jinja2 import pass_context
+    from nbconvert.exporters import HTMLExporter
+    from nbconvert.preprocessors.sanitize import SanitizeHTML
+
+    from grader.outputs.safe_html import clean_student_html
+
+    class SafeMarkdownExporter(HTMLExporter):
+        @pass_context  # a context filter: the renderer needs the cell's attachments
+        def markdown2html(self, context, source):
+            cell = context.get("cell", {})
+            return markupsafe.Markup(render_markdown(source, holes, cell.get("attachments")))  # noqa: S704
+
+        def tex2html(self, tex):
+            """A ``text/latex`` output (``$...$`` or ``$$...$$``, as sympy and IPython's Math write it)."""
+            text = str(tex).strip()
+            for mark in ("$$", "$"):
+                if len(text) > 2 * len(mark) and text.startswith(mark) and text.endswith(mark):
+                    return holes.hold(text[len(mark):-len(mark)], display=True)
+            return holes.hold(text, display=True)
+
+        def default_filters(self):
+            yield from super().default_filters()
+            yield ("markdown2html", self.markdown2html)
+            yield ("tex2html", self.tex2html)
+
+    class StudentOutputSanitizer(SanitizeHTML):
+        """nbconvert's output policy (MIME types it cannot trust dropped, HTML cleaned) with our allowlist;
+        markdown cells are left to ``markdown2html``, raw cells are not shown."""
+
+        def preprocess_cell(self, cell, resources, index):
+            if cell.cell_type == "code":
+                cell.outputs = [_capped(output) for output in self.sanitize_code_outputs(cell.outputs)]
+            elif cell.cell_type == "raw":
+                cell.source = ""
+            return cell, resources
+
+        def sanitize_html_tags(self, html_str):
+            return clean_student_html(html_str)
+
+    exporter = SafeMarkdownExporter(
+        template_name="grader_notebook", extra_template_basedirs=[str(TEMPLATES)], exclude_input_prompt=True,
+        exclude_output_prompt=True, exclude_anchor_links=True, embed_images=False)
+    # nbconvert warns on stderr about every plot without alt text (each matplotlib figure): not the grader's
+    # user's business, so only its errors are shown.
+    exporter.log = _QUIET_LOG
+    # SVG stays: the template shows it only as an <img>, where its scripts never run.
+    exporter.register_preprocessor(StudentOutputSanitizer(
+        safe_output_keys={"metadata", "text/plain", "text/latex", "text/markdown", "image/png", "image/jpeg",
+                          "image/svg+xml"},
+        sanitized_output_types={"text/html"}), enabled=True)
+    return exporter
+
+
+def _capped(output):
+    """The output with a stream's or plain result's text cut at MAX_OUTPUT_CHARS."""
+    holders = [(output, "text"), (output.get("data") or {}, "text/plain")]
+    for holder, key in holders:
+        text = holder.get(key)
+        if isinstance(text, str) and len(text) > MAX_OUTPUT_CHARS:
+            holder[key] = f"{text[:MAX_OUTPUT_CHARS]}\n… {len(text) - MAX_OUTPUT_CHARS} more characters not shown"
+    return output
