@@ -97,14 +97,15 @@ def clean_rendered_html(html: str) -> str:
 
 
 # Presentation MathML (latex2mathml's output) and the attributes that only lay it out. latex2mathml also knows
-# \href, \class and \style: their attributes are dropped here.
+# \href, \class and \style: their attributes are dropped here. So is xmlns: in HTML the parser puts <math> in
+# the MathML namespace by itself, and a page without any "http://" shows at a glance that it links nothing.
 MATHML_TAGS = frozenset({
     "math", "mi", "mn", "mo", "ms", "mspace", "mtext", "mrow", "mfrac", "msqrt", "mroot", "mstyle", "merror",
     "mpadded", "mphantom", "menclose", "msub", "msup", "msubsup", "munder", "mover", "munderover",
     "mtable", "mtr", "mtd", "mlabeledtr", "semantics", "annotation", "mfenced", "mmultiscripts", "mprescripts",
     "none"})
 MATHML_ATTRIBUTES = frozenset({
-    "xmlns", "display", "mathvariant", "stretchy", "fence", "separator", "accent", "accentunder", "lspace",
+    "display", "mathvariant", "stretchy", "fence", "separator", "accent", "accentunder", "lspace",
     "rspace", "minsize", "maxsize", "movablelimits", "columnalign", "columnspacing", "columnlines", "rowspacing",
     "rowlines", "rowalign", "frame", "framespacing", "width", "height", "depth", "linethickness", "scriptlevel",
     "displaystyle", "symmetric", "largeop", "form", "notation", "mathsize", "open", "close", "separators",
