@@ -90,3 +90,11 @@ def test_ungradable_submission_gets_no_notebook_section(tmp_path):
     report = GradeReport(submission_id="bad", source=str(tmp_path / "bad.ipynb"), assignment="weight_decay",
                          assignment_version="v", sha256="", questions=(), error="not a notebook")
     assert 'id="your-notebook"' not in render_outputs(report)[1]["feedback.html"]
+
+
+def test_a_notebook_nbconvert_cannot_render_still_gets_its_page(tmp_path):
+    path = tmp_path / "odd.ipynb"
+    path.write_text('{"cells": [{"cell_type": "code", "source": 5}], "metadata": {}, "nbformat": 4, '
+                    '"nbformat_minor": 5}')
+    view = notebook_view(path, hashlib.sha256(path.read_bytes()).hexdigest())
+    assert view.html is None and "could not be rendered here" in view.missing

@@ -69,10 +69,10 @@ def notebook_view(source: str | Path, sha256: str) -> NotebookView:
         return NotebookView(missing="The notebook file has changed since it was graded, so it is not shown "
                                     "here; your written answers and code above are from the graded file.")
     try:
-        notebook = nbformat.reads(raw.decode("utf-8"), as_version=4)
-    except Exception as error:  # noqa: BLE001 - a notebook the grader read but nbconvert cannot: say so
-        return NotebookView(missing=f"The notebook could not be rendered ({type(error).__name__}).")
-    return NotebookView(html=render_notebook(notebook))
+        return NotebookView(html=render_notebook(nbformat.reads(raw.decode("utf-8"), as_version=4)))
+    except Exception as error:  # noqa: BLE001 - the grade's files are written all the same, with this said
+        return NotebookView(missing=f"The notebook could not be rendered here ({type(error).__name__}); "
+                                    "your written answers and code above are from the graded file.")
 
 
 def render_markdown(source: str, holes, attachments: dict | None = None) -> str:
