@@ -8,13 +8,15 @@ import time
 from pathlib import Path
 
 from grader.outputs.feedback import render_feedback
-from grader.gradescope.results import gradescope_results
 from grader.results import GradeReport
 
 
 def render_outputs(report: GradeReport, assignment=None) -> tuple[GradeReport, dict[str, str]]:
     """The report with its render time added, and the texts of its files by name (``assignment``
     adds its feedback figures)."""
+    # Imported here: grader.gradescope.results uses modules of this package, which would import it half-made.
+    from grader.gradescope.results import gradescope_results
+
     start = time.perf_counter()
     html = render_feedback(report, assignment)
     report = dataclasses.replace(report, timings={**report.timings, "render": round(time.perf_counter() - start, 4)})
