@@ -26,7 +26,9 @@ class Location:
 class CheckOutcome:
     """One check's verdict.
 
-    question: ``q1``...; name: the shown name (its docstring's first line).
+    question: ``q1``...; name: the shown name (its docstring's first line, then `` [case]`` for a case of a
+    parametrized check). check: that name without the case; case: the case's id (``""`` when not
+    parametrized): the outputs fold a check's cases into one row by ``check``.
     visibility: ``visible`` (public) or ``after_published`` (hidden).
     weight: its share of the question's points relative to its siblings.
     status: passed, failed, review (a written answer awaiting an instructor), reviewed, or error (the
@@ -39,6 +41,8 @@ class CheckOutcome:
     origin: where the check is written, ``checks/hidden/test_x.py:12`` (for instructors; never shown
     to students).
     written: whether it judges a written answer (reads ``answers``), scored by a person in the end.
+    unfinished: for a failure because the student's code still raises NotImplementedError, the function
+    that raises it (the outputs say so once per function, not once per check that called it).
     extras: data the check recorded for the outputs (``record(key, value)``; e.g. for feedback figures).
     """
 
@@ -57,6 +61,9 @@ class CheckOutcome:
     origin: str = ""
     error: str = ""
     written: bool = False
+    check: str = ""
+    case: str = ""
+    unfinished: str = ""
 
 
 @dataclass(frozen=True)

@@ -66,9 +66,9 @@ def test_page_loads_clean_and_sections_toggle(browser, pages, sid, tmp_path):
     for index in range(6):
         section = sections.nth(index)
         was_open = section.evaluate("d => d.open")
-        section.locator("summary").click()
+        section.locator(":scope > summary").click()  # its own, not a toggle inside it
         assert section.evaluate("d => d.open") is not was_open
-        section.locator("summary").click()
+        section.locator(":scope > summary").click()
         assert section.evaluate("d => d.open") is was_open
     page.screenshot(path=str(tmp_path / f"{sid}-desktop.png"), full_page=True)
     print(f"screenshot: {tmp_path / f'{sid}-desktop.png'}")

@@ -127,10 +127,11 @@ class CheckSession:
     def _outcome(self, item, call, report) -> CheckOutcome:
         question = item.get_closest_marker("question")
         doc = (getattr(item, "obj", None).__doc__ or item.name).strip().splitlines()[0]
-        param = f" [{item.callspec.id}]" if hasattr(item, "callspec") else ""
+        case = item.callspec.id if hasattr(item, "callspec") else ""
         extras = tuple((k, v) for k, v in report.user_properties)
         props = dict(extras)
-        base = dict(question=question.args[0] if question else "?", name=doc + param,
+        base = dict(question=question.args[0] if question else "?", name=f"{doc} [{case}]" if case else doc,
+                    check=doc, case=case,
                     visibility="after_published" if "hidden" in item.path.parts else "visible",
                     weight=self._weight(item), extras=extras, origin=self._origin(item),
                     written=is_written(item))
@@ -165,6 +166,9 @@ class CheckSession:
                         location=self._locate(exc.where if exc.where is not None or call is None else call.where))
         if isinstance(exc, MissingName):
             return self._explain_missing(exc)
+        if isinstance(exc, NotImplementedYet):
+            return dict(message=_student_message(exc), location=self._frame_location(exc),
+                        unfinished=self._unfinished(exc))
         if isinstance(exc, StudentCodeError):
             return dict(message=_student_message(exc), location=self._frame_location(exc))
         return dict(message=str(exc) or "the check failed")
@@ -199,6 +203,14 @@ class CheckSession:
         first = min(p["first"] for p in cells if p["cell"] == cell)
         last = max(p["last"] for p in cells if p["cell"] == cell)
         return Location(cell, first, last, self._line(cell, first))
+
+    def _unfinished(self, exc) -> str:
+        """The function whose body still raises NotImplementedError: the innermost frame of the student's
+        cells (the check may have called another function that calls it), else the call that failed."""
+        frames = [f for f in exc.frames if f.cell in self._sources and f.function.isidentifier()]
+        if frames:
+            return frames[-1].function
+        return (exc.what or "").split("(", 1)[0].strip()
 
     def _frame_location(self, exc):
         frames = [f for f in exc.frames if f.cell in self._sources]

@@ -1,5 +1,10 @@
 """Gradescope's results.json: the total, and one test per check named ``QUESTION: check``.
 
+A parametrized check is one test (its cases folded: ``grader/outputs/check_groups.py``), its output the
+first failing input's feedback and how many inputs failed. Points are rounded to two decimals by largest
+remainder (``grader/outputs/rounding.py``), and ``score`` is the sum of the tests' rounded scores, so
+the tests add up to the score exactly (a solution's to every point, not 13.9996).
+
 Format: https://gradescope-autograders.readthedocs.io/en/latest/specs/ (score,
 execution_time, output, visibility, tests with score, max_score, name,
 output, visibility, status). Timings go to ``extra_data``.
@@ -8,7 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from grader.outputs.evidence import check_output
+from grader.outputs.check_groups import group_checks
+from grader.outputs.evidence import group_output
+from grader.outputs.rounding import rounded_points, total
 from grader.results import ERROR, PASSED, REVIEW, REVIEWED, GradeReport, QuestionScore
 
 
@@ -24,10 +31,13 @@ def code_only(report: GradeReport) -> GradeReport:
     return dataclasses.replace(report, questions=tuple(questions))
 
 
-def summary(report: GradeReport) -> str:
+def summary(report: GradeReport, score: float | None = None, max_score: float | None = None) -> str:
+    """The text above the tests; ``score`` and ``max_score`` as the tests show them (rounded)."""
     if report.error:
         return f"This submission could not be graded: {report.error}"
-    lines = [f"{report.score:g} / {report.max_score:g} points."]
+    score = report.score if score is None else score
+    max_score = report.max_score if max_score is None else max_score
+    lines = [f"{score:g} / {max_score:g} points."]
     if report.awaiting_review:
         lines.append(f"{report.awaiting_review:g} points awaiting review: written answers count once an instructor "
                      "has read them.")
@@ -40,41 +50,44 @@ def summary(report: GradeReport) -> str:
 
 
 def gradescope_results(report: GradeReport) -> dict:
-    tests = []
-    for number, question in enumerate(report.questions, start=1):
-        for index, check in enumerate(question.checks, start=1):
-            outcome = check.outcome
-            status = "passed" if outcome.status == PASSED or (outcome.status in (REVIEW, REVIEWED)
-                                                              and check.score >= check.max_score) else "failed"
-            output = check_output(outcome)
-            if outcome.status == REVIEW:
-                output = (f"awaiting an instructor's review: counts 0 of {check.max_score:.2f} points until then"
-                          f"\n{output}")
-            elif outcome.status == REVIEWED:
-                output = f"reviewed by an instructor: {check.score:.2f} of {check.max_score:.2f}\n{output}"
-            test = {
-                "name": f"{question.question}: {outcome.name}",
-                "number": f"{number}.{index}",
-                "score": round(check.score, 4),
-                "max_score": round(check.max_score, 4),
-                "status": status,
-                "output": output,
-                "visibility": outcome.visibility,
-                "tags": [question.question],
-            }
-            if outcome.status == REVIEW:
-                del test["status"]  # neither passed nor failed: a person has not read it yet
-            tests.append(test)
+    groups = [(number, group) for number, question in enumerate(report.questions, start=1)
+              for group in group_checks(question.checks)]
+    scores, maxes = rounded_points([g.score for _, g in groups], [g.max_score for _, g in groups])
+    tests, index = [], {}
+    for (number, group), score, most in zip(groups, scores, maxes):
+        index[number] = index.get(number, 0) + 1
+        status = group.status
+        output = group_output(group)
+        if status == REVIEW:
+            output = f"awaiting an instructor's review: counts 0 of {most:.2f} points until then\n{output}"
+        elif status == REVIEWED:
+            output = f"reviewed by an instructor: {score:.2f} of {most:.2f}\n{output}"
+        test = {
+            "name": f"{group.question}: {group.name}",
+            "number": f"{number}.{index[number]}",
+            "score": score,
+            "max_score": most,
+            "status": "passed" if status == PASSED or (status == REVIEWED and group.score >= group.max_score)
+            else "failed",
+            "output": output,
+            "visibility": group.visibility,
+            "tags": [group.question],
+        }
+        if status == REVIEW:
+            del test["status"]  # neither passed nor failed: a person has not read it yet
+        tests.append(test)
+    score, max_score = (total(scores), total(maxes)) if tests else (round(report.score, 2), report.max_score)
     return {
-        "score": report.score,
+        "score": score,
         "execution_time": round(sum(report.timings.values())),
-        "output": summary(report),
+        "output": summary(report, score, max_score),
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
         "extra_data": {"assignment": report.assignment, "assignment_version": report.assignment_version,
                        "check_errors": [c.outcome.error for q in report.questions for c in q.checks
                                         if c.outcome.status == ERROR],
-                       "sha256": report.sha256, "max_score": report.max_score, "timings": report.timings,
+                       "sha256": report.sha256, "max_score": max_score,
+                       "timings": report.timings,
                        "isolation": report.isolation},
     }

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from grader.outputs.feedback import render_feedback
 from grader.outputs.notebook_html import notebook_view
-from grader.gradescope.results import gradescope_results
 from grader.results import GradeReport
 
 
@@ -17,6 +16,9 @@ def render_outputs(report: GradeReport, assignment=None) -> tuple[GradeReport, d
     """The report with its render time added, and the texts of its files by name (``assignment``
     adds its feedback figures). The feedback page shows the graded notebook, rendered again from its
     file (``report.source``) while that file is unchanged; otherwise it says why it cannot."""
+    # Imported here: grader.gradescope.results uses modules of this package, which would import it half-made.
+    from grader.gradescope.results import gradescope_results
+
     start = time.perf_counter()
     notebook = None if report.error else notebook_view(report.source, report.sha256)
     html = render_feedback(report, assignment, notebook)

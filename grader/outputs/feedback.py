@@ -16,7 +16,9 @@ import markupsafe
 
 import importlib
 
+from grader.outputs.check_groups import case_id, group_checks, split_unfinished
 from grader.outputs.evidence import check_output
+from grader.outputs.rounding import rounded_points
 from grader.results import PASSED, REVIEW, GradeReport, QuestionScore
 from grader.text import printable
 
@@ -54,6 +56,31 @@ def _figures(question: QuestionScore, hook) -> list[dict]:
     return figures
 
 
+def _evidence(outcome) -> dict:
+    return {"message": outcome.message, "input": outcome.input, "expected": outcome.expected, "got": outcome.got,
+            "location": outcome.location, "case": case_id(outcome)}
+
+
+def _question_rows(question: QuestionScore) -> tuple[list[dict], list[dict]]:
+    """One row per check (its inputs folded, the first failing one shown, the other failing ones behind a
+    toggle) and one line per function that still raises NotImplementedError. Points are rounded so the rows
+    add up to the question's total as shown (grader/outputs/rounding.py)."""
+    groups = group_checks(question.checks)
+    scores, maxes = rounded_points([g.score for g in groups], [g.max_score for g in groups])
+    points = {id(g): (score, most) for g, score, most in zip(groups, scores, maxes)}
+    unfinished, rest = split_unfinished(groups)
+    rows = []
+    for group in rest:
+        shown = group.shown
+        others = [_evidence(c.outcome) for c in group.failed if c.outcome is not shown]
+        rows.append({"name": group.name, "status": group.status, "score": points[id(group)][0],
+                     "max": points[id(group)][1], **_evidence(shown), "cases": group.cases_line,
+                     "others": others, "hidden": group.visibility != "visible"})
+    lines = [{"function": u.function, "location": u.location, "checks": [g.name for g in u.groups],
+              "max": round(sum(points[id(g)][1] for g in u.groups), 2)} for u in unfinished]
+    return rows, lines
+
+
 def feedback_hook(assignment):
     """The assignment's feedback module, imported from its folder, or None."""
     if assignment is None or not assignment.feedback:
@@ -73,13 +100,11 @@ def render_feedback(report: GradeReport, assignment=None, notebook=None) -> str:
              for cell in report.code_cells]
     questions = []
     for question in report.questions:
-        checks = [{"name": c.outcome.name, "status": c.outcome.status, "score": c.score, "max": c.max_score,
-                   "message": c.outcome.message, "input": c.outcome.input, "expected": c.outcome.expected,
-                   "got": c.outcome.got, "location": c.outcome.location, "hidden": c.outcome.visibility != "visible"}
-                  for c in question.checks]
+        checks, unfinished = _question_rows(question)
         questions.append({"id": question.question, "title": question.title, "score": question.score,
                           "max": question.max_score, "awaiting": question.awaiting, "checks": checks,
-                          "complete": not any(c["status"] == "failed" for c in checks),
+                          "unfinished": unfinished,
+                          "complete": not unfinished and not any(c["status"] == "failed" for c in checks),
                           "answer": report.answers.get(question.question),
                           "review": any(c["status"] == REVIEW for c in checks),
                           "figures": _figures(question, hook)})

@@ -1,5 +1,9 @@
 """JUnit XML for CI: one ``testsuite`` per submission, one ``testcase`` per check.
 
+Per check, not per input: a parametrized check's cases are folded into one testcase, as in results.json
+and the feedback page (``grader/outputs/check_groups.py``); it fails when any input failed, its text
+says how many and shows the first. Names and order are results.json's tests'.
+
 A failed check is a ``<failure>`` whose message is the check's feedback; a
 check whose own code raised is an ``<error>`` (the check is broken, not the
 student's code); a check not judged yet (a written answer awaiting review, the hidden checks'
@@ -13,7 +17,9 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from grader.outputs.evidence import check_output
+from grader.outputs.check_groups import group_checks
+from grader.outputs.evidence import group_output
+from grader.outputs.rounding import rounded_points
 from grader.results import ERROR, FAILED, PASSED, GradeReport
 
 # Characters XML 1.0 cannot carry at all; student text may hold them.
@@ -32,26 +38,29 @@ def _testsuite(report: GradeReport) -> ET.Element:
         case = ET.SubElement(suite, "testcase", classname=_xml_text(report.submission_id), name="read the notebook")
         ET.SubElement(case, "error", message=_xml_text(report.error), type="NotGraded").text = _xml_text(report.error)
         counts.update(tests=1, errors=1)
-    for question in report.questions:
-        for check in question.checks:
-            outcome = check.outcome
-            case = ET.SubElement(suite, "testcase", name=_xml_text(f"{question.question}: {outcome.name}"),
-                                 classname=_xml_text(f"{report.assignment}.{report.submission_id}.{question.question}"),
-                                 time="0")
-            counts["tests"] += 1
-            points = f"{check.score:.2f} of {check.max_score:.2f} points"
-            if outcome.status == ERROR:
-                counts["errors"] += 1
-                ET.SubElement(case, "error", message=_xml_text(outcome.error), type="CheckError").text = \
-                    _xml_text(f"{outcome.error}\n({points} held)")
-            elif outcome.status == FAILED:
-                counts["failures"] += 1
-                first = (outcome.message or "the check failed").split("\n", 1)[0]
-                ET.SubElement(case, "failure", message=_xml_text(first), type="CheckFailed").text = \
-                    _xml_text(f"{check_output(outcome)}\n({points})")
-            elif outcome.status != PASSED:
-                counts["skipped"] += 1
-                ET.SubElement(case, "skipped", message=_xml_text(f"{outcome.status}: {outcome.message} ({points})"))
+    groups = [g for question in report.questions for g in group_checks(question.checks)]
+    scores, maxes = rounded_points([g.score for g in groups], [g.max_score for g in groups])
+    for group, score, most in zip(groups, scores, maxes):
+        case = ET.SubElement(suite, "testcase", name=_xml_text(f"{group.question}: {group.name}"),
+                             classname=_xml_text(f"{report.assignment}.{report.submission_id}.{group.question}"),
+                             time="0")
+        counts["tests"] += 1
+        points = f"{score:.2f} of {most:.2f} points"
+        status = group.status
+        if status == ERROR:
+            counts["errors"] += 1
+            error = next(c.outcome.error for c in group.cases if c.outcome.status == ERROR)
+            ET.SubElement(case, "error", message=_xml_text(error), type="CheckError").text = \
+                _xml_text(f"{error}\n({points} held)")
+        elif status == FAILED:
+            counts["failures"] += 1
+            output = group_output(group)
+            first = (output or "the check failed").split("\n", 1)[0]
+            ET.SubElement(case, "failure", message=_xml_text(first), type="CheckFailed").text = \
+                _xml_text(f"{output}\n({points})")
+        elif status != PASSED:
+            counts["skipped"] += 1
+            ET.SubElement(case, "skipped", message=_xml_text(f"{status}: {group.shown.message} ({points})"))
     for key, value in counts.items():
         suite.set(key, str(value))
     return suite
