@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,7 @@ TEMPLATES = Path(__file__).with_name("templates") / "nbconvert"
 MAX_OUTPUT_CHARS = 20_000
 _QUIET_LOG = logging.getLogger("grader.nbconvert")
 _QUIET_LOG.setLevel(logging.ERROR)
+_EXPORTING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,10 @@ def render_notebook(notebook: nbformat.NotebookNode) -> markupsafe.Markup:
     from grader.outputs.safe_html import MathHoles, clean_rendered_html
 
     holes = MathHoles()
-    html, _ = _exporter(holes).from_notebook_node(notebook)
+    exporter = _exporter()
+    with _EXPORTING:  # one exporter, built once (its templates compiled once), used by one page at a time
+        exporter.holes = holes
+        html, _ = exporter.from_notebook_node(notebook)
     # Formulas go in last: the final cleaning would strip MathML, so until then they are tokens.
     return markupsafe.Markup(holes.fill(clean_rendered_html(html)))  # noqa: S704 - cleaned just above
 
@@ -122,9 +127,10 @@ def _markdown_classes():
     return MathHoleRenderer, MarkdownWithMath
 
 
-def _exporter(holes):
+@functools.lru_cache(maxsize=1)
+def _exporter():
     """nbconvert's HTMLExporter with our template, markdown renderer and output sanitizer; every formula
-    it meets goes into ``holes``."""
+    it meets goes into its ``holes``, set for each notebook."""
     from jinja2 import pass_context
     from nbconvert.exporters import HTMLExporter
     from nbconvert.preprocessors.sanitize import SanitizeHTML
@@ -135,15 +141,15 @@ def _exporter(holes):
         @pass_context  # a context filter: the renderer needs the cell's attachments
         def markdown2html(self, context, source):
             cell = context.get("cell", {})
-            return markupsafe.Markup(render_markdown(source, holes, cell.get("attachments")))  # noqa: S704
+            return markupsafe.Markup(render_markdown(source, self.holes, cell.get("attachments")))  # noqa: S704
 
         def tex2html(self, tex):
             """A ``text/latex`` output (``$...$`` or ``$$...$$``, as sympy and IPython's Math write it)."""
             text = str(tex).strip()
             for mark in ("$$", "$"):
                 if len(text) > 2 * len(mark) and text.startswith(mark) and text.endswith(mark):
-                    return holes.hold(text[len(mark):-len(mark)], display=True)
-            return holes.hold(text, display=True)
+                    return self.holes.hold(text[len(mark):-len(mark)], display=True)
+            return self.holes.hold(text, display=True)
 
         def default_filters(self):
             yield from super().default_filters()
