@@ -35,7 +35,8 @@ def graded_variants(warm, folder: Path) -> dict:
 
 def record_class(out: Path, variants: dict, students: int) -> list[str]:
     """``students`` ids (the variants' names first, then s001...) recorded into ``out``'s gradebook,
-    cycling through the variants; returns the ids."""
+    cycling through the variants (with the four of graded_variants: s001 the solution, s002 the stub,
+    s003 wrong, s004 hostile, s005 the solution...); returns the ids."""
     names = list(variants)
     ids = names + [f"s{n:03d}" for n in range(1, students - len(names) + 1)]
     with Gradebook(out) as gradebook:

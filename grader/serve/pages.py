@@ -30,7 +30,7 @@ from grader.export import gradebook_csv
 from grader.gradescope.results import gradescope_results
 from grader.outputs.class_summary import render_class_summary, summarise
 from grader.outputs.feedback import render_feedback
-from grader.review import Review, check_review
+from grader.review import Review, check_review, review_checks
 from grader.serve import queue
 from grader.serve.answer_html import answer_html
 from grader.serve.guard import Guard
@@ -44,6 +44,7 @@ _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), au
 _ENV.finalize = lambda value: value if isinstance(value, markupsafe.Markup) or not isinstance(value, str) \
     else printable(value)
 _ENV.filters["points"] = lambda value: f"{value:.4g}"
+_ENV.filters["exact"] = lambda value: f"{value:.6g}"
 _ENV.filters["count"] = lambda value: f"{value:,}"
 GRADER_PAGE_POLICY = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
                       "img-src 'self' data:; connect-src 'none'; form-action 'none'; base-uri 'none'; "
@@ -215,9 +216,14 @@ class _Pages:
                 return self._review_page(gradebook, question, status, key, based_on=fields["based_on"],
                                          problem=f"Not saved: keep the comment under {MAX_COMMENT:,} characters.",
                                          **again)
+            report = snapshot.reports[key[0]]
+            top = sum(c.max_score for c in review_checks(report, key[1]))
+            # The page shows points to 6 significant digits: a maximum typed as shown may pass the exact one
+            # by rounding; that is the maximum.
+            score = top if top < score <= top + 1e-6 else score
             review = Review(key[0], key[1], score, fields["comment"].strip())
             try:
-                check_review(snapshot.reports[key[0]], review)
+                check_review(report, review)
                 review = gradebook.save_review(review, based_on=fields["based_on"])
             except ReviewConflict as conflict:
                 stored = conflict.stored
