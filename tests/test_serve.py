@@ -217,7 +217,8 @@ def test_saved_reviews_reach_the_files_in_the_output_folder(out):
     assert (out / "index.html").exists()
 
 
-def test_grader_serve_prints_a_tokened_local_address_and_stops_cleanly_on_ctrl_c(out):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_grader_serve_prints_a_tokened_local_address_and_stops_cleanly(out, stop):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     process = subprocess.Popen([sys.executable, "-m", "grader", "serve", "--out", str(out), "--no-browser"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
@@ -232,7 +233,7 @@ def test_grader_serve_prints_a_tokened_local_address_and_stops_cleanly_on_ctrl_c
             assert browser.get(url).status_code == 200
             assert browser.get(base + "/review").status_code == 200
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         code = process.wait(timeout=30)
         err = process.stderr.read()
     assert code == 0 and "Traceback" not in err, err

@@ -78,17 +78,19 @@ def run_serve(args) -> int:
     refresher = OutputRefresher(args.out, assignment)
     app = create_app(ClassStore(args.out, assignment), guard, refresher)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False))
-    if not _loopback(args.host):
-        print(f"grader serve: listening on {args.host}, beyond this machine, over plain HTTP: anyone who sees "
-              "the address below can use it", file=sys.stderr)
-    print(f"Reviewing {args.out} ({assignment.name}). Open:\n  {url}\nCtrl-C stops it.", flush=True)
-    if not args.no_browser:
-        webbrowser.open(url)
-    refresher.start()
     previous = signal.signal(signal.SIGTERM, _raise_stop)
     try:
+        if not _loopback(args.host):
+            print(f"grader serve: listening on {args.host}, beyond this machine, over plain HTTP: anyone who "
+                  "sees the address below can use it", file=sys.stderr)
+        # The socket already listens: requests made as soon as the address is printed wait for the server.
+        print(f"Reviewing {args.out} ({assignment.name}). Open:\n  {url}\nCtrl-C stops it.", flush=True)
+        if not args.no_browser:
+            webbrowser.open(url)
+        refresher.start()
         # uvicorn catches SIGINT/SIGTERM itself, shuts down, then raises the signal again once its
-        # handlers are restored: KeyboardInterrupt for Ctrl-C, _Stop for SIGTERM.
+        # handlers are restored: KeyboardInterrupt for Ctrl-C, _Stop for SIGTERM. One that comes before
+        # it runs ends here the same way.
         server.run(sockets=[sock])
     except (KeyboardInterrupt, _Stop):
         pass

@@ -56,7 +56,9 @@ class _Middleware:
         given = dict(query).get("token")
         if self.guard.holds_token(given):
             rest = urlencode([(k, v) for k, v in query if k != "token"])
-            response = RedirectResponse(scope["path"] + (f"?{rest}" if rest else ""), status_code=303)
+            # One leading slash: "//host/..." would send the browser to another host.
+            path = "/" + scope["path"].lstrip("/")
+            response = RedirectResponse(path + (f"?{rest}" if rest else ""), status_code=303)
             response.set_cookie(self.guard.cookie, self.guard.token, httponly=True, samesite="strict", path="/")
             return await response(scope, receive, _with_headers(send))
         cookies = SimpleCookie()
