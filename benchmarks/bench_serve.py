@@ -7,10 +7,13 @@ HTTP with one keep-alive client, interleaved so that machine noise hits each
 alike:
 
   static   /static/review.js: the floor of a request through uvicorn, Starlette and the token guard
-  review   /review on a different answer each time (awaiting, all questions): the review page
-  save     POST /review: save a review and get the redirect to the next answer
+  review   /review on a different answer each time (all questions): the review page
   csv      /export.csv: the whole class's scores (reads and re-scores every report)
   summary  /: the class summary with reviews applied
+then, saving one review per student back to back:
+  save     POST /review: save a review and get the redirect to the next answer
+  review while saving   the page that redirect leads to, while the server rewrites the reviewed
+           students' feedback.html and results.json in the background
 
 Usage: ``.venv/bin/python benchmarks/bench_serve.py [--rounds 200]``. Prints median and p95 per kind and
 the review page's median as a multiple of the static floor.
@@ -79,29 +82,37 @@ def main() -> None:
                                                          client.get("/students").text)})
                 for path in ("/", "/export.csv", "/review", "/static/review.js"):  # warm caches and imports
                     client.get(path)
-                times = {kind: [] for kind in ("static", "review", "save", "csv", "summary")}
+                times = {kind: [] for kind in ("static", "review", "csv", "summary", "save", "review while saving")}
+                # Reading first: no review is saved, so nothing is written to the folder meanwhile.
                 for n in range(rounds):
                     student, question = students[n % len(students)], f"q{n // len(students) % 6 + 1}"
                     times["static"].append(timed(client, "GET", "/static/review.js")[0])
                     times["review"].append(timed(client, "GET", f"/review?status=all&student={student}"
                                                                 f"&answer={question}")[0])
-                    if n < len(students):  # one save per student, none over another
-                        times["save"].append(timed(client, "POST", "/review", data={
-                            "csrf": csrf, "student": student, "answer": "q5", "based_on": "", "score": "0.5",
-                            "comment": "benchmark", "question": "", "status": "awaiting"})[0])
                     if n % 10 == 0:
                         times["csv"].append(timed(client, "GET", "/export.csv")[0])
                         times["summary"].append(timed(client, "GET", "/")[0])
+                # Then a review saved per student, each followed by the next answer's page, as a reviewer
+                # goes; the server rewrites the reviewed students' files in the background meanwhile.
+                for student in students[:rounds]:
+                    elapsed, response = timed(client, "POST", "/review", data={
+                        "csrf": csrf, "student": student, "answer": "q5", "based_on": "", "score": "0.5",
+                        "comment": "benchmark", "question": "", "status": "awaiting"})
+                    times["save"].append(elapsed)
+                    times["review while saving"].append(timed(client, "GET", response.headers["location"])[0])
                 summary_size = len(client.get("/").content)
         finally:
             process.send_signal(signal.SIGINT)
-            process.wait(timeout=60)
+            stopping = time.perf_counter()
+            process.wait(timeout=600)
+            stopped = time.perf_counter() - stopping
     print(f"{STUDENTS} students, {total} written answers in the queue; {rounds} rounds "
-          f"(csv and summary every 10th)")
+          f"(csv and summary every 10th), then a save per student")
     for kind, values in times.items():
-        print(f"  {kind:8s} median {statistics.median(values) * 1000:8.1f} ms   p95 {percentile(values, 0.95) * 1000:8.1f} ms"
+        print(f"  {kind:20s} median {statistics.median(values) * 1000:8.1f} ms   p95 {percentile(values, 0.95) * 1000:8.1f} ms"
               f"   (n={len(values)})")
-    print(f"  summary page {summary_size / 1024:.0f} KiB")
+    print(f"  summary page {summary_size / 1024:.0f} KiB; Ctrl-C to exit {stopped:.1f} s (files still to rewrite "
+          "are written first)")
     ratio = statistics.median(times["review"]) / statistics.median(times["static"])
     print(f"review page median = {ratio:.1f} x the static floor")
 

@@ -33,7 +33,7 @@ def server(warm, tmp_path_factory):
     url = process.stdout.readline().strip()
     yield url, url.split("/?")[0]
     process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=30) == 0
+    assert process.wait(timeout=120) == 0  # after writing the reviewed students' files
 
 
 def signed_in(browser, server, viewport=DESKTOP):  # noqa: F811
