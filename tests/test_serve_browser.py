@@ -6,7 +6,6 @@ The server is the real command (`python -m grader serve --no-browser`) in a subp
 import csv
 import io
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -15,7 +14,7 @@ import pytest
 
 from helpers import ROOT
 from serve_helpers import graded_variants, record_class
-from test_feedback_browser import ARGS, CHROMIUM, PHONE, browser  # noqa: F401 - the shared chromium fixture
+from test_feedback_browser import PHONE, browser  # noqa: F401 - the chromium fixture the browser tests share
 
 pytestmark = pytest.mark.e2e
 DESKTOP = {"width": 1280, "height": 900}

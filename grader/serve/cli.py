@@ -8,7 +8,6 @@ page, whichever server it came through.
 """
 from __future__ import annotations
 
-import argparse
 import ipaddress
 import signal
 import socket
