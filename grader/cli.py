@@ -18,6 +18,7 @@ from grader.gradebook import Gradebook
 from grader.outputs.junit import write_junit
 from grader.pipeline import GradeOptions, find_notebooks
 from grader.sandbox.isolation import LEVELS, PROCESS
+from grader.serve import cli as serve_cli
 from grader.stub import write_stub
 from grader.text import printable
 
@@ -48,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     add_delivery_commands(commands)
     add_authoring_commands(commands)
     class_cli.add_commands(commands)
+    serve_cli.add_serve_command(commands)
     return parser
 
 
@@ -67,6 +69,8 @@ def main(argv=None) -> int:
             return run_authoring_command(args)
         if args.command in ("export", "review"):
             return class_cli.run(args)
+        if args.command == serve_cli.COMMAND:
+            return serve_cli.run_serve(args)
         assignment = assignment_from(args, find_notebooks(args.paths))
         limits = Limits(cell=args.cell_timeout or assignment.limits.cell, call=args.call_timeout or assignment.limits.call)
         options = GradeOptions(limits=limits,

@@ -36,6 +36,24 @@ class ReviewError(GraderError):
     """A review that cannot be recorded as given."""
 
 
+class ReviewConflict(ReviewError):
+    """A review based on a page older than the answer's stored review: saving it would silently replace
+    someone else's verdict. ``stored`` is the review now in the gradebook (None: it was removed)."""
+
+    def __init__(self, student_id: str, question: str, stored=None):
+        if stored is None:
+            said = "its review was removed after this page was loaded"
+        else:
+            said = (f"someone else saved a review at {stored.reviewed_at} ({stored.score:g} points) "
+                    "after this page was loaded")
+        super().__init__(f"not saved: {student_id}'s answer to {question}: {said}. Their review is kept; "
+                         "read it, then save again to replace it")
+        self.student_id, self.question, self.stored = student_id, question, stored
+
+    def __reduce__(self):
+        return type(self), (self.student_id, self.question, self.stored), self.__dict__
+
+
 class ClusterError(GraderError):
     """The Dask cluster cannot be used."""
 

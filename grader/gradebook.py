@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from grader.errors import GradebookError
+from grader.errors import GradebookError, ReviewConflict
 from grader.report_json import dump_report, load_report
 from grader.results import GradeReport
 from grader.review import Review
@@ -198,13 +198,27 @@ class Gradebook:
         return load_report(row[0])
 
     # --- reviews --------------------------------------------------------------
-    def save_review(self, review: Review) -> Review:
+    def save_review(self, review: Review, based_on: str | None = None) -> Review:
+        """Store ``review``, replacing the answer's previous one. ``based_on`` guards against a lost update
+        when several people review at once: the ``reviewed_at`` of the review the reviewer saw ("" when
+        they saw none); if the stored one differs, nothing is written and ReviewConflict says whose review
+        is there. None (``grader review``) replaces whatever is stored."""
         review = Review(review.student_id, review.question, float(review.score), review.comment,
                         review.reviewed_at or now())
         with self._transaction():
+            if based_on is not None:
+                row = self.db.execute("SELECT score, comment, reviewed_at FROM reviews WHERE student_id = ? "
+                                      "AND question = ?", (review.student_id, review.question)).fetchone()
+                if (row[2] if row else "") != based_on:
+                    raise ReviewConflict(review.student_id, review.question,
+                                         Review(review.student_id, review.question, *row) if row else None)
             self.db.execute("INSERT OR REPLACE INTO reviews VALUES (?, ?, ?, ?, ?)",
                             (review.student_id, review.question, review.score, review.comment, review.reviewed_at))
         return review
+
+    def grades_version(self) -> int:
+        """Changes whenever a grade is recorded (each adds a history row): what caches of reports key on."""
+        return self.db.execute("SELECT COALESCE(MAX(rowid), 0) FROM history").fetchone()[0]
 
     def reviews(self, student_id: str | None = None) -> dict[str, dict[str, Review]]:
         """student id -> question -> Review."""

@@ -12,6 +12,7 @@ from grader import batch, errors
 from grader.errors import (CheckFailed, Frame, IsolationUnavailable, MissingName, NotImplementedYet, SandboxError,
                            StudentCodeError, StudentCrashed, StudentRaised, StudentTimeout, error_from_wire,
                            frames_from_wire)
+from grader.review import Review
 from grader.worker import Job
 
 FRAMES = (Frame(3, 2, "    return x / 0", "normalize"), Frame(5, 1, "normalize(t)", "<module>"))
@@ -24,6 +25,8 @@ EXAMPLES = {
     errors.GradebookError: lambda: errors.GradebookError("gradebook.sqlite is locked"),
     errors.CorruptReport: lambda: errors.CorruptReport("alice's report could not be read"),
     errors.ReviewError: lambda: errors.ReviewError("no such question"),
+    errors.ReviewConflict: lambda: errors.ReviewConflict("alice", "q3", Review("alice", "q3", 0.5, "Good.",
+                                                                                "2026-11-24T10:00:00.000000+00:00")),
     errors.ClusterError: lambda: errors.ClusterError("no workers"),
     errors.SubmissionError: lambda: errors.SubmissionError("cannot read a.ipynb"),
     errors.NotANotebook: lambda: errors.NotANotebook("a.ipynb is not a notebook"),

@@ -1,0 +1,120 @@
+"""``grader serve --out DIR``: start the review app on a free local port and print its address with the token.
+
+Bound to 127.0.0.1 unless ``--host`` says otherwise. uvicorn stops on
+Ctrl-C (SIGINT) or SIGTERM after finishing the requests in flight; the
+files in DIR are then brought up to date and the command exits 0. Several
+servers may share one folder: the gradebook refuses a save made from a stale
+page, whichever server it came through.
+"""
+from __future__ import annotations
+
+import ipaddress
+import signal
+import socket
+import sys
+import webbrowser
+from pathlib import Path
+
+from grader.cli_assignment import add_assignment_arguments, assignment_from
+from grader.errors import GraderError
+from grader.gradebook import Gradebook
+
+COMMAND = "serve"
+
+
+def add_serve_command(commands) -> None:
+    serve = commands.add_parser(COMMAND, help="a local web app: class summary, feedback, and a review queue "
+                                              "for written answers")
+    serve.add_argument("--out", type=Path, required=True, help="the folder graded into (holds gradebook.sqlite)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1: this machine only)")
+    serve.add_argument("--port", type=int, default=0, help="port to listen on (default 0: any free port)")
+    serve.add_argument("--no-browser", action="store_true", help="print the address without opening a browser")
+    add_assignment_arguments(serve, " (default: the folder the gradebook was graded with)")
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted connections inherit it: without it a kept-alive connection waits ~40 ms per response
+    # (the headers and body go out as two writes, and the second waits for the client's delayed ACK).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise GraderError(f"cannot listen on {host}:{port} ({exc.strerror}); choose another --port, or 0 for any "
+                          "free one") from None
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+class _Stop(Exception):
+    """SIGTERM, turned into an exception that ends ``run_serve`` like Ctrl-C does."""
+
+
+def _raise_stop(signum, frame):
+    raise _Stop
+
+
+def run_serve(args) -> int:
+    # Imported here: the web stack is needed by this command only, not by every grader command's start-up.
+    import uvicorn
+
+    from grader.serve.guard import Guard
+    from grader.serve.pages import create_app
+    from grader.serve.refresh import OutputRefresher
+    from grader.serve.store import ClassStore
+
+    with Gradebook(args.out, create=False) as gradebook:
+        assignment = assignment_from(args, recorded=gradebook.assignment_folder())
+    guard = Guard()
+    sock = _listen(args.host, args.port)
+    url = f"http://{_address(args.host, sock.getsockname()[1])}/?token={guard.token}"
+    refresher = OutputRefresher(args.out, assignment)
+    app = create_app(ClassStore(args.out, assignment), guard, refresher)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False))
+    previous = signal.signal(signal.SIGTERM, _raise_stop)
+    try:
+        if not _loopback(args.host):
+            print(f"grader serve: listening on {args.host}, beyond this machine, over plain HTTP: anyone who "
+                  "sees the address below can use it", file=sys.stderr)
+        # The socket already listens: requests made as soon as the address is printed wait for the server.
+        print(f"Reviewing {args.out} ({assignment.name}). Open:\n  {url}\nCtrl-C stops it.", flush=True)
+        if not args.no_browser:
+            webbrowser.open(url)
+        refresher.start()
+        # uvicorn catches SIGINT/SIGTERM itself, shuts down, then raises the signal again once its
+        # handlers are restored: KeyboardInterrupt for Ctrl-C, _Stop for SIGTERM. One that comes before
+        # it runs ends here the same way.
+        server.run(sockets=[sock])
+    except (KeyboardInterrupt, _Stop):
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        sock.close()
+    try:
+        if refresher.pending():
+            print(f"grader serve: rewriting the files of {refresher.pending()} reviewed students in {args.out}...",
+                  file=sys.stderr)
+        refresher.stop()
+    except (KeyboardInterrupt, _Stop):
+        print(f"grader serve stopped; reviews are in the gradebook, some files in {args.out} are older: "
+              f"`grader export --out {args.out}` rewrites them.", file=sys.stderr)
+        return 0
+    print("grader serve stopped; reviews are in the gradebook and the files in the folder are up to date.",
+          file=sys.stderr)
+    return 0
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
