@@ -28,6 +28,7 @@ EXAMPLES = {
     errors.ReviewConflict: lambda: errors.ReviewConflict("alice", "q3", Review("alice", "q3", 0.5, "Good.",
                                                                                 "2026-11-24T10:00:00.000000+00:00")),
     errors.ClusterError: lambda: errors.ClusterError("no workers"),
+    errors.PdfUnavailable: lambda: errors.PdfUnavailable("no Chromium found: apt-get install chromium"),
     errors.SubmissionError: lambda: errors.SubmissionError("cannot read a.ipynb"),
     errors.NotANotebook: lambda: errors.NotANotebook("a.ipynb is not a notebook"),
     errors.TruncatedNotebook: lambda: errors.TruncatedNotebook("a.ipynb ends early"),

@@ -125,11 +125,7 @@ def test_a_request_without_the_token_gets_403(browser, server):  # noqa: F811
     context.close()
 
 
-# The class summary is grader.outputs.class_summary's page, whose reworking (issue 14, item 2) makes it fit;
-# strict, so the marker fails and goes once that lands.
-SUMMARY = pytest.param("/", marks=pytest.mark.xfail(strict=True, reason="index.html still scrolls sideways "
-                                                                     "until issue 14 item 2 lands"))
-PAGES = [SUMMARY, "/students", "/review", "/review?status=all&student=hostile&answer=q2", "/stub/feedback.html",
+PAGES = ["/", "/students", "/review", "/review?status=all&student=hostile&answer=q2", "/stub/feedback.html",
          "/wrong/feedback.html"]
 
 
