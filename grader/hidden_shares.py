@@ -12,13 +12,10 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import pytest
-
 from grader.assignment import BUNDLE_MANIFEST as MANIFEST
 from grader.assignment import HIDDEN, Assignment
-from grader.checks.plugin import CheckSession, is_written
-from grader.checks.runner import COLLECTION_LOCK, pytest_arguments
-from grader.errors import AssignmentError, GraderError
+from grader.check_weights import collect_weights
+from grader.errors import GraderError
 
 
 @dataclass(frozen=True)
@@ -34,36 +31,18 @@ class HiddenShare:
     written: float = 0.0
 
 
-class _Collector(CheckSession):
-    """The check plugin, collecting only: the weights come from the same code that grades."""
-
-    def __init__(self, assignment: Assignment):
-        super().__init__(assignment)
-        self.items = []
-
-    def pytest_collection_finish(self, session):
-        for item in session.items:
-            question = item.get_closest_marker("question")
-            self.items.append((question.args[0] if question else "?", self._weight(item), is_written(item)))
-
-
 def collect_hidden_shares(assignment: Assignment) -> tuple[HiddenShare, ...]:
     """Collect the assignment's hidden checks and sum their weights per question."""
     hidden = assignment.checks_dir / HIDDEN
     if not hidden.is_dir():
         raise GraderError(f"no hidden checks in {assignment.checks_dir}: this needs the instructor's assignment "
                           "folder, not a student's release")
-    collector = _Collector(assignment)
-    with COLLECTION_LOCK:
-        code = pytest.main([*pytest_arguments(assignment, [HIDDEN]), "--collect-only"], plugins=[collector])
-    if collector.collect_errors or code not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
-        raise AssignmentError(f"the hidden checks in {hidden} could not be collected "
-                              f"({'; '.join(collector.collect_errors) or f'pytest exit status {int(code)}'})")
     shares: dict[str, HiddenShare] = {}
-    for question, weight, written in collector.items:
-        old = shares.get(question, HiddenShare(question, 0, 0.0))
-        shares[question] = HiddenShare(question, old.checks + 1, old.weight + weight,
-                                       old.written_checks + written, old.written + (weight if written else 0.0))
+    for check in collect_weights(assignment, [HIDDEN]):
+        old = shares.get(check.question, HiddenShare(check.question, 0, 0.0))
+        shares[check.question] = HiddenShare(check.question, old.checks + 1, old.weight + check.weight,
+                                             old.written_checks + check.written,
+                                             old.written + (check.weight if check.written else 0.0))
     order = [q.id for q in assignment.questions]
     return tuple(sorted(shares.values(), key=lambda s: order.index(s.question)))
 

@@ -9,12 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pytest
-
 from grader.assignment import HIDDEN, PUBLIC, Assignment
-from grader.checks.plugin import CheckSession, is_written
-from grader.checks.runner import COLLECTION_LOCK, pytest_arguments
-from grader.errors import AssignmentError
+from grader.check_weights import collect_weights
 
 
 @dataclass(frozen=True)
@@ -47,31 +43,12 @@ class Outline:
         return "\n".join(lines) + "\n"
 
 
-class _Collector(CheckSession):
-    """The check plugin, collecting only."""
-
-    def __init__(self, assignment: Assignment):
-        super().__init__(assignment)
-        self.items = []
-
-    def pytest_collection_finish(self, session):
-        for item in session.items:
-            question = item.get_closest_marker("question")
-            self.items.append((question.args[0] if question else "?", self._weight(item), is_written(item)))
-
-
 def written_outline(assignment: Assignment) -> Outline:
     """Collect every check and split each question's points into its code and written shares."""
-    collector = _Collector(assignment)
-    with COLLECTION_LOCK:
-        code = pytest.main([*pytest_arguments(assignment, [PUBLIC, HIDDEN]), "--collect-only"], plugins=[collector])
-    if collector.collect_errors or code != pytest.ExitCode.OK:
-        raise AssignmentError(f"the checks in {assignment.checks_dir} could not be collected "
-                              f"({'; '.join(collector.collect_errors) or f'pytest exit status {int(code)}'}); "
-                              f"run grader validate {assignment.folder}")
+    checks = collect_weights(assignment, [PUBLIC, HIDDEN])
     parts, code_points = [], 0.0
     for question in assignment.questions:
-        weights = [(weight, written) for qid, weight, written in collector.items if qid == question.id]
+        weights = [(check.weight, check.written) for check in checks if check.question == question.id]
         total = sum(weight for weight, _ in weights)
         written = sum(weight for weight, is_written_check in weights if is_written_check)
         share = question.points * written / total if total else 0.0
