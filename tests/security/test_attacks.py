@@ -121,13 +121,15 @@ def student_processes(home: Path) -> list[str]:
 
 
 def question_scores(results: dict, code_only: bool = False) -> dict[str, float]:
-    """Points per question; ``code_only`` leaves out written answers (an attack in code cannot touch them)."""
+    """Points per question, a written answer awaiting review (a test without a status) counted at full marks;
+    ``code_only`` leaves out written answers (an attack in code cannot touch them)."""
     totals: dict[str, float] = {}
     for test in results["tests"]:
         if code_only and ": written answer" in test["name"]:
             continue
         qid = test["tags"][0]
-        totals[qid] = round(totals.get(qid, 0.0) + test["score"], 6)
+        points = test["score"] if "status" in test else test["max_score"]
+        totals[qid] = round(totals.get(qid, 0.0) + points, 6)
     return totals
 
 
