@@ -50,9 +50,15 @@ def summary(report: GradeReport, score: float | None = None, max_score: float | 
 
 
 def gradescope_results(report: GradeReport) -> dict:
-    groups = [(number, group) for number, question in enumerate(report.questions, start=1)
-              for group in group_checks(question.checks)]
-    scores, maxes = rounded_points([g.score for _, g in groups], [g.max_score for _, g in groups])
+    groups, scores, maxes = [], [], []
+    for number, question in enumerate(report.questions, start=1):
+        # Rounded question by question: each question's tests add up to its rounded points, as on the
+        # feedback page, and so the total does too.
+        mine = group_checks(question.checks)
+        shown, most = rounded_points([g.score for g in mine], [g.max_score for g in mine])
+        groups += [(number, group) for group in mine]
+        scores += shown
+        maxes += most
     tests, index = [], {}
     for (number, group), score, most in zip(groups, scores, maxes):
         index[number] = index.get(number, 0) + 1
