@@ -4,7 +4,8 @@ Prints, for the solution notebook (and the same notebook with plot outputs
 added, as a student's run one has), the median seconds of
 
   (a)  render_notebook: nbconvert's HTMLExporter, cleaning and MathML, per
-       feedback page (paid by `grader grade` and `grader export` per student);
+       feedback page (paid by `grader grade` and `grader export` per student),
+       and once more with no formula's MathML cached (a class's first page);
   (b)  what the notebook adds to one feedback page (render_outputs with the
        notebook's file present, less render_feedback alone), against (a);
   (c)  the written-answers PDF (page + Chromium launch + print), per
@@ -35,6 +36,7 @@ from grader.assignment import load_assignment  # noqa: E402
 from grader.outputs import render_outputs  # noqa: E402
 from grader.outputs.feedback import render_feedback  # noqa: E402
 from grader.outputs.notebook_html import render_notebook  # noqa: E402
+from grader.outputs.safe_html import tex_to_mathml  # noqa: E402
 from grader.results import GradeReport  # noqa: E402
 
 
@@ -76,6 +78,9 @@ def main() -> None:
     for label, notebook in (("solution", solution), ("solution + 4 plots", with_plots(solution))):
         seconds = median_seconds(lambda: render_notebook(notebook), args.repeat)
         print(f"(a) render_notebook, {label}: {seconds:.3f} s ({len(render_notebook(notebook)) / 1024:.0f} KiB)")
+    # Formulas' MathML is cached across renders (a class shares its instructions): the first page pays it all.
+    seconds = median_seconds(lambda: (tex_to_mathml.cache_clear(), render_notebook(solution)), args.repeat)
+    print(f"(a) render_notebook, solution, no formula cached yet: {seconds:.3f} s")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "s.ipynb"
         nbformat.write(solution, path)

@@ -46,6 +46,17 @@ def test_tex_cannot_smuggle_markup_or_links():
     assert tex_to_mathml(r"\frac{1}{", False) is None  # unreadable TeX: the page shows the source instead
 
 
+def test_math_in_an_image_description_stays_tex_and_math_in_text_is_mathml():
+    # fill's attribute path: a formula in alt text cannot be markup, so it is its source there.
+    notebook = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_markdown_cell("![plot of $x<2$](attachment:p.png) and $y^2$")
+    cell.attachments = {"p.png": {"image/png": "AAAA"}}
+    notebook.cells = [cell]
+    html = str(render_notebook(notebook))
+    assert 'alt="plot of $x&lt;2$"' in html and "<msup><mi>y</mi><mn>2</mn></msup>" in html
+    assert "mathhole" not in html
+
+
 def test_student_html_keeps_structure_and_embedded_images_only():
     cleaned = clean_student_html('<table><tr><td colspan="2">a</td></tr></table><img src="data:image/png;base64,AAAA"'
                                  ' alt="plot"><img src="/etc/passwd" alt="secret"><a href="https://d2l.ai">book</a>')

@@ -156,6 +156,24 @@ def _exporter():
             yield ("markdown2html", self.markdown2html)
             yield ("tex2html", self.tex2html)
 
+        def from_notebook_node(self, nb, resources=None, **kw):
+            """HTMLExporter's conversion without its last step, which re-parses the whole page with
+            BeautifulSoup (a third of the render) only to add ``tabindex`` to cells and a placeholder ``alt`` to
+            images without one: the final cleaning drops ``tabindex``, and a plot without alt text is no less
+            accessible than one whose alt says it has none. Its two per-notebook filters are set as it sets
+            them: the code highlighter for the notebook's language, and the widget-aware output chooser."""
+            from nbconvert.exporters.templateexporter import TemplateExporter
+            from nbconvert.filters.highlight import Highlight2HTML
+            from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+            language = nb.metadata.get("language_info", {})
+            lexer = language.get("pygments_lexer", language.get("name", None))
+            resources = self._init_resources(resources)
+            self.register_filter("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
     class StudentOutputSanitizer(SanitizeHTML):
         """nbconvert's output policy (MIME types it cannot trust dropped, HTML cleaned) with our allowlist;
         markdown cells are left to ``markdown2html``, raw cells are not shown."""
