@@ -108,5 +108,8 @@ def render_feedback(report: GradeReport, assignment=None, notebook=None) -> str:
                           "answer": report.answers.get(question.question),
                           "review": any(c["status"] == REVIEW for c in checks),
                           "figures": _figures(question, hook)})
+    # A self-check's share still to be judged, exact (its rows show rounded parts): the terminal says the same.
+    pending = round(sum(c.max_score for q in report.questions for c in q.checks if c.outcome.status == "pending"), 6)
     return _ENV.get_template("feedback.html.j2").render(
-        report=report, questions=questions, cells=cells, check_output=check_output, notebook=notebook)
+        report=report, questions=questions, cells=cells, check_output=check_output, notebook=notebook,
+        pending=pending)
