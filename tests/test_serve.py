@@ -90,6 +90,9 @@ def test_every_page_opens(out, variants):
         assert "of 54 reviewed" in page.text, path  # 9 students answered, 6 answers each (3 are the stub)
     assert client.get("/solution/results.json").json()["score"] == pytest.approx(variants["solution"].score)
     assert client.get("/nobody/feedback.html").status_code == 404
+    # Reviewers see the student's notebook as nbconvert renders it, math as MathML.
+    notebook = client.get("/solution/feedback.html").text.split('<section id="your-notebook">')[1]
+    assert "<math" in notebook and "l1_sgd_update" in notebook
 
 
 def counted_unreviewed(report, question) -> float:
