@@ -163,13 +163,13 @@ def _exporter():
             accessible than one whose alt says it has none. Its two per-notebook filters are set as it sets
             them: the code highlighter for the notebook's language, and the widget-aware output chooser."""
             from nbconvert.exporters.templateexporter import TemplateExporter
-            from nbconvert.filters.highlight import Highlight2HTML
             from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
             language = nb.metadata.get("language_info", {})
             lexer = language.get("pygments_lexer", language.get("name", None))
             resources = self._init_resources(resources)
-            self.register_filter("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+            self.register_filter("highlight_code", lambda source, language=None, metadata=None: _highlighted(
+                lexer, language, (metadata or {}).get("magics_language"), source))
             self.register_filter("filter_data_type", WidgetsDataTypeFilter(
                 notebook_metadata=self._nb_metadata, parent=self, resources=resources))
             return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
@@ -200,6 +200,17 @@ def _exporter():
                           "image/svg+xml"},
         sanitized_output_types={"text/html"}), enabled=True)
     return exporter
+
+
+@functools.lru_cache(maxsize=4096)
+def _highlighted(lexer, language, magics_language, source) -> str:
+    """A code cell's source highlighted by pygments (a third of a render), kept: the cells a class was given
+    are the same in every student's notebook. Of the cell's metadata pygments reads only
+    ``magics_language``, hence the key."""
+    from nbconvert.filters.highlight import Highlight2HTML
+
+    return Highlight2HTML(pygments_lexer=lexer)(source, language,
+                                                {"magics_language": magics_language} if magics_language else None)
 
 
 def _capped(output):
