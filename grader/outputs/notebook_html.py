@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import logging
 import threading
 from dataclasses import dataclass
@@ -84,14 +85,24 @@ def render_markdown(source: str, holes, attachments: dict | None = None) -> str:
     """A student's markdown as cleaned HTML (nbconvert's renderer; raw HTML through
     ``clean_student_html``), each formula held in ``holes`` (a ``safe_html.MathHoles``) for MathML;
     images only from the cell's own ``attachments``."""
-    from grader.outputs.safe_html import clean_student_html
+    rendered, held = _markdown_rendered(source, json.dumps(attachments or {}, sort_keys=True))
+    return holes.take_over(rendered, held)
 
+
+@functools.lru_cache(maxsize=1024)
+def _markdown_rendered(source: str, attachments: str):
+    """A markdown cell rendered and cleaned, with the formulas it holds, kept: most of a render, and the
+    cells a class was given (the instructions) are the same in every student's notebook. The formulas stay
+    tokens of this rendering's own ``MathHoles``, which each page takes over into its own."""
+    from grader.outputs.safe_html import MathHoles, clean_student_html
+
+    holes = MathHoles()
     renderer_class, markdown_class = _markdown_classes()
     # escape=False: the student's raw HTML reaches clean_student_html, which keeps what is harmless
     # (a <br>, a <table>) and shows the rest as text, so a reviewer sees what was attempted.
-    renderer = renderer_class(holes, escape=False, allow_harmful_protocols=False, attachments=attachments or {},
+    renderer = renderer_class(holes, escape=False, allow_harmful_protocols=False, attachments=json.loads(attachments),
                               embed_images=False, exclude_anchor_links=True)
-    return clean_student_html(markdown_class(renderer=renderer).render(source))
+    return clean_student_html(markdown_class(renderer=renderer).render(source)), holes
 
 
 @functools.lru_cache(maxsize=1)

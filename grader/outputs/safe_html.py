@@ -194,6 +194,14 @@ class MathHoles:
         self.formulas.append((tex, display))
         return f"mathhole{self._nonce}x{len(self.formulas) - 1}x"
 
+    def take_over(self, markup: str, other: "MathHoles") -> str:
+        """``markup`` made with ``other``'s tokens (a rendering kept for reuse), each of its formulas held
+        here instead; ``other`` is left as it was."""
+        if not other.formulas:
+            return markup
+        return re.sub(f"mathhole{other._nonce}x" + r"(\d+)x",
+                      lambda m: self.hold(*other.formulas[int(m.group(1))]), markup)
+
     def fill(self, markup: str) -> str:
         """``markup`` (cleaned HTML) with each token replaced: by MathML in text, by the TeX source inside
         an attribute (an image's alt text), where markup cannot live."""
