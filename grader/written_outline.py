@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from grader.assignment import HIDDEN, PUBLIC, Assignment
 from grader.check_weights import collect_weights
+from grader.results import PASSED, CheckOutcome
+from grader.scoring import score_outcomes
 
 
 @dataclass(frozen=True)
@@ -44,17 +46,14 @@ class Outline:
 
 
 def written_outline(assignment: Assignment) -> Outline:
-    """Collect every check and split each question's points into its code and written shares."""
-    checks = collect_weights(assignment, [PUBLIC, HIDDEN])
+    """Collect every check and score it as earned in full by the grading's own rule: each question's
+    points split into its written answer's share and its code's."""
+    outcomes = [CheckOutcome(check.question, "", "", check.weight, PASSED, 1.0, written=check.written)
+                for check in collect_weights(assignment, [PUBLIC, HIDDEN])]
     parts, code_points = [], 0.0
-    for question in assignment.questions:
-        weights = [(check.weight, check.written) for check in checks if check.question == question.id]
-        total = sum(weight for weight, _ in weights)
-        written = sum(weight for weight, is_written_check in weights if is_written_check)
-        share = question.points * written / total if total else 0.0
-        if written and question.written_points is not None:
-            share = question.written_points
+    for question in score_outcomes(outcomes, assignment):
+        written = sum(c.max_score for c in question.checks if c.outcome.written)
         if written:
-            parts.append(WrittenPart(question.id, question.title, round(share, 6)))
-        code_points += question.points - share
+            parts.append(WrittenPart(question.question, question.title, round(written, 6)))
+        code_points += question.max_score - written
     return Outline(round(code_points, 6), tuple(parts))

@@ -17,7 +17,7 @@ from grader.errors import GraderError, SubmissionError
 from grader.gradescope.build import CONFIG, FOLDER
 from grader.gradescope.metadata import SubmissionMetadata, read_metadata
 from grader.outputs.feedback import render_feedback
-from grader.outputs.notebook_html import notebook_view
+from grader.outputs.notebook_html import graded_notebook
 from grader.gradescope.results import code_only, gradescope_results
 from grader.pipeline import GradeOptions, grade_notebook, start_warm_process, unreadable_report
 from grader.results import GradeReport
@@ -107,7 +107,7 @@ def write_results(report: GradeReport, metadata: SubmissionMetadata | None, resu
         results["extra_data"]["submission"] = metadata.as_extra_data()
     results_dir.mkdir(parents=True, exist_ok=True)
     (results_dir / "results.json").write_text(json.dumps(results, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    notebook = None if report.error else notebook_view(report.source, report.sha256)
+    notebook = graded_notebook(report)
     (results_dir / "feedback.html").write_text(render_feedback(report, assignment, notebook), encoding="utf-8")
     print(f"{report.submission_id}: {report.score:g} / {report.max_score:g}", file=sys.stderr)
     return results

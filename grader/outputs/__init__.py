@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from grader.outputs.feedback import render_feedback
-from grader.outputs.notebook_html import notebook_view
+from grader.outputs.notebook_html import graded_notebook
 from grader.results import GradeReport
 
 
@@ -20,7 +20,7 @@ def render_outputs(report: GradeReport, assignment=None) -> tuple[GradeReport, d
     from grader.gradescope.results import gradescope_results
 
     start = time.perf_counter()
-    notebook = None if report.error else notebook_view(report.source, report.sha256)
+    notebook = graded_notebook(report)
     html = render_feedback(report, assignment, notebook)
     report = dataclasses.replace(report, timings={**report.timings, "render": round(time.perf_counter() - start, 4)})
     results = json.dumps(gradescope_results(report), indent=2, allow_nan=False) + "\n"

@@ -81,6 +81,11 @@ def notebook_view(source: str | Path, sha256: str) -> NotebookView:
                                     "your written answers and code above are from the graded file.")
 
 
+def graded_notebook(report) -> NotebookView | None:
+    """The view of ``report``'s notebook for its feedback page; None for a file that could not be graded."""
+    return None if report.error else notebook_view(report.source, report.sha256)
+
+
 def render_markdown(source: str, holes, attachments: dict | None = None) -> str:
     """A student's markdown as cleaned HTML (nbconvert's renderer; raw HTML through
     ``clean_student_html``), each formula held in ``holes`` (a ``safe_html.MathHoles``) for MathML;

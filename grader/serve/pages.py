@@ -30,7 +30,7 @@ from grader.export import gradebook_csv
 from grader.gradescope.results import gradescope_results
 from grader.outputs.class_summary import render_class_summary, summarise
 from grader.outputs.feedback import render_feedback
-from grader.outputs.notebook_html import notebook_view
+from grader.outputs.notebook_html import graded_notebook
 from grader.review import Review, check_review, review_checks
 from grader.serve import queue
 from grader.serve.answer_html import answer_html
@@ -108,7 +108,7 @@ class _Pages:
             return self._missing(f"No graded submission for {student}.", snapshot, reviews)
         report = self.store.reviewed(snapshot.reports[student], reviews)
         # The student's notebook as nbconvert renders it, for reviewers as for the student (15.3).
-        notebook = None if report.error else notebook_view(report.source, report.sha256)
+        notebook = graded_notebook(report)
         return self._grader_page(render_feedback(report, self.store.assignment, notebook),
                                  queue.progress(snapshot.items, reviews))
 
