@@ -26,6 +26,7 @@ from grader.pipeline import GradeOptions, find_notebooks, submission_ids, unread
 from grader.results import ERROR
 from grader.review import apply_reviews
 from grader.roster import Roster, roster_ids
+from grader.student_ids import safe_ids, student_folder
 from grader.text import printable
 from grader.worker import Graded, Job, close_warm_processes, grade_job, start_pool_worker
 
@@ -75,20 +76,24 @@ def grade_batch(paths, out_dir: Path, assignment: Assignment, options: GradeOpti
     with Gradebook(out_dir) as gradebook:
         gradebook.use_assignment(assignment.name, assignment.folder)
         jobs, kept = _plan(files, ids, gradebook, assignment, options, settings.force)
-        ungraded = _keep(kept, gradebook, out_dir, assignment, log)
-        ungraded += _grade_all(jobs, gradebook, out_dir, assignment, options, settings, log)
+        kept_ungraded = _keep(kept, gradebook, out_dir, assignment, log)
+        not_graded = _grade_all(jobs, gradebook, out_dir, assignment, options, settings, log)
+        ungraded = kept_ungraded + not_graded
         summary = write_class_summary(gradebook, out_dir, assignment)
-    log(f"graded {len(jobs)}, unchanged {len(kept)}; gradebook {gradebook.path}, class summary {summary}",
-        file=sys.stderr)
+    # A file that could not be graded is counted apart: "graded 42" must never mean 42 refusals.
+    log(f"graded {len(jobs) - not_graded}, not graded {not_graded}, unchanged {len(kept)}"
+        f"{f' ({kept_ungraded} of them not graded)' if kept_ungraded else ''}; gradebook {gradebook.path}, "
+        f"class summary {summary}", file=sys.stderr)
     return 1 if ungraded else 0
 
 
 def _student_ids(files, paths, settings: BatchSettings) -> list[str]:
     ids = submission_ids(files)
-    if settings.roster is None:
-        return ids
-    roots = [p for p in map(Path, paths) if p.is_dir()]
-    return roster_ids(files, settings.roster, roots, ids)
+    if settings.roster is not None:
+        roots = [p for p in map(Path, paths) if p.is_dir()]
+        ids = roster_ids(files, settings.roster, roots, ids)
+    # Each id names the student's folder in --out: one safe, unique path component (README, "Student ids").
+    return safe_ids(ids)
 
 
 def _plan(files, ids, gradebook: Gradebook, assignment, options, force):
@@ -112,7 +117,7 @@ def _keep(kept: list[StoredGrade], gradebook, out_dir, assignment, log) -> int:
     ungraded = 0
     for old in kept:
         report = old.report()
-        folder = out_dir / old.student_id
+        folder = student_folder(out_dir, old.student_id)
         if not all((folder / name).exists() for name in OUTPUT_FILES):
             reviews = gradebook.reviews(old.student_id).get(old.student_id, {})
             save_files(render_outputs(apply_reviews(report, reviews, assignment), assignment)[1], folder)
@@ -151,7 +156,7 @@ def _store(graded: Graded, gradebook: Gradebook, out_dir: Path, settings: str, l
     if not graded.complete:
         log(line)
         return 1
-    save_files(graded.files, out_dir / sid)
+    save_files(graded.files, student_folder(out_dir, sid))
     gradebook.record(graded.report, graded.job.sha256, settings)
     if not quiet or not graded.readable:
         log(line)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.errors import GraderError
+from grader.student_ids import safe_id
 
 
 class RosterError(GraderError):
@@ -54,6 +55,7 @@ def read_roster(path: Path) -> Roster:
             raise RosterError(f"{path}, line {number}: file and student_id must both be given")
         if key in by_file:
             raise RosterError(f"{path}, line {number}: {key} is listed twice")
+        student = safe_id(student)  # it names the student's folder in --out
         by_file[key] = student
         extra[student] = {c: row[c] for c in columns if c not in ("file", "student_id")}
     return Roster(by_file, extra, tuple(c for c in columns if c not in ("file", "student_id")))
