@@ -74,12 +74,14 @@ def run_serve(args) -> int:
 
     with Gradebook(args.out, create=False) as gradebook:
         assignment = assignment_from(args, recorded=gradebook.assignment_folder())
-    guard = Guard()
-    sock = _listen(args.host, args.port)
-    url = f"http://{_address(args.host, sock.getsockname()[1])}/?token={guard.token}"
+    # The folder's key and last port: a restarted server answers the tabs left open as if nothing happened.
+    guard = Guard.for_folder(args.out)
+    sock = _listen_again(args.host, args.port, args.out)
+    url = f"http://{_address(args.host, sock.getsockname()[1])}{guard.root}/"
     refresher = OutputRefresher(args.out, assignment)
     app = create_app(ClassStore(args.out, assignment), guard, refresher)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False,
+                                           timeout_graceful_shutdown=1))
     previous = signal.signal(signal.SIGTERM, _raise_stop)
     try:
         if not _loopback(args.host):
@@ -99,18 +101,38 @@ def run_serve(args) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
         sock.close()
-    try:
-        if refresher.pending():
-            print(f"grader serve: rewriting the files of {refresher.pending()} reviewed students in {args.out}...",
-                  file=sys.stderr)
-        refresher.stop()
-    except (KeyboardInterrupt, _Stop):
-        print(f"grader serve stopped; reviews are in the gradebook, some files in {args.out} are older: "
-              f"`grader export --out {args.out}` rewrites them.", file=sys.stderr)
-        return 0
-    print("grader serve stopped; reviews are in the gradebook and the files in the folder are up to date.",
-          file=sys.stderr)
+    # Stopping never waits for files: the gradebook holds every review, and what is left is rewritten
+    # on the next start (or by `grader export`).
+    left = refresher.stop()
+    if left:
+        print(f"grader serve stopped; reviews are in the gradebook. The files of {left} reviewed students in "
+              f"{args.out} are rewritten on the next start, or now by `grader export --out {args.out}`.",
+              file=sys.stderr)
+    else:
+        print("grader serve stopped; reviews are in the gradebook and the files in the folder are up to date.",
+              file=sys.stderr)
     return 0
+
+
+PORT_FILE = ".serve-port"
+
+
+def _listen_again(host: str, port: int, out_dir: Path) -> socket.socket:
+    """With no --port, the port this folder was last served on when it is free (open tabs reconnect),
+    else any free one; the port is remembered for the next start."""
+    remembered = Path(out_dir) / PORT_FILE
+    sock = None
+    if port == 0:
+        try:
+            sock = _listen(host, int(remembered.read_text().strip()))
+        except (OSError, ValueError, GraderError):
+            sock = None
+    sock = sock or _listen(host, port)
+    try:
+        remembered.write_text(f"{sock.getsockname()[1]}\n")
+    except OSError:
+        pass
+    return sock
 
 
 def _loopback(host: str) -> bool:

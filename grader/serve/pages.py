@@ -28,6 +28,7 @@ from starlette.staticfiles import StaticFiles
 from grader.errors import ReviewConflict, ReviewError
 from grader.export import gradebook_csv
 from grader.gradescope.results import gradescope_results
+from grader.outputs.class_summary import SCRIPT_HASH as SUMMARY_SCRIPT_HASH
 from grader.outputs.class_summary import render_class_summary, summarise
 from grader.outputs.feedback import render_feedback
 from grader.outputs.notebook_html import graded_notebook
@@ -47,10 +48,13 @@ _ENV.finalize = lambda value: value if isinstance(value, markupsafe.Markup) or n
 _ENV.filters["points"] = lambda value: f"{value:.4g}"
 _ENV.filters["exact"] = lambda value: f"{value:.6g}"
 _ENV.filters["count"] = lambda value: f"{value:,}"
-GRADER_PAGE_POLICY = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-                      "img-src 'self' data:; connect-src 'none'; form-action 'none'; base-uri 'none'; "
+# The grader's pages run no script but the class summary's own, allowed by its hash; their (and the app's
+# navigation's) style is inline.
+GRADER_PAGE_POLICY = (f"default-src 'none'; script-src '{SUMMARY_SCRIPT_HASH}'; style-src 'unsafe-inline'; "
+                      "img-src data:; connect-src 'none'; form-action 'none'; base-uri 'none'; "
                       "frame-ancestors 'none'")
 MAX_COMMENT = 5000
+NAV_CSS = markupsafe.Markup((HERE / "static" / "nav.css").read_text())  # our own file, inlined on grader pages
 SHARING = ("Other reviewers may work at the same time (another grader serve on this folder, or grader review): "
            "a save made from a page older than their review of that answer is refused and says so.")
 
@@ -86,8 +90,12 @@ class _Pages:
     def __init__(self, store: ClassStore, guard: Guard, refresher):
         self.store, self.guard, self.refresher = store, guard, refresher
 
+    def _page(self, name: str, code: int = 200, **context) -> HTMLResponse:
+        """An app page; ``root`` (the key) starts every link it makes."""
+        return _page(name, code, root=self.guard.root, **context)
+
     def _nav(self, progress) -> str:
-        return _ENV.get_template("nav.html.j2").render(progress=progress)
+        return _ENV.get_template("nav.html.j2").render(progress=progress, root=self.guard.root, nav_css=NAV_CSS)
 
     def _grader_page(self, html: str, progress) -> HTMLResponse:
         return HTMLResponse(_with_nav(html, self._nav(progress)), headers={"Content-Security-Policy": GRADER_PAGE_POLICY})
@@ -137,10 +145,10 @@ class _Pages:
             waiting = [i for i in snapshot.items if i.student_id == sid and i.question not in reviews.get(sid, {})]
             rows.append({"id": sid, "score": report.score, "max": report.max_score, "error": report.error,
                          "waiting": len(waiting), "first": waiting[0].question if waiting else ""})
-        return _page("students.html.j2", rows=rows, progress=queue.progress(snapshot.items, reviews))
+        return self._page("students.html.j2", rows=rows, progress=queue.progress(snapshot.items, reviews))
 
     def _missing(self, message: str, snapshot, reviews) -> HTMLResponse:
-        return _page("message.html.j2", 404, message=message, progress=queue.progress(snapshot.items, reviews))
+        return self._page("message.html.j2", 404, message=message, progress=queue.progress(snapshot.items, reviews))
 
     def _filters(self, source) -> tuple[str, str]:
         questions = {q.id for q in self.store.assignment.questions}
@@ -169,7 +177,7 @@ class _Pages:
         def link(target):
             if target is None:
                 return None
-            return "/review?" + urlencode({"question": question, "status": status, "student": target.student_id,
+            return self.guard.root + "/review?" + urlencode({"question": question, "status": status, "student": target.student_id,
                                            "answer": target.question})
         questions = [q for q in self.store.assignment.questions
                      if any(i.question == q.id for i in snapshot.items)]
@@ -188,7 +196,7 @@ class _Pages:
             "based_on": based_on if based_on is not None else (stored.reviewed_at if stored else ""),
             "notice": notice, "problem": problem, "csrf": self.guard.csrf, "sharing": SHARING,
         }
-        return _page("review.html.j2", status_code, **context)
+        return self._page("review.html.j2", status_code, **context)
 
     async def save(self, request: Request):
         form = await request.form()
@@ -244,4 +252,4 @@ class _Pages:
                   "saved": f"{review.student_id} {review.question}, {review.score:g} points"}
         if following is not None:
             target.update(student=following.student_id, answer=following.question)
-        return RedirectResponse("/review?" + urlencode(target), status_code=303)
+        return RedirectResponse(self.guard.root + "/review?" + urlencode(target), status_code=303)
