@@ -213,20 +213,38 @@ def test_the_rubrics_matched_concepts_are_marked_in_the_answer(out, variants):
     assert page.count('<li class="missed">') == len(item.concepts) - len(item.matched)
 
 
-def test_a_hostile_answer_is_text_on_the_review_page(out):
+def test_a_hostile_answer_is_inert_on_the_review_page(out):
     client, _ = client_for(out)
     page = client.get("/review?status=all&student=hostile&answer=q2").text
     answer = page[page.index('id="answer"'):page.index("</div>", page.index('id="answer"'))]
-    assert "&lt;script&gt;" in answer and "&lt;img src=x onerror=" in answer
-    assert "<script" not in answer and "<img" not in answer and "<a " not in answer
+    assert "&lt;script&gt;" in answer
+    assert "<script" not in answer and "<img" not in answer and "onerror" not in answer.replace("&lt;", "")
+    assert "javascript:" not in "".join(re.findall(r'href="([^"]*)"', answer))
 
 
 def test_answers_markdown_is_rendered_and_matched_concepts_marked():
     html = answer_html("**L1** shrinks <b>weights</b> to zero; the L1 penalty\n\n- sparse", [r"l1", r"zer(o|os)"])
     assert "<strong><mark class=\"concept\">L1</mark></strong>" in html
     assert "<mark class=\"concept\">zero</mark>" in html and "<li>sparse</li>" in html
-    assert "&lt;b&gt;weights&lt;/b&gt;" in html
     assert "<mark" not in answer_html("a [broken regex", ["[", "("])
+
+
+FROBENIUS = r"$$\|\mathbf W\|_F^2 = \sum_{i=1}^{n} \sum_{j=1}^{m} w_{ij}^2 = \operatorname{tr}(\mathbf W^\top \mathbf W)$$"
+
+
+def test_the_review_page_typesets_math_as_the_feedback_page_does():
+    """Markdown escapes and emphasis are not applied inside math (``\|`` stayed ``|``, ``_F`` started italics)."""
+    from grader.outputs.notebook_html import render_markdown
+    from grader.outputs.safe_html import MathHoles
+
+    text = f"The norm: {FROBENIUS} and inline $w_{{ij}} * x_{{ij}}$, with W the weights."
+    review = str(answer_html(text, [r"weights", r"w_"]))
+    holes = MathHoles()
+    feedback = holes.fill(render_markdown(text, holes))
+    formulas = re.findall(r"<math.*?</math>", review, re.S)
+    assert len(formulas) == 2 and formulas == re.findall(r"<math.*?</math>", feedback, re.S)
+    assert "‖" in formulas[0] and "<em>" not in review and "sum{" not in review and "$$" not in review
+    assert '<mark class="concept">weights</mark>' in review and "<mark" not in "".join(formulas)
 
 
 def test_the_cli_still_replaces_a_review_without_a_page_to_be_stale(out):
