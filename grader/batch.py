@@ -26,6 +26,7 @@ from grader.pipeline import GradeOptions, find_notebooks, submission_ids, unread
 from grader.results import ERROR
 from grader.review import apply_reviews
 from grader.roster import Roster, roster_ids
+from grader.points_text import score_line
 from grader.student_ids import safe_ids, student_folder
 from grader.text import printable
 from grader.worker import Graded, Job, close_warm_processes, grade_job, start_pool_worker
@@ -132,7 +133,7 @@ def _outcome(report) -> str:
     broken = [c.outcome.error for q in report.questions for c in q.checks if c.outcome.status == ERROR]
     held = f"; {len(broken)} check(s) could not run, points held: {broken[0]}" if broken else ""
     waiting = f", {report.awaiting_review:g} awaiting review" if report.awaiting_review else ""
-    return f"{report.score:g} / {report.max_score:g}{waiting}{held}"
+    return f"{score_line(report.score, report.max_score)}{waiting}{held}"
 
 
 def _grade_all(jobs, gradebook, out_dir, assignment, options, settings: BatchSettings, log) -> int:

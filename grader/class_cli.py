@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from grader.points_text import points
 from grader.batch import BatchSettings
 from grader.cli_assignment import add_assignment_arguments, assignment_from
 from grader.export import gradebook_csv, regenerate_outputs
@@ -94,6 +95,6 @@ def _review(args, gradebook, assignment) -> int:
     check_review(gradebook.report(args.student), review)
     review = gradebook.save_review(review)
     regenerate_outputs(gradebook, args.out, assignment, students={args.student})
-    print(f"{review.student_id} {review.question}: {review.score:g} points recorded; "
+    print(f"{review.student_id} {review.question}: {points(review.score)} recorded; "
           f"{args.out / review.student_id / 'feedback.html'} updated")
     return 0

@@ -17,6 +17,8 @@ from grader.errors import ReviewError
 from grader.results import REVIEW, REVIEWED, GradeReport, ScoredCheck
 from grader.scoring import score_outcomes
 
+COMMENT = "Instructor's comment: "  # how a reviewer's comment starts its check's message
+
 
 @dataclass(frozen=True)
 class Review:
@@ -91,7 +93,7 @@ def apply_reviews(report: GradeReport, reviews, assignment: Assignment) -> Grade
                 fraction = min(max(review.score / top, 0.0), 1.0) if top else 0.0
                 comment = review.comment.strip()
                 outcome = dataclasses.replace(outcome, status=REVIEWED, fraction=fraction,
-                                              message=f"Instructor's comment: {comment}" if comment
+                                              message=f"{COMMENT}{comment}" if comment
                                               else "Reviewed by an instructor.")
             outcomes.append(outcome)
     return dataclasses.replace(report, questions=score_outcomes(outcomes, assignment))

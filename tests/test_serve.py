@@ -331,3 +331,12 @@ def test_a_restart_is_invisible_to_an_open_tab_and_ctrl_c_stops_within_2_seconds
     finally:
         again.send_signal(signal.SIGINT)
         again.wait(timeout=60)
+
+
+def test_the_student_list_says_reviewed_only_for_students_with_written_answers(out):
+    client, _ = client_for(out)
+    page = client.get("/students").text
+    rows = {re.search(r'feedback.html">([^<]+)</a>', row).group(1): row
+            for row in page.split("<tr>")[2:] if "feedback.html" in row}
+    assert "no written answer" in rows["stub"] and "reviewed" not in rows["stub"].replace("awaiting review", "")
+    assert "6 awaiting review" in rows["solution"]

@@ -12,6 +12,7 @@ import sys
 import traceback
 from pathlib import Path
 
+from grader.points_text import score_line
 from grader.assignment import Assignment, Limits, load_assignment
 from grader.errors import GraderError, SubmissionError
 from grader.gradescope.build import CONFIG, FOLDER
@@ -109,5 +110,5 @@ def write_results(report: GradeReport, metadata: SubmissionMetadata | None, resu
     (results_dir / "results.json").write_text(json.dumps(results, indent=2, allow_nan=False) + "\n", encoding="utf-8")
     notebook = graded_notebook(report)
     (results_dir / "feedback.html").write_text(render_feedback(report, assignment, notebook), encoding="utf-8")
-    print(f"{report.submission_id}: {report.score:g} / {report.max_score:g}", file=sys.stderr)
+    print(f"{report.submission_id}: {score_line(report.score, report.max_score)}", file=sys.stderr)
     return results

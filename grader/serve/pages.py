@@ -32,6 +32,7 @@ from grader.outputs.class_summary import SCRIPT_HASH as SUMMARY_SCRIPT_HASH
 from grader.outputs.class_summary import render_class_summary, summarise
 from grader.outputs.feedback import render_feedback
 from grader.outputs.notebook_html import graded_notebook
+from grader.points_text import points
 from grader.review import Review, check_review, review_checks
 from grader.serve import queue
 from grader.serve.answer_html import answer_html
@@ -142,9 +143,11 @@ class _Pages:
         rows = []
         for sid, stored in snapshot.reports.items():
             report = self.store.reviewed(stored, reviews)
-            waiting = [i for i in snapshot.items if i.student_id == sid and i.question not in reviews.get(sid, {})]
+            answers = [i for i in snapshot.items if i.student_id == sid]
+            waiting = [i for i in answers if i.question not in reviews.get(sid, {})]
             rows.append({"id": sid, "score": report.score, "max": report.max_score, "error": report.error,
-                         "waiting": len(waiting), "first": waiting[0].question if waiting else ""})
+                         "answers": len(answers), "waiting": len(waiting),
+                         "first": waiting[0].question if waiting else ""})
         return self._page("students.html.j2", rows=rows, progress=queue.progress(snapshot.items, reviews))
 
     def _missing(self, message: str, snapshot, reviews) -> HTMLResponse:
@@ -249,7 +252,7 @@ class _Pages:
             reviews = gradebook.reviews()
             following = queue.after(snapshot.items, queue.matching(snapshot.items, reviews, question, status), key)
         target = {"question": question, "status": status,
-                  "saved": f"{review.student_id} {review.question}, {review.score:g} points"}
+                  "saved": f"{review.student_id} {review.question}, {points(review.score)}"}
         if following is not None:
             target.update(student=following.student_id, answer=following.question)
         return RedirectResponse(self.guard.root + "/review?" + urlencode(target), status_code=303)
