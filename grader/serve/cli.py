@@ -9,6 +9,7 @@ page, whichever server it came through.
 from __future__ import annotations
 
 import ipaddress
+import os
 import signal
 import socket
 import sys
@@ -31,6 +32,8 @@ def add_serve_command(commands) -> None:
     serve.add_argument("--port", type=int, default=0, help="port to listen on (default 0: any free port)")
     serve.add_argument("--no-browser", action="store_true", help="print the address without opening a browser")
     add_assignment_arguments(serve, " (default: the folder the gradebook was graded with)")
+    # The command line's server ends its process once stopped (see _exit_now); a caller in Python does not.
+    serve.set_defaults(exit_when_stopped=True)
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -111,7 +114,18 @@ def run_serve(args) -> int:
     else:
         print("grader serve stopped; reviews are in the gradebook and the files in the folder are up to date.",
               file=sys.stderr)
+    if getattr(args, "exit_when_stopped", False):
+        _exit_now(0)
     return 0
+
+
+def _exit_now(code: int) -> None:
+    """End the process without the interpreter's teardown: with torch and the web stack loaded it takes
+    seconds on a busy machine, and Ctrl-C must give the prompt back at once. Everything is written and
+    closed by now (gradebook, socket, the list of files to rewrite); only the output buffers are left."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 PORT_FILE = ".serve-port"

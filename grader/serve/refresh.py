@@ -37,6 +37,7 @@ class OutputRefresher:
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stopping = False
+        self._halt = threading.Event()  # set by stop: ends the wait for later saves at once
         self._thread = threading.Thread(target=self._run, name="grader-serve-outputs", daemon=True)
 
     def start(self) -> None:
@@ -64,10 +65,11 @@ class OutputRefresher:
     def stop(self) -> int:
         """Stop at once: end the rewrite under way and leave what is unwritten (marked, or being written)
         in the folder's list for the next start; returns how many students that is."""
-        self._stopping = True
-        self._wake.set()
         with self._lock:
+            self._stopping = True
             process = self._process
+        self._halt.set()
+        self._wake.set()
         if process is not None and process.poll() is None:
             process.kill()
         if self._thread.is_alive():
@@ -93,7 +95,7 @@ class OutputRefresher:
             self._wake.clear()
             if self._stopping:
                 return
-            threading.Event().wait(self.delay)  # later saves join this rewrite
+            self._halt.wait(self.delay)  # later saves join this rewrite
             if not self._stopping:
                 self.flush()
 
@@ -109,10 +111,12 @@ class OutputRefresher:
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(Path(__file__).parents[2]),
                                                                         os.environ.get("PYTHONPATH")])))
         with self._lock:
-            self._process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                             text=True)
-        _, errors = self._process.communicate()
-        if self._process.returncode != 0:
+            if self._stopping:
+                return 0  # stop lists them for the next start
+            process = self._process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
+                                                       stderr=subprocess.PIPE, text=True)
+        _, errors = process.communicate()
+        if process.returncode != 0:
             if not self._stopping:
                 # The reviews are saved; only the files lag. `grader export` rewrites them.
                 print(printable(f"grader serve: could not rewrite the files of {len(students)} students in "
