@@ -17,10 +17,16 @@ then, saving one review per student back to back:
 
 Usage: ``.venv/bin/python benchmarks/bench_serve.py [--rounds 200]``. Prints median and p95 per kind and
 the review page's median as a multiple of the static floor.
+
+Load (``--load 2000 --clients 8``): after the rounds, that many requests from that many concurrent
+keep-alive clients (threads, loopback; each client a fixed share, each request bounded by a 60 s
+timeout), alternating the class summary and the review page (a different answer each time). Prints
+errors (any status but 200, any exception) and the median and p99 latency of each page under that load.
 """
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import os
 import re
 import signal
@@ -59,7 +65,10 @@ def timed(client, method, path, **kwargs):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=200)
-    rounds = parser.parse_args().rounds
+    parser.add_argument("--load", type=int, default=0, help="requests of the load test (0: none)")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent clients of the load test")
+    arguments = parser.parse_args()
+    rounds = arguments.rounds
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         with start_warm_process(ASSIGNMENT, TEST_OPTIONS) as warm:
@@ -71,14 +80,14 @@ def main() -> None:
                                    env=dict(os.environ, PYTHONPATH=str(ROOT)))
         try:
             process.stdout.readline()
-            url = process.stdout.readline().strip()
-            base = url.split("/?")[0]
-            with httpx.Client(base_url=base, follow_redirects=False) as client:
-                client.get(url)  # the token becomes a cookie
+            url = process.stdout.readline().strip()  # http://127.0.0.1:PORT/KEY/: every path is under the key
+            origin = url.split("/", 3)
+            origin = "/".join(origin[:3])
+            with httpx.Client(base_url=url, follow_redirects=False) as client:
                 first = client.get("/review?status=all").text
                 total = re.search(r"of ([\d,]+) reviewed", first).group(1)
                 csrf = re.search(r'name="csrf" value="([^"]+)"', first).group(1)
-                students = sorted({m for m in re.findall(r'href="/([^"/]+)/feedback.html"',
+                students = sorted({m for m in re.findall(r'href="/[^"/]+/([^"/]+)/feedback.html"',
                                                          client.get("/students").text)})
                 for path in ("/", "/export.csv", "/review", "/static/review.js"):  # warm caches and imports
                     client.get(path)
@@ -99,8 +108,9 @@ def main() -> None:
                         "csrf": csrf, "student": student, "answer": "q5", "based_on": "", "score": "0.5",
                         "comment": "benchmark", "question": "", "status": "awaiting"})
                     times["save"].append(elapsed)
-                    times["review while saving"].append(timed(client, "GET", response.headers["location"])[0])
+                    times["review while saving"].append(timed(client, "GET", origin + response.headers["location"])[0])
                 summary_size = len(client.get("/").content)
+            load = under_load(url, students, arguments.load, arguments.clients) if arguments.load else None
         finally:
             process.send_signal(signal.SIGINT)
             stopping = time.perf_counter()
@@ -115,6 +125,44 @@ def main() -> None:
           "are written first)")
     ratio = statistics.median(times["review"]) / statistics.median(times["static"])
     print(f"review page median = {ratio:.1f} x the static floor")
+    if load:
+        latencies, errors, wall = load
+        print(f"load: {arguments.load} requests from {arguments.clients} concurrent clients in {wall:.1f} s, "
+              f"{len(errors)} errors{': ' + '; '.join(errors[:5]) if errors else ''}")
+        for kind, values in latencies.items():
+            print(f"  {kind:20s} median {statistics.median(values) * 1000:8.1f} ms   p99 "
+                  f"{percentile(values, 0.99) * 1000:8.1f} ms   (n={len(values)})")
+
+
+def under_load(url: str, students: list[str], requests: int, clients: int):
+    """``requests`` from ``clients`` concurrent keep-alive clients, each its share in turn: the summary, then
+    the review page on the next answer. Returns (latencies by page, errors, wall time)."""
+    def client_share(number: int):
+        latencies, errors = {"summary (load)": [], "review (load)": []}, []
+        with httpx.Client(base_url=url, timeout=60) as client:
+            for n in range(number, requests, clients):
+                if n % 2 == 0:
+                    kind, path = "summary (load)", "/"
+                else:
+                    student = students[(n // 2) % len(students)]
+                    kind, path = "review (load)", f"/review?status=all&student={student}&answer=q{n % 6 + 1}"
+                start = time.perf_counter()
+                try:
+                    response = client.get(path)
+                    elapsed = time.perf_counter() - start
+                    if response.status_code != 200:
+                        errors.append(f"{path}: {response.status_code}")
+                    latencies[kind].append(elapsed)
+                except httpx.HTTPError as exc:
+                    errors.append(f"{path}: {type(exc).__name__}")
+        return latencies, errors
+
+    start = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(clients) as pool:
+        shares = list(pool.map(client_share, range(clients)))
+    wall = time.perf_counter() - start
+    latencies = {kind: [v for share, _ in shares for v in share[kind]] for kind in shares[0][0]}
+    return latencies, [e for _, errors in shares for e in errors], wall
 
 
 if __name__ == "__main__":
