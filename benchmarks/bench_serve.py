@@ -6,7 +6,7 @@ starts the real command (``python -m grader serve``) and times requests over
 HTTP with one keep-alive client, interleaved so that machine noise hits each
 alike:
 
-  static   /static/review.js: the floor of a request through uvicorn, Starlette and the token guard
+  static   /static/review.js: the floor of a request through uvicorn, Starlette and the key guard
   review   /review on a different answer each time (all questions): the review page
   csv      /export.csv: the whole class's scores (reads and re-scores every report)
   summary  /: the class summary with reviews applied

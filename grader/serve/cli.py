@@ -1,8 +1,10 @@
-"""``grader serve --out DIR``: start the review app on a free local port and print its address with the token.
+"""``grader serve --out DIR``: start the review app on a local port and print its address with the key.
 
-Bound to 127.0.0.1 unless ``--host`` says otherwise. uvicorn stops on
-Ctrl-C (SIGINT) or SIGTERM after finishing the requests in flight; the
-files in DIR are then brought up to date and the command exits 0. Several
+Bound to 127.0.0.1 unless ``--host`` says otherwise; the folder's key and
+last port are reused, so a restart is invisible to open tabs. uvicorn stops
+on Ctrl-C (SIGINT) or SIGTERM after the requests in flight (1 s at most);
+files in DIR not yet rewritten are listed for the next start, and the
+command exits 0 at once. Several
 servers may share one folder: the gradebook refuses a save made from a stale
 page, whichever server it came through.
 """

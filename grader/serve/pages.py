@@ -5,8 +5,9 @@ Pages are rendered with jinja2 (autoescape on); student text reaches them
 only as template values or through ``answer_html``. The summary and
 feedback pages are the ones ``grader grade`` writes (``render_class_summary``,
 ``render_feedback``), with reviews applied and the app's navigation added;
-their policy lets their own inline code run but forbids any request or form
-they could make, as a second line behind their escaping.
+their policy runs no script but the summary's own (by its hash) and forbids
+any request or form they could make, as a second line behind their escaping.
+Every link an app page makes starts with ``root`` (the key, see ``guard``).
 """
 from __future__ import annotations
 
