@@ -340,3 +340,19 @@ def test_the_student_list_says_reviewed_only_for_students_with_written_answers(o
             for row in page.split("<tr>")[2:] if "feedback.html" in row}
     assert "no written answer" in rows["stub"] and "reviewed" not in rows["stub"].replace("awaiting review", "")
     assert "6 awaiting review" in rows["solution"]
+
+
+def test_every_page_runs_only_its_own_script(out):
+    """No page is sent with script-src 'unsafe-inline': the summary's script is allowed by its hash, and
+    the hash is that of the script the page holds."""
+    import base64
+    import hashlib
+
+    client, _ = client_for(out)
+    for path in ("/", "/students", "/review", "/solution/feedback.html", "/nobody/feedback.html"):
+        response = client.get(path)
+        policy = dict(part.strip().split(" ", 1) for part in response.headers["content-security-policy"].split(";"))
+        assert "unsafe-inline" not in policy["script-src"] and "*" not in policy["script-src"], path
+        for script in re.findall(r"<script>(.*?)</script>", response.text, re.S):
+            digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+            assert f"'sha256-{digest}'" in policy["script-src"], path
