@@ -75,8 +75,10 @@ def main() -> None:
             variants = graded_variants(warm, folder)
         variants.pop("stub")  # every student answers: 6 answers each
         record_class(folder / "class", variants, STUDENTS)
+        # The server's stderr goes to a file: a pipe nobody reads would stop the server once full.
+        server_log = open(folder / "serve.log", "w+")
         process = subprocess.Popen([sys.executable, "-m", "grader", "serve", "--out", str(folder / "class"),
-                                    "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                    "--no-browser"], stdout=subprocess.PIPE, stderr=server_log, text=True,
                                    env=dict(os.environ, PYTHONPATH=str(ROOT)))
         try:
             process.stdout.readline()
@@ -116,13 +118,18 @@ def main() -> None:
             stopping = time.perf_counter()
             process.wait(timeout=600)
             stopped = time.perf_counter() - stopping
+            server_log.seek(0)
+            logged = server_log.read()
+            server_log.close()
+    if "Traceback" in logged:
+        print(f"the server logged errors:\n{logged[-3000:]}", file=sys.stderr)
     print(f"{STUDENTS} students, {total} written answers in the queue; {rounds} rounds "
           f"(csv and summary every 10th), then a save per student")
     for kind, values in times.items():
         print(f"  {kind:20s} median {statistics.median(values) * 1000:8.1f} ms   p95 {percentile(values, 0.95) * 1000:8.1f} ms"
               f"   (n={len(values)})")
     print(f"  summary page {summary_size / 1024:.0f} KiB; Ctrl-C to exit {stopped:.1f} s (files still to rewrite "
-          "are written first)")
+          "are listed for the next start)")
     ratio = statistics.median(times["review"]) / statistics.median(times["static"])
     print(f"review page median = {ratio:.1f} x the static floor")
     if load:

@@ -48,6 +48,7 @@ _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), au
 _ENV.finalize = lambda value: value if isinstance(value, markupsafe.Markup) or not isinstance(value, str) \
     else printable(value)
 _ENV.filters["points"] = lambda value: f"{value:.4g}"
+_ENV.filters["in_points"] = lambda value: points(value, ".4g")  # "1 point", "0.5 points"
 _ENV.filters["exact"] = lambda value: f"{value:.6g}"
 _ENV.filters["count"] = lambda value: f"{value:,}"
 # The grader's pages run no script but the class summary's own, allowed by its hash; their (and the app's
