@@ -17,6 +17,7 @@ import keyword
 import random
 import re
 import tokenize
+from pathlib import Path
 
 import nbformat
 
@@ -24,6 +25,7 @@ from grader.gradebook import Gradebook
 from grader.results import GradeReport
 from grader.stub import make_stub
 
+ASSIGNMENT_FOLDER = Path(__file__).resolve().parents[1] / "solutions" / "weight_decay"
 NAMES = ["x", "v", "vec", "weights", "t", "tensor", "params", "theta", "arr", "inp", "w_in", "data_w", "vals"]
 RESULTS = ["results", "rows", "out", "records", "table", "summary", "collected", "res", "runs", "entries"]
 ITEMS = ["r", "row", "item", "entry", "rec", "d", "run", "res_i", "one", "elem"]
@@ -374,10 +376,11 @@ def make_class(solution_path, folder, independent: int = 40, seed: int = 25) -> 
 
 
 def record_notebooks(folder, notebooks: dict) -> None:
-    """Each notebook written to folder/notebooks/ID.ipynb and recorded in folder's gradebook as graded."""
+    """Each notebook written to folder/notebooks/ID.ipynb and recorded in folder's gradebook as graded (with
+    the repository's weight-decay assignment, which ``solution_path`` of ``make_class`` must belong to)."""
     (folder / "notebooks").mkdir(parents=True, exist_ok=True)
     with Gradebook(folder) as gradebook:
-        gradebook.use_assignment("weight_decay", folder)
+        gradebook.use_assignment("weight_decay", ASSIGNMENT_FOLDER)
         for sid, notebook in notebooks.items():
             path = folder / "notebooks" / f"{sid}.ipynb"
             nbformat.write(notebook, path)

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.gradebook import Gradebook
-from grader.similarity.compare import Comparison, compare
+from grader.similarity.compare import Comparison, compare_class
 from grader.similarity.documents import notebook_documents, notebook_parts, statement_keys
 
 
@@ -54,7 +54,7 @@ def find_similar(out_dir: Path, assignment) -> ClassSimilarity:
     notebooks, skipped = read_class(out_dir)
     stub_docs, solution_docs, provided = reference_documents(assignment)
     documents = {sid: notebook_documents(*notebook_parts(nb), assignment, provided) for sid, nb in notebooks.items()}
-    comparison = compare(documents, stub_docs, solution_docs)
+    comparison = compare_class(documents, stub_docs, solution_docs)
     return ClassSimilarity(assignment.name, comparison, tuple(skipped), time.perf_counter() - start)
 
 

@@ -91,7 +91,7 @@ class Comparison:
     """What the comparison found, and what the side-by-side views need to show why.
 
     pairs, clusters, solution_matches: reported, strongest first. students: the ids compared.
-    documents: student id -> scope -> Document (the solution's under ``solution``).
+    documents: student id -> scope -> Document. solution_documents: scope -> the solution's Document.
     ignored: scope -> fingerprints that never count there (provided, common).
     solution: kind -> the solution's fingerprints.
     """
@@ -101,11 +101,12 @@ class Comparison:
     solution_matches: tuple[SolutionMatch, ...]
     students: tuple[str, ...]
     documents: dict = field(repr=False)
+    solution_documents: dict = field(repr=False)
     ignored: dict = field(repr=False)
     solution: dict = field(repr=False)
 
 
-def compare(documents: dict, stub: dict, solution: dict) -> Comparison:
+def compare_class(documents: dict, stub: dict, solution: dict) -> Comparison:
     """Every student (``documents``: id -> scope -> Document) against the others and against ``solution``
     (scope -> Document), the ``stub``'s fingerprints (scope -> Document) excluded."""
     provided = _by_kind(stub)
@@ -130,7 +131,7 @@ def compare(documents: dict, stub: dict, solution: dict) -> Comparison:
         ignored[scope] = common | set().union(*(provided[kind] for kind in kinds))
     pairs.sort(key=lambda p: (-p.similarity, -p.shared, p.scope, p.first, p.second))
     return Comparison(tuple(pairs), tuple(_clusters(pairs)), tuple(matches), tuple(sorted(documents)),
-                      documents={**documents, "solution": solution}, ignored=ignored, solution=reference)
+                      documents=documents, solution_documents=solution, ignored=ignored, solution=reference)
 
 
 def _by_kind(documents: dict) -> dict[str, set]:
