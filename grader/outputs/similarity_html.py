@@ -99,14 +99,14 @@ def _section(comparison, scope, left, right) -> dict:
     known = comparison.solution.get(scope[1], set())
     shared = (set(left.fingerprints) & set(right.fingerprints)) - ignored if left and right else set()
     return {"scope": scope, "id": f"{scope[0]}-{scope[1]}",
-            "left": _runs(left, shared, known) if left else None,
-            "right": _runs(right, shared, known) if right else None,
+            "left": _runs(left, shared, known, comparison.provided_lines) if left else None,
+            "right": _runs(right, shared, known, comparison.provided_lines) if right else None,
             "shared": len(shared)}
 
 
-def _runs(document, shared: set, known: set) -> list[tuple[str, str]]:
+def _runs(document, shared: set, known: set, provided: frozenset) -> list[tuple[str, str]]:
     """``document.text`` as (text, mark) runs: mark is "similar" for a span both sides have, "solution" for
-    one the released solution has too, "" for the rest."""
+    one the released solution has too, "provided" for a line as the stub gives it, "" for the rest."""
     text = document.text
     marks = [""] * len(text)
     for value in shared:
@@ -115,6 +115,12 @@ def _runs(document, shared: set, known: set) -> list[tuple[str, str]]:
             for i in range(start, min(end, len(text))):
                 if marks[i] != "similar":
                     marks[i] = mark
+    at = 0
+    for line in text.split("\n"):
+        # A k-gram that starts in a provided line and ends in the student's is theirs; its provided part is not.
+        if line.strip() and line.strip() in provided:
+            marks[at:at + len(line)] = ["provided"] * len(line)
+        at += len(line) + 1
     runs: list[tuple[str, str]] = []
     start = 0
     for i in range(1, len(text) + 1):

@@ -93,7 +93,8 @@ class Comparison:
     pairs, clusters, solution_matches: reported, strongest first. students: the ids compared.
     documents: student id -> scope -> Document. solution_documents: scope -> the solution's Document.
     ignored: scope -> fingerprints that never count there (provided, common).
-    solution: kind -> the solution's fingerprints.
+    solution: kind -> the solution's fingerprints. provided_lines: the stub's lines, stripped (shown as
+    provided, never marked).
     """
 
     pairs: tuple[Pair, ...]
@@ -104,6 +105,7 @@ class Comparison:
     solution_documents: dict = field(repr=False)
     ignored: dict = field(repr=False)
     solution: dict = field(repr=False)
+    provided_lines: frozenset = field(default=frozenset(), repr=False)
 
 
 def compare_class(documents: dict, stub: dict, solution: dict) -> Comparison:
@@ -131,7 +133,9 @@ def compare_class(documents: dict, stub: dict, solution: dict) -> Comparison:
         ignored[scope] = common | set().union(*(provided[kind] for kind in kinds))
     pairs.sort(key=lambda p: (-p.similarity, -p.shared, p.scope, p.first, p.second))
     return Comparison(tuple(pairs), tuple(_clusters(pairs)), tuple(matches), tuple(sorted(documents)),
-                      documents=documents, solution_documents=solution, ignored=ignored, solution=reference)
+                      documents=documents, solution_documents=solution, ignored=ignored, solution=reference,
+                      provided_lines=frozenset(line.strip() for doc in stub.values() for line in doc.text.split("\n")
+                                               if line.strip()))
 
 
 def _by_kind(documents: dict) -> dict[str, set]:
