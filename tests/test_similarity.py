@@ -77,6 +77,16 @@ def test_renaming_comments_spacing_and_order_leave_the_fingerprints_as_they_were
     assert set(winnow(code_tokens(other), CODE_K, CODE_WINDOW)) != prints
 
 
+def test_the_tokenizer_reads_strings_comments_and_brackets_as_python_does():
+    code = ('s = f"a # not a comment {x!r}" + \'\'\'one\n"two" # still text\n\'\'\'  # a comment\n'
+            't = (1 +\n     2.5e-3)\n')
+    values = [t.value for t in code_tokens(code)]
+    assert values == ["V", "=", "S", "+", "S", ";", "V", "=", "(", "N", "+", "N", ")", ";"]
+    # Keywords, builtins and attributes stay; the names a student chooses do not.
+    assert [t.value for t in code_tokens("for item in sorted(rows): item.abs()")] == \
+        ["for", "V", "in", "sorted", "(", "V", ")", ":", "V", ".", "abs", "(", ")"]
+
+
 def test_a_question_is_what_defines_its_names_and_the_helpers_they_use():
     cells = ["import torch\n%matplotlib inline", "def helper(v):\n    return v.abs()\n\n"
              "def l1_penalty(w):\n    return helper(w).sum()\n", "print('scratch')\nx = 1 +", "def sweep(lambdas, f):\n    return []\n"]

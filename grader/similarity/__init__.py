@@ -17,10 +17,15 @@ an API of files and folders, and its last release is from 2024; ``datasketch``
 (MIT, MinHash LSH) is well kept and gives candidates from an index, but its
 Jaccard estimate neither finds one copied question inside a longer notebook
 reliably (containment, not Jaccard) nor says where the matching spans are,
-which the side-by-side view must show. Python's own ``tokenize`` and ``ast``
-read the code, and an inverted index over the winnowed fingerprints (what
-MOSS does) finds exactly the pairs that share them, with their spans, in one
-pass over the class.
+which the side-by-side view must show. Python's ``ast`` finds each
+question's definitions, one regular expression of Python's tokens normalises
+them (``grader.similarity.fingerprints``), and an inverted index over the
+winnowed fingerprints (what MOSS does) finds exactly the pairs that share
+them, with their spans, in one pass over the class.
+
+Scale (``benchmarks/bench_similarity.py``): 500 notebooks in 5-10 s on two
+busy cores, most of it tokenizing; about 80 MiB of Python allocations at the
+peak.
 
 The words: submissions are *similar*; whether anyone copied is for a person to
 decide, with the side-by-side view in front of them.
