@@ -167,3 +167,22 @@ def test_the_whole_notebook_scope_ranks_full_copies_first(generated):
         frozenset((a, b)) for kind, a, b, _ in made.planted if kind in ("verbatim", "renamed", "reordered")}
     assert [p.similarity for p in result.comparison.pairs] == sorted((p.similarity for p in result.comparison.pairs),
                                                                       reverse=True)
+
+
+def test_three_alike_make_a_group_and_a_changed_file_is_left_out_with_why(tmp_path):
+    from grader.outputs.similarity_html import FileLinks, page_pairs, render_similarity_index
+    from grader.stub import make_stub
+    from similarity_class import student_notebook
+
+    stub = make_stub(nbformat.read(SOLUTION, as_version=4))
+    one = student_notebook(stub, 7)
+    record_notebooks(tmp_path, {"a": one, "b": copy.deepcopy(one), "c": copy.deepcopy(one),
+                                "d": student_notebook(stub, 8), "e": student_notebook(stub, 9)})
+    (tmp_path / "notebooks" / "e.ipynb").write_text("{}")
+    result = find_similar(tmp_path, ASSIGNMENT)
+    assert result.skipped == (("e", "the notebook file changed after it was graded; grade it again"),)
+    groups = {c.scope: c.members for c in result.comparison.clusters}
+    assert groups[("q3", CODE)] == ("a", "b", "c") and groups[NOTEBOOK] == ("a", "b", "c")
+    assert _pairs(result, ("q3", CODE)) == {frozenset(p) for p in (("a", "b"), ("a", "c"), ("b", "c"))}
+    index = render_similarity_index(result, FileLinks(page_pairs(result)))
+    assert "Groups of three or more" in index and "e: the notebook file changed" in index
