@@ -13,9 +13,9 @@ Written answers become lower-case words without stop words and with a crude
 plural/tense ending cut, so a light paraphrase ("the weights shrink" /
 "weights are shrinking") keeps most of its word k-grams.
 
-Each token is numbered by its CRC-32 and each k-gram hashed as the tuple of
-those numbers (``hash`` of a tuple of ints is the same in every run, unlike
-the hash of a string), and winnowing keeps the smallest hash of every window of ``w``
+Each token is numbered by its CRC-32 and each k-gram hashed as a polynomial
+of those numbers modulo 2**64 (numpy, all k-grams of a document at once; the
+same in every run, unlike ``hash`` of a string), and winnowing keeps the smallest hash of every window of ``w``
 consecutive k-grams: any match of at least ``k + w - 1`` tokens shares a
 fingerprint, and a document keeps about ``2 / (w + 1)`` of its k-grams.
 """
@@ -27,6 +27,8 @@ import keyword
 import re
 import unicodedata
 import zlib
+
+import numpy as np
 from typing import NamedTuple
 
 CODE_K, CODE_WINDOW = 8, 4  # a shared run of 11 tokens or more always shows
@@ -41,6 +43,7 @@ _CODE_TOKEN = re.compile(r"""
 |(?P<newline>\n)
 |(?P<op>\*\*=?|//=?|>>=?|<<=?|->|:=|[-+*/%&|^@=<>!]=|\S)
 """, re.VERBOSE)
+_BASE = np.uint64(1_000_003)
 _WORD = re.compile(r"[^\W_]+")
 STOP_WORDS = frozenset("""a an the and or but of to in on at by for from with as is are was were be been being it its
 this that these those there here than then so such we our you your i my me he she they them their his her
@@ -113,34 +116,27 @@ def _stem(word: str) -> str:
 def winnow(tokens: list[Token], k: int, window: int, salt: str = "") -> dict[int, tuple[tuple[int, int], ...]]:
     """The fingerprints of ``tokens``: hash -> the spans ``(start, end)`` of the k-grams that chose it.
     ``salt`` keeps different kinds of document (code, text) in different hash spaces."""
-    if len(tokens) < k:
-        # A text shorter than one k-gram is one fingerprint when it has anything: too little to pair on
-        # by itself (pairs need several shared fingerprints), but not nothing.
-        if not tokens:
-            return {}
-        grams = [(_hash(salt, tokens), tokens[0].start, tokens[-1].end)]
+    if not tokens:
+        return {}
+    numbers = np.fromiter((_number(t.value) for t in tokens), dtype=np.uint64, count=len(tokens))
+    k = min(k, len(numbers))  # a text shorter than one k-gram is one fingerprint: too little to pair on alone
+    # The k-gram hashes as polynomials in _BASE modulo 2**64 (numpy's uint64 arithmetic wraps around).
+    hashes = np.full(len(numbers) - k + 1, _number(salt), dtype=np.uint64)
+    for j in range(k):
+        hashes = hashes * _BASE + numbers[j:len(numbers) - k + 1 + j]
+    if len(hashes) <= window:
+        frames = hashes[np.newaxis, :]
     else:
-        numbers = [_number(t.value) for t in tokens]
-        head = _number(salt)
-        grams = [(hash((head, *numbers[i:i + k])), tokens[i].start, tokens[i + k - 1].end)
-                 for i in range(len(tokens) - k + 1)]
+        frames = np.lib.stride_tricks.sliding_window_view(hashes, window)
+    # The rightmost smallest hash of each window (a window that slides past an unchanged minimum keeps it);
+    # the positions never go back, so the distinct ones are the fingerprints.
+    width = frames.shape[1]
+    positions = np.arange(len(frames)) + (width - 1 - np.argmin(frames[:, ::-1], axis=1))
     chosen: dict[int, list[tuple[int, int]]] = {}
-    hashes = [gram[0] for gram in grams]
-    last = -1
-    for first in range(max(1, len(grams) - window + 1)):
-        frame = hashes[first:first + window]
-        smallest = min(frame)
-        # The rightmost smallest hash: a window that slides past an unchanged minimum keeps it.
-        position = first + len(frame) - 1 - frame[::-1].index(smallest)
-        if position != last:
-            value, start, end = grams[position]
-            chosen.setdefault(value, []).append((start, end))
-            last = position
+    values = hashes.tolist()
+    for position in np.unique(positions).tolist():
+        chosen.setdefault(values[position], []).append((tokens[position].start, tokens[position + k - 1].end))
     return {value: tuple(spans) for value, spans in chosen.items()}
-
-
-def _hash(salt: str, tokens: list[Token]) -> int:
-    return hash((_number(salt),) + tuple(_number(t.value) for t in tokens))
 
 
 @functools.lru_cache(maxsize=None)
