@@ -118,12 +118,15 @@ def test_the_command_writes_the_record_and_pages(generated, tmp_path):
 
 
 def test_student_text_is_escaped_and_no_script_is_allowed(tmp_path):
-    solution = nbformat.read(SOLUTION, as_version=4)
-    hostile = copy.deepcopy(solution)
+    from grader.stub import make_stub
+    from similarity_class import student_notebook
+
+    hostile = student_notebook(make_stub(nbformat.read(SOLUTION, as_version=4)), 11)
     for cell in hostile.cells:
         if cell.cell_type == "code" and "def sweep" in cell.source:
-            cell.source = cell.source.replace('results = []', 'results = []\n    note = "</pre><script>alert(1)</script>"'
-                                              '\n    extra = [k for k in range(3) if k * k > 1 and k != 2 and k < 9]')
+            cell.source = cell.source.replace('one result dict per lambda."""\n', 'one result dict per lambda."""\n'
+                                              '    note = "</pre><script>alert(1)</script>"\n', 1)
+            assert "alert(1)" in cell.source
         if cell.cell_type == "markdown" and cell.source.startswith("<!-- answer q5"):
             cell.source = "<!-- answer q5 -->\n<img src=x onerror=alert(2)> " + "early stopping and dropout " * 6
     record_notebooks(tmp_path, {"=evil": hostile, "twin": copy.deepcopy(hostile)})

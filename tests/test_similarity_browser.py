@@ -10,7 +10,8 @@ import nbformat
 import pytest
 
 from helpers import ROOT, SOLUTION
-from similarity_class import make_class, record_notebooks
+from similarity_class import make_class, record_notebooks, student_notebook
+from grader.stub import make_stub
 from test_feedback_browser import PHONE, browser  # noqa: F401 - the chromium fixture the browser tests share
 
 pytestmark = pytest.mark.e2e
@@ -24,11 +25,12 @@ HOSTILE_ANSWER = ('<img src=x onerror="document.title=\'pwned\'"> <script>alert(
 def server(tmp_path_factory):
     out = tmp_path_factory.mktemp("class")
     make_class(SOLUTION, out, independent=12)
-    hostile = copy.deepcopy(nbformat.read(SOLUTION, as_version=4))
+    hostile = student_notebook(make_stub(nbformat.read(SOLUTION, as_version=4)), 11)
     for cell in hostile.cells:
         if cell.cell_type == "code" and "def sweep" in cell.source:
-            cell.source = cell.source.replace("    results = []", f"    results = []\n    {HOSTILE_CODE}\n    "
-                                              "steps = [n * n for n in range(10) if n % 3 and n > 2 and n < 8]")
+            cell.source = cell.source.replace('one result dict per lambda."""\n',
+                                              f'one result dict per lambda."""\n    {HOSTILE_CODE}\n', 1)
+            assert HOSTILE_CODE in cell.source
         if cell.cell_type == "markdown" and cell.source.startswith("<!-- answer q5"):
             cell.source = f"<!-- answer q5 -->\n{HOSTILE_ANSWER}"
     record_notebooks(out, {"hostile-a": hostile, "hostile-b": copy.deepcopy(hostile)})

@@ -3,26 +3,27 @@
 For each scope (a question's code, a question's written answer, the ``other``
 code, and the whole notebook) the fingerprints of every student's document go
 into one inverted index: fingerprint -> the students who have it. Only
-students who share a fingerprint are ever compared, and a fingerprint held
-by more than ``common_cap(n)`` students of a scope is ignored there (it is
-how the task is done, not evidence of a pair; MOSS's ``-m``). Cost: one pass
-over the fingerprints, plus the square of each kept fingerprint's posting
-list, which the cap bounds.
+students who share at least ``MIN_RARE`` fingerprints that are neither common
+nor the released solution's are ever compared; a fingerprint held by more
+than ``common_cap(n)`` students of a scope is common there (how the task is
+usually done, not evidence of a pair; MOSS's ``-m``). Cost: one pass over the
+fingerprints, plus the square of each kept fingerprint's posting list, which
+the cap bounds.
 
-Before indexing, a document loses every fingerprint of the stub (provided
-code and placeholders) and of the reference solution: what is left is the
-student's own work. The solution is compared on its own: a student whose own
-work mostly matches it is listed as similar to the solution, never paired
-with another student for it.
+Every document first loses the fingerprints of the stub (provided code and
+placeholders): what is left is the student's own work. The solution is
+compared on its own: a student whose own work mostly matches it is listed as
+similar to the solution. Between two students, what the solution also has is
+left out too, so two students who both handed in the released solution are
+not a pair.
 
 A pair's similarity in a scope is ``shared / min(|A|, |B|)`` over their own
-fingerprints (provided ones out): the share of the smaller document found in
+fingerprints less the solution's: the share of the smaller document found in
 the larger (a copy of one question inside a longer notebook scores 1 for that
-question). Two students are compared only when they share at least
-``MIN_RARE`` fingerprints that are neither common nor the solution's, and
-reported when the similarity is at least ``THRESHOLD`` and they share at
-least ``MIN_SHARED`` fingerprints (both per kind: code, written, whole
-notebook), so two tiny answers written the same obvious way are not a pair.
+question). It is reported when the similarity is at least ``THRESHOLD`` and
+they share at least ``MIN_SHARED`` fingerprints (both per kind: code,
+written, whole notebook), so two tiny answers written the same obvious way
+are not a pair.
 """
 from __future__ import annotations
 
@@ -33,8 +34,8 @@ from dataclasses import dataclass, field
 from grader.similarity.documents import CODE, WRITTEN
 
 # Measured on a generated class (tests/similarity_class.py, 40 independent students): planted copies score
-# 0.97-1 in code and over the notebook, a lightly paraphrased answer 0.87; independent students at most 0.86 in
-# a question's code, 0.58 over the notebook, 0.70 in a written answer. A question whose own code is under
+# 0.97-1 in code and over the notebook, a lightly paraphrased answer 0.93; independent students at most 0.86 in
+# a question's code, 0.53 over the notebook, 0.70 in a written answer. A question whose own code is under
 # MIN_SHARED fingerprints (about a dozen lines) cannot be told from the usual way of writing it (independent
 # one-liners agree at 1.0): such small pieces count in the whole notebook only. A fingerprint held by more
 # than COMMON_MIN (or 5% of the class) students is common; 10 is MOSS's default, and a group of copies up to
@@ -58,7 +59,7 @@ def scope_label(scope: tuple[str, str]) -> str:
 @dataclass(frozen=True)
 class Pair:
     """Two students similar in a scope: ``similarity`` (0-1) is ``shared`` fingerprints over the smaller
-    document's ``sizes``; both counted after provided, solution and common fingerprints are taken out."""
+    document's ``sizes``; both counted without the provided code's and the solution's fingerprints."""
 
     scope: tuple[str, str]
     first: str
@@ -182,7 +183,7 @@ def _scope_pairs(scope, members: dict, known: set) -> tuple[list[Pair], set]:
     for (first, second), evidence in rare.items():
         if evidence < MIN_RARE:
             continue
-        a, b = members[first], members[second]
+        a, b = members[first] - known, members[second] - known
         shared = len(a & b)
         similarity = shared / min(len(a), len(b))
         if shared >= least and similarity >= threshold:
