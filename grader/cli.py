@@ -13,6 +13,7 @@ from grader.batch import grade_batch
 from grader.cli_assignment import add_assignment_arguments, assignment_argument, assignment_from
 from grader.cli_authoring import AUTHORING_COMMANDS, add_authoring_commands, run_authoring_command
 from grader.cli_delivery import DELIVERY_COMMANDS, add_delivery_commands, run_delivery_command
+from grader import cli_similarity
 from grader.errors import GraderError
 from grader.gradebook import Gradebook
 from grader.outputs.junit import write_junit
@@ -50,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     add_authoring_commands(commands)
     class_cli.add_commands(commands)
     serve_cli.add_serve_command(commands)
+    cli_similarity.add_similarity_command(commands)
     return parser
 
 
@@ -71,6 +73,8 @@ def main(argv=None) -> int:
             return class_cli.run(args)
         if args.command == serve_cli.COMMAND:
             return serve_cli.run_serve(args)
+        if args.command == cli_similarity.COMMAND:
+            return cli_similarity.run_similarity(args)
         assignment = assignment_from(args, find_notebooks(args.paths))
         limits = Limits(cell=args.cell_timeout or assignment.limits.cell, call=args.call_timeout or assignment.limits.call)
         options = GradeOptions(limits=limits,

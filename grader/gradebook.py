@@ -191,6 +191,11 @@ class Gradebook:
     def reports(self) -> list[GradeReport]:
         return [grade.report() for grade in self.stored().values()]
 
+    def sources(self) -> list[tuple[str, str, str, str | None]]:
+        """(student, notebook path, its SHA-256 when graded, error or None) of every current grade, by student."""
+        rows = self.db.execute("SELECT student_id, source, sha256, error FROM submissions ORDER BY student_id")
+        return [tuple(row) for row in rows]
+
     def report(self, student_id: str) -> GradeReport:
         row = self.db.execute("SELECT report FROM submissions WHERE student_id = ?", (student_id,)).fetchone()
         if row is None:

@@ -38,6 +38,7 @@ from grader.review import Review, check_review, review_checks
 from grader.serve import queue
 from grader.serve.answer_html import answer_html
 from grader.serve.guard import Guard
+from grader.serve.similarity_pages import SimilarityPages
 from grader.serve.store import ClassStore
 from grader.text import printable
 
@@ -64,13 +65,15 @@ SHARING = ("Other reviewers may work at the same time (another grader serve on t
 
 def create_app(store: ClassStore, guard: Guard, refresher=None) -> Starlette:
     """The app serving ``store``'s class; ``refresher`` (an OutputRefresher) hears of each saved review."""
-    pages = _Pages(store, guard, refresher)
+    pages, similarity = _Pages(store, guard, refresher), SimilarityPages(store, guard.root)
     routes = [
         Route("/", pages.summary),
         Route("/students", pages.students),
         Route("/review", pages.review, methods=["GET"]),
         Route("/review", pages.save, methods=["POST"]),
         Route("/export.csv", pages.export),
+        Route("/similarity", similarity.index),
+        Route("/similarity/pair", similarity.pair),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         Route("/{student}/feedback.html", pages.feedback),
         Route("/{student}/results.json", pages.results),
