@@ -107,9 +107,17 @@ def render_feedback(report: GradeReport, assignment=None, notebook=None) -> str:
                           "complete": not unfinished and not any(c["status"] == "failed" for c in checks),
                           "answer": report.answers.get(question.question),
                           "review": any(c["status"] == REVIEW for c in checks),
+                          "rubric_items": _rubric_items(question),
                           "figures": _figures(question, hook)})
     # A self-check's share still to be judged, exact (its rows show rounded parts): the terminal says the same.
     pending = round(sum(c.max_score for q in report.questions for c in q.checks if c.outcome.status == "pending"), 6)
     return _ENV.get_template("feedback.html.j2").render(
         report=report, questions=questions, cells=cells, check_output=check_output, notebook=notebook,
         pending=pending)
+
+
+def _rubric_items(question) -> list[dict]:
+    """The rubric items a reviewer applied to the question's written answer (label, points, comment)."""
+    return [{"label": label, "points": points, "comment": comment}
+            for check in question.checks for key, value in check.outcome.extras if key == "rubric_items"
+            for label, points, comment in value]

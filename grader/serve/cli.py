@@ -30,6 +30,9 @@ def add_serve_command(commands) -> None:
                        help="address to listen on (default 127.0.0.1: this machine only)")
     serve.add_argument("--port", type=int, default=0, help="port to listen on (default 0: any free port)")
     serve.add_argument("--no-browser", action="store_true", help="print the address without opening a browser")
+    serve.add_argument("--anonymous", action="store_true",
+                       help="anonymous review: the review queue and answer groups show a handle instead of each "
+                            "student's id (ids stay in the CSV export, results.json and feedback pages)")
     add_assignment_arguments(serve, " (default: the folder the gradebook was graded with)")
 
 
@@ -78,7 +81,7 @@ def run_serve(args) -> int:
     sock = _listen(args.host, args.port)
     url = f"http://{_address(args.host, sock.getsockname()[1])}/?token={guard.token}"
     refresher = OutputRefresher(args.out, assignment)
-    app = create_app(ClassStore(args.out, assignment), guard, refresher)
+    app = create_app(ClassStore(args.out, assignment), guard, refresher, anonymous=args.anonymous)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False))
     previous = signal.signal(signal.SIGTERM, _raise_stop)
     try:
