@@ -36,7 +36,8 @@ from grader.serve import queue
 from grader.serve.anonymous import StudentIds
 from grader.serve.answer_html import answer_html
 from grader.serve.guard import Guard
-from grader.serve.rubric_items import RubricPages, answer_items, save_answer_items, seed_rubric
+from grader.serve.rubric_items import (RubricPages, answer_items, question_links, save_answer_items,
+                                       seed_rubric)
 from grader.serve.store import ClassStore
 from grader.text import printable
 
@@ -199,7 +200,7 @@ class _Pages:
             "based_on": based_on if based_on is not None else (stored.reviewed_at if stored else ""),
             "notice": notice, "problem": problem, "csrf": self.guard.csrf, "sharing": SHARING,
             "anonymous": self.ids.anonymous,
-            **(answer_items(gradebook, item, stored, self.ids, question) if item else {}),
+            **(answer_items(gradebook, item, stored, self.ids, question) if item else question_links(question)),
         }
         return _page("review.html.j2", status_code, **context)
 

@@ -66,6 +66,12 @@ def _item_ids(values) -> list[int]:
     return sorted({int(v) for v in values if str(v).isdigit()})
 
 
+def question_links(question: str) -> dict:
+    """Links to a question's answer groups and rubric items (the first written question's for "")."""
+    return {"groups_link": "groups?" + urlencode({"question": question}),
+            "rubric_link": "rubric?" + urlencode({"question": question})}
+
+
 def answer_items(gradebook, item, stored, ids, question_filter: str) -> dict:
     """The review page's context for applying items to ``item`` (a queue.ReviewItem)."""
     rubric = gradebook.rubric_items(item.question)
@@ -73,9 +79,7 @@ def answer_items(gradebook, item, stored, ids, question_filter: str) -> dict:
     return {"rubric": rubric, "applied": applied,
             "adjustment": f"{stored.adjustment:g}" if stored is not None and stored.items else "",
             "hint": suggestion_hint(item.text, item.concepts, item.matched),
-            "groups_link": "groups?" + urlencode({"question": item.question}),
-            "rubric_link": "rubric?" + urlencode({"question": item.question}),
-            "shown_id": ids.shown(item.student_id)}
+            "shown_id": ids.shown(item.student_id), **question_links(item.question)}
 
 
 def save_answer_items(gradebook, item, fields) -> "Review":  # noqa: F821 - grader.review.Review

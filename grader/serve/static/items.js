@@ -3,6 +3,12 @@
 (function () {
   "use strict";
   const box = document.getElementById("items");
+  document.addEventListener("keydown", function (event) {
+    const active = document.activeElement;
+    if (event.ctrlKey || event.metaKey || event.altKey || (active && ["INPUT", "TEXTAREA", "SELECT"].includes(active.tagName))) return;
+    const link = document.getElementById({ g: "groups-link", r: "rubric-link" }[event.key]);
+    if (link) { event.preventDefault(); link.click(); }
+  });
   if (!box) return;
   const form = box.closest("form");
   const share = parseFloat(box.dataset.share);
@@ -40,9 +46,6 @@
       form.requestSubmit();
     } else if (event.key === "d") {
       event.preventDefault(); adjustment.focus(); adjustment.select();
-    } else if (event.key === "g" || event.key === "r") {
-      const link = document.getElementById(event.key === "g" ? "groups-link" : "rubric-link");
-      if (link) { event.preventDefault(); link.click(); }
     } else if (event.key === "c" && !document.getElementById("review-form")) {
       event.preventDefault(); document.getElementById("comment").focus();
     }
