@@ -8,8 +8,8 @@ ratio, 0-100, at least ``NEAR`` (a typo, a word swapped or added in a long answe
 largest first, and a text joins a leader, never a member, so a chain of small differences never drags
 unlike answers together. Empty answers form their own group.
 
-``identical_answers`` is the class summary's signal: non-empty answers written identically (after
-normalisation) by several students.
+``identical_answers`` is the class summary's signal: written answers (awaiting review or reviewed)
+written identically (after normalisation) by several students.
 """
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
+
+from grader.results import REVIEW, REVIEWED
 
 NEAR = 90
 _MARKUP = re.compile(r"[*_`#>~\[\]()|]+")
@@ -98,12 +100,21 @@ class IdenticalAnswers:
     largest: tuple[str, ...]
 
 
+def _written(report, question: str) -> bool:
+    """Whether ``report`` holds a written answer to ``question`` for a person to score (not a missing or
+    untouched answer cell)."""
+    return any(c.outcome.status in (REVIEW, REVIEWED) for q in report.questions if q.question == question
+               for c in q.checks)
+
+
 def identical_answers(reports, questions) -> tuple[IdenticalAnswers, ...]:
     """Per question (in ``questions``' order) with any: the identical written answers of ``reports``."""
     found = []
     for question in questions:
         by_text: dict[str, list[str]] = {}
         for report in reports:
+            if not _written(report, question):
+                continue
             answer = report.answers.get(question)
             form = normalise(getattr(answer, "text", "") or "") if answer is not None else ""
             if form:

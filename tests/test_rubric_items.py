@@ -9,6 +9,7 @@ from helpers import ASSIGNMENT
 from grader.answer_groups import group_answers, identical_answers, normalise
 from grader.errors import ReviewConflict, ReviewError
 from grader.gradebook import Gradebook
+from grader.results import REVIEW, CheckOutcome, QuestionScore, ScoredCheck
 from grader.review import Review
 from grader.rubric_items import RubricItem, items_score, load_rubric
 from grader.serve.anonymous import StudentIds
@@ -143,8 +144,12 @@ def test_identical_answers_are_counted_per_question_and_empty_ones_are_not():
     class Report:
         def __init__(self, sid, q5, q6):
             self.submission_id, self.answers = sid, {"q5": Answer(q5), "q6": Answer(q6)}
+            self.questions = [QuestionScore(q, "", 0.0, 1.0, (ScoredCheck(
+                CheckOutcome(q, "written answer", "after_published", 1.0, REVIEW, 0.0, written=True), 0.0, 1.0),))
+                for q in ("q5", "q6")]
     reports = [Report("a", "Dropout.", ""), Report("b", "dropout", ""), Report("c", "Early stopping", "x"),
-               Report("d", "DROPOUT!", "y")]
+               Report("d", "DROPOUT!", "y"), Report("e", "Dropout", "x")]
+    reports[-1].questions = ()  # an answer no one is to score (a missing or untouched cell) is not counted
     found = identical_answers(reports, ["q5", "q6"])
     assert len(found) == 1 and found[0].question == "q5" and found[0].largest == ("a", "b", "d")
 
