@@ -63,7 +63,7 @@ def create_app(store: ClassStore, guard: Guard, refresher=None, anonymous: bool 
     ``anonymous`` hides student ids in the review queue and the answer groups."""
     seed_rubric(store)
     pages = _Pages(store, guard, refresher, StudentIds(anonymous))
-    items = RubricPages(store, guard, refresher, pages.ids, _page, pages._filters)
+    items = RubricPages(store, guard, refresher, pages.ids, _page)
     routes = [
         Route("/groups", items.groups, methods=["GET"]),
         Route("/groups", items.save_group, methods=["POST"]),
@@ -200,7 +200,7 @@ class _Pages:
             "based_on": based_on if based_on is not None else (stored.reviewed_at if stored else ""),
             "notice": notice, "problem": problem, "csrf": self.guard.csrf, "sharing": SHARING,
             "anonymous": self.ids.anonymous,
-            **(answer_items(gradebook, item, stored, self.ids, question) if item else question_links(question)),
+            **(answer_items(gradebook, item, stored, self.ids) if item else question_links(question)),
         }
         return _page("review.html.j2", status_code, **context)
 

@@ -19,6 +19,7 @@ from starlette.responses import RedirectResponse, Response
 
 from grader.answer_groups import group_answers
 from grader.errors import ReviewConflict, ReviewError
+from grader.review import Review
 from grader.rubric_items import RubricItem, check_item, load_rubric
 from grader.serve import queue
 from grader.serve.answer_html import answer_html
@@ -72,7 +73,7 @@ def question_links(question: str) -> dict:
             "rubric_link": "rubric?" + urlencode({"question": question})}
 
 
-def answer_items(gradebook, item, stored, ids, question_filter: str) -> dict:
+def answer_items(gradebook, item, stored, ids) -> dict:
     """The review page's context for applying items to ``item`` (a queue.ReviewItem)."""
     rubric = gradebook.rubric_items(item.question)
     applied = set(gradebook.applied_item_ids(item.student_id, item.question)) if stored else set()
@@ -82,7 +83,7 @@ def answer_items(gradebook, item, stored, ids, question_filter: str) -> dict:
             "shown_id": ids.shown(item.student_id), **question_links(item.question)}
 
 
-def save_answer_items(gradebook, item, fields) -> "Review":  # noqa: F821 - grader.review.Review
+def save_answer_items(gradebook, item, fields) -> Review:
     """Score ``item`` by the items checked in ``fields`` (the review form); ReviewError/ReviewConflict when
     it cannot be saved as given."""
     adjustment = _number(fields.get("adjustment", ""), 0.0)
@@ -102,9 +103,10 @@ def _digest(members, reviews) -> str:
 
 
 class RubricPages:
-    def __init__(self, store, guard, refresher, ids, page, filters):
+    def __init__(self, store, guard, refresher, ids, page):
+        """``page(template, status code, **context)`` renders one of the app's pages."""
         self.store, self.guard, self.refresher, self.ids = store, guard, refresher, ids
-        self._page, self._filters = page, filters
+        self._page = page
         self._groups = _Groups()
 
     def _written_questions(self, snapshot):
