@@ -24,6 +24,7 @@ from pathlib import Path
 import jinja2
 import markupsafe
 
+from grader.answer_groups import identical_answers
 from grader.assignment import Assignment
 from grader.outputs import save_files
 from grader.outputs.check_groups import group_checks
@@ -115,6 +116,8 @@ class ClassSummary:
     awaiting_points: float = 0.0
     questions: tuple[QuestionStats, ...] = ()
     students: tuple[StudentRow, ...] = ()
+    # Written answers several students wrote identically (grader.answer_groups.IdenticalAnswers per question).
+    identical: tuple = ()
 
     @property
     def mean(self) -> float:
@@ -186,7 +189,8 @@ def summarise(reports, assignment: Assignment) -> ClassSummary:
     return ClassSummary(graded, tuple(r for r in reports if r.error), assignment.total_points,
                         _bins([r.score for r in graded], assignment.total_points), tuple(checks), tuple(mistakes),
                         waiting, round(sum(r.awaiting_review for r in graded), 6),
-                        _question_stats(graded, assignment), tuple(sorted(students, key=lambda s: s.student)))
+                        _question_stats(graded, assignment), tuple(sorted(students, key=lambda s: s.student)),
+                        identical_answers(graded, [q.id for q in assignment.questions if q.written]))
 
 
 def _question_stats(graded, assignment: Assignment) -> tuple[QuestionStats, ...]:

@@ -113,6 +113,7 @@ def render_feedback(report: GradeReport, assignment=None, notebook=None) -> str:
                           # An instructor's comment is opened, whatever the checks did: it is written to be read.
                           "commented": any(c.outcome.status == REVIEWED and c.outcome.message.startswith(COMMENT)
                                            for c in question.checks),
+                          "rubric_items": _rubric_items(question),
                           "figures": _figures(question, hook)})
     # A self-check's share still to be judged, exact (its rows show rounded parts): the terminal says the same.
     pending = round(sum(c.max_score for q in report.questions for c in q.checks if c.outcome.status == "pending"), 6)
@@ -120,3 +121,10 @@ def render_feedback(report: GradeReport, assignment=None, notebook=None) -> str:
         report=report, title=assignment.title if assignment is not None else report.assignment.replace("_", " ").title(),
         questions=questions, cells=cells, check_output=check_output, notebook=notebook,
         pending=pending)
+
+
+def _rubric_items(question) -> list[dict]:
+    """The rubric items a reviewer applied to the question's written answer (label, points, comment)."""
+    return [{"label": label, "points": points, "comment": comment}
+            for check in question.checks for key, value in check.outcome.extras if key == "rubric_items"
+            for label, points, comment in value]

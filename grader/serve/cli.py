@@ -33,6 +33,9 @@ def add_serve_command(commands) -> None:
                        help="address to listen on (default 127.0.0.1: this machine only)")
     serve.add_argument("--port", type=int, default=0, help="port to listen on (default 0: any free port)")
     serve.add_argument("--no-browser", action="store_true", help="print the address without opening a browser")
+    serve.add_argument("--anonymous", action="store_true",
+                       help="anonymous review: the review queue and answer groups show a handle instead of each "
+                            "student's id (ids stay in the CSV export, results.json and feedback pages)")
     add_assignment_arguments(serve, " (default: the folder the gradebook was graded with)")
     # The command line's server ends its process once stopped (see _exit_now); a caller in Python does not.
     serve.set_defaults(exit_when_stopped=True)
@@ -84,7 +87,7 @@ def run_serve(args) -> int:
     sock = _listen_again(args.host, args.port, args.out)
     url = f"http://{_address(args.host, sock.getsockname()[1])}{guard.root}/"
     refresher = OutputRefresher(args.out, assignment)
-    app = create_app(ClassStore(args.out, assignment), guard, refresher)
+    app = create_app(ClassStore(args.out, assignment), guard, refresher, anonymous=args.anonymous)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False,
                                            timeout_graceful_shutdown=1))
     previous = signal.signal(signal.SIGTERM, _raise_stop)

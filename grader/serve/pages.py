@@ -36,9 +36,12 @@ from grader.outputs.notebook_html import graded_notebook
 from grader.points_text import points
 from grader.review import Review, check_review, review_checks
 from grader.serve import queue
+from grader.serve.anonymous import StudentIds
 from grader.serve.answer_html import answer_html
 from grader.serve.guard import Guard
 from grader.serve.similarity_pages import SimilarityPages
+from grader.serve.rubric_items import (RubricPages, answer_items, question_links, save_answer_items,
+                                       seed_rubric)
 from grader.serve.store import ClassStore
 from grader.text import printable
 
@@ -63,10 +66,18 @@ SHARING = ("Other reviewers may work at the same time (another grader serve on t
            "a save made from a page older than their review of that answer is refused and says so.")
 
 
-def create_app(store: ClassStore, guard: Guard, refresher=None) -> Starlette:
-    """The app serving ``store``'s class; ``refresher`` (an OutputRefresher) hears of each saved review."""
-    pages, similarity = _Pages(store, guard, refresher), SimilarityPages(store, guard.root)
+def create_app(store: ClassStore, guard: Guard, refresher=None, anonymous: bool = False) -> Starlette:
+    """The app serving ``store``'s class; ``refresher`` (an OutputRefresher) hears of each saved review;
+    ``anonymous`` hides student ids in the review queue and the answer groups."""
+    seed_rubric(store)
+    pages = _Pages(store, guard, refresher, StudentIds(anonymous))
+    items = RubricPages(store, guard, refresher, pages.ids, pages._page)
+    similarity = SimilarityPages(store, guard.root)
     routes = [
+        Route("/groups", items.groups, methods=["GET"]),
+        Route("/groups", items.save_group, methods=["POST"]),
+        Route("/rubric", items.rubric, methods=["GET"]),
+        Route("/rubric", items.save_item, methods=["POST"]),
         Route("/", pages.summary),
         Route("/students", pages.students),
         Route("/review", pages.review, methods=["GET"]),
@@ -93,8 +104,9 @@ def _with_nav(html: str, nav: str) -> str:
 
 
 class _Pages:
-    def __init__(self, store: ClassStore, guard: Guard, refresher):
+    def __init__(self, store: ClassStore, guard: Guard, refresher, ids: StudentIds | None = None):
         self.store, self.guard, self.refresher = store, guard, refresher
+        self.ids = ids or StudentIds()
 
     def _page(self, name: str, code: int = 200, **context) -> HTMLResponse:
         """An app page; ``root`` (the key) starts every link it makes."""
@@ -166,12 +178,13 @@ class _Pages:
 
     def review(self, request: Request):
         question, status = self._filters(request.query_params)
-        key = (request.query_params.get("student", ""), request.query_params.get("answer", ""))
         notice = None
         saved = request.query_params.get("saved")
         if saved:
             notice = f"Saved: {saved}."
         with self.store.gradebook() as gradebook:
+            key = (self.ids.resolve(request.query_params.get("student", ""), self.store.snapshot(gradebook).reports),
+                   request.query_params.get("answer", ""))
             return self._review_page(gradebook, question, status, key, notice=notice)
 
     def _review_page(self, gradebook, question, status, key, *, notice=None, problem=None, entered=None,
@@ -185,8 +198,8 @@ class _Pages:
         def link(target):
             if target is None:
                 return None
-            return self.guard.root + "/review?" + urlencode({"question": question, "status": status, "student": target.student_id,
-                                           "answer": target.question})
+            return self.guard.root + "/review?" + urlencode({"question": question, "status": status,
+                                           "student": self.ids.shown(target.student_id), "answer": target.question})
         questions = [q for q in self.store.assignment.questions
                      if any(i.question == q.id for i in snapshot.items)]
         context = {
@@ -203,6 +216,8 @@ class _Pages:
                                    else {"score": "", "comment": ""}),
             "based_on": based_on if based_on is not None else (stored.reviewed_at if stored else ""),
             "notice": notice, "problem": problem, "csrf": self.guard.csrf, "sharing": SHARING,
+            "anonymous": self.ids.anonymous,
+            **(answer_items(gradebook, item, stored, self.ids) if item else question_links(question)),
         }
         return self._page("review.html.j2", status_code, **context)
 
@@ -212,18 +227,32 @@ class _Pages:
             return Response("403: this form lacks its CSRF token; reload the review page and save again.\n",
                             status_code=403, media_type="text/plain")
         fields = {name: str(form.get(name, "")) for name in
-                  ("student", "answer", "score", "comment", "based_on", "question", "status")}
+                  ("student", "answer", "score", "comment", "based_on", "question", "status", "adjustment")}
+        fields["items"] = sorted({int(v) for v in form.getlist("item") if str(v).isdigit()})
         return await run_in_threadpool(self._save, fields)
 
     def _save(self, fields: dict) -> Response:
         question, status = self._filters(fields)
-        key = (fields["student"], fields["answer"])
         entered = {"score": fields["score"], "comment": fields["comment"]}
         with self.store.gradebook() as gradebook:
             snapshot = self.store.snapshot(gradebook)
+            key = (self.ids.resolve(fields["student"], snapshot.reports), fields["answer"])
             if key not in snapshot.index:
-                return self._missing(f"{key[0]} has no written answer to {key[1]}.", snapshot, gradebook.reviews())
+                return self._missing(f"{fields['student']} has no written answer to {key[1]}.", snapshot,
+                                     gradebook.reviews())
             again = {"entered": entered, "status_code": 422}
+            if fields["items"]:
+                try:
+                    review = save_answer_items(gradebook, snapshot.index[key], fields)
+                except ReviewConflict as conflict:
+                    stored = conflict.stored
+                    return self._review_page(gradebook, question, status, key, entered=entered, status_code=409,
+                                             based_on=stored.reviewed_at if stored else "",
+                                             problem=self.ids.hide(str(conflict), key[0]))
+                except ReviewError as exc:
+                    return self._review_page(gradebook, question, status, key, based_on=fields["based_on"],
+                                             problem=f"Not saved: {exc}.", **again)
+                return self._saved(gradebook, snapshot, review, question, status, key)
             try:
                 score = float(fields["score"])
             except ValueError:
@@ -248,16 +277,21 @@ class _Pages:
             except ReviewConflict as conflict:
                 stored = conflict.stored
                 return self._review_page(gradebook, question, status, key, entered=entered, status_code=409,
-                                         based_on=stored.reviewed_at if stored else "", problem=str(conflict))
+                                         based_on=stored.reviewed_at if stored else "",
+                                         problem=self.ids.hide(str(conflict), key[0]))
             except ReviewError as exc:
                 return self._review_page(gradebook, question, status, key, based_on=fields["based_on"],
                                          problem=f"Not saved: {exc}.", **again)
-            if self.refresher is not None:
-                self.refresher.mark(review.student_id)
-            reviews = gradebook.reviews()
-            following = queue.after(snapshot.items, queue.matching(snapshot.items, reviews, question, status), key)
+            return self._saved(gradebook, snapshot, review, question, status, key)
+
+    def _saved(self, gradebook, snapshot, review, question, status, key) -> Response:
+        """The redirect to the answer after ``key`` once ``review`` is saved."""
+        if self.refresher is not None:
+            self.refresher.mark(review.student_id)
+        reviews = gradebook.reviews()
+        following = queue.after(snapshot.items, queue.matching(snapshot.items, reviews, question, status), key)
         target = {"question": question, "status": status,
-                  "saved": f"{review.student_id} {review.question}, {points(review.score)}"}
+                  "saved": f"{self.ids.shown(review.student_id)} {review.question}, {points(review.score)}"}
         if following is not None:
-            target.update(student=following.student_id, answer=following.question)
+            target.update(student=self.ids.shown(following.student_id), answer=following.question)
         return RedirectResponse(self.guard.root + "/review?" + urlencode(target), status_code=303)
