@@ -16,18 +16,23 @@ from starlette.responses import HTMLResponse
 
 
 class _AppLinks:
-    students = "/students"
+    """The app's addresses, each starting with ``root`` (the path prefix every link of the app carries,
+    if any)."""
+
+    def __init__(self, root: str = ""):
+        self.root = root
+        self.students = f"{root}/students"
 
     def pair(self, first: str, second: str | None) -> str:
-        return "/similarity/pair?" + urlencode({"a": first} if second is None else {"a": first, "b": second})
+        return f"{self.root}/similarity/pair?" + urlencode({"a": first} if second is None else {"a": first, "b": second})
 
     def index(self, student: str | None = None) -> str:
-        return "/similarity" + (f"?{urlencode({'student': student})}" if student else "")
+        return f"{self.root}/similarity" + (f"?{urlencode({'student': student})}" if student else "")
 
 
 class SimilarityPages:
-    def __init__(self, store):
-        self.store = store
+    def __init__(self, store, root: str = ""):
+        self.store, self.root = store, root
         self._cached = None
         self._lock = threading.Lock()
 
@@ -45,7 +50,7 @@ class SimilarityPages:
         from grader.outputs.similarity_html import POLICY, render_similarity_index
 
         student = request.query_params.get("student") or None
-        html = render_similarity_index(self._result(), _AppLinks(), student)
+        html = render_similarity_index(self._result(), _AppLinks(self.root), student)
         return HTMLResponse(html, headers={"Content-Security-Policy": POLICY})
 
     def pair(self, request: Request):
@@ -57,5 +62,5 @@ class SimilarityPages:
         if first not in known or (second is not None and second not in known):
             return HTMLResponse("<!DOCTYPE html><title>Not found</title><p>No compared submission by that id.</p>",
                                 status_code=404, headers={"Content-Security-Policy": POLICY})
-        html = render_similarity_pair(result, first, second, _AppLinks())
+        html = render_similarity_pair(result, first, second, _AppLinks(self.root))
         return HTMLResponse(html, headers={"Content-Security-Policy": POLICY})
