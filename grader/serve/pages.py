@@ -58,7 +58,7 @@ SHARING = ("Other reviewers may work at the same time (another grader serve on t
 
 def create_app(store: ClassStore, guard: Guard, refresher=None) -> Starlette:
     """The app serving ``store``'s class; ``refresher`` (an OutputRefresher) hears of each saved review."""
-    pages, similarity = _Pages(store, guard, refresher), SimilarityPages(store, getattr(guard, "root", ""))
+    pages, similarity = _Pages(store, guard, refresher), SimilarityPages(store)
     routes = [
         Route("/", pages.summary),
         Route("/students", pages.students),

@@ -16,23 +16,18 @@ from starlette.responses import HTMLResponse
 
 
 class _AppLinks:
-    """The app's addresses, each starting with ``root`` (the path prefix every link of the app carries,
-    if any)."""
-
-    def __init__(self, root: str = ""):
-        self.root = root
-        self.students = f"{root}/students"
+    students = "/students"
 
     def pair(self, first: str, second: str | None) -> str:
-        return f"{self.root}/similarity/pair?" + urlencode({"a": first} if second is None else {"a": first, "b": second})
+        return "/similarity/pair?" + urlencode({"a": first} if second is None else {"a": first, "b": second})
 
     def index(self, student: str | None = None) -> str:
-        return f"{self.root}/similarity" + (f"?{urlencode({'student': student})}" if student else "")
+        return "/similarity" + (f"?{urlencode({'student': student})}" if student else "")
 
 
 class SimilarityPages:
-    def __init__(self, store, root: str = ""):
-        self.store, self.root = store, root
+    def __init__(self, store):
+        self.store = store
         self._cached = None
         self._lock = threading.Lock()
 
@@ -50,7 +45,7 @@ class SimilarityPages:
         from grader.outputs.similarity_html import POLICY, render_similarity_index
 
         student = request.query_params.get("student") or None
-        html = render_similarity_index(self._result(), _AppLinks(self.root), student)
+        html = render_similarity_index(self._result(), _AppLinks(), student)
         return HTMLResponse(html, headers={"Content-Security-Policy": POLICY})
 
     def pair(self, request: Request):
@@ -62,5 +57,5 @@ class SimilarityPages:
         if first not in known or (second is not None and second not in known):
             return HTMLResponse("<!DOCTYPE html><title>Not found</title><p>No compared submission by that id.</p>",
                                 status_code=404, headers={"Content-Security-Policy": POLICY})
-        html = render_similarity_pair(result, first, second, _AppLinks(self.root))
+        html = render_similarity_pair(result, first, second, _AppLinks())
         return HTMLResponse(html, headers={"Content-Security-Policy": POLICY})
