@@ -85,7 +85,7 @@ def main() -> None:
             url = process.stdout.readline().strip()  # http://127.0.0.1:PORT/KEY/: every path is under the key
             origin = url.split("/", 3)
             origin = "/".join(origin[:3])
-            with httpx.Client(base_url=url, follow_redirects=False) as client:
+            with httpx.Client(base_url=url, follow_redirects=False, timeout=120) as client:
                 first = client.get("/review?status=all").text
                 total = re.search(r"of ([\d,]+) reviewed", first).group(1)
                 csrf = re.search(r'name="csrf" value="([^"]+)"', first).group(1)
