@@ -70,7 +70,8 @@ def test_zip_layout_scripts_and_pins(autograder_zip):
     assert {"setup.sh", "run_autograder", "autograder.json", "grader-src/pyproject.toml"} <= names
     assert modes["setup.sh"] & stat.S_IXUSR and modes["run_autograder"] & stat.S_IXUSR
     assert "apt-get install -y --no-install-recommends python3 python3-venv" in setup
-    assert "--index-url https://download.pytorch.org/whl/cpu" in setup and "torch==" in constraints
+    assert "CPU_INDEX=\"https://download.pytorch.org/whl/cpu\"" in setup and "--index-url \"$CPU_INDEX\"" in setup
+    assert "torch==" in constraints
     folder = ROOT / "solutions/weight_decay"
     hidden = sorted(n for n in names if n.startswith("assignment/checks/hidden/"))
     assert hidden == sorted(f"assignment/checks/hidden/{p.name}" for p in (folder / "checks/hidden").glob("*.py"))
@@ -82,7 +83,7 @@ def test_zip_layout_scripts_and_pins(autograder_zip):
 
 
 def test_build_writes_the_outline_of_manually_graded_questions(autograder_zip):
-    text = (autograder_zip.parent / "gradescope-outline.txt").read_text()
+    text = (autograder_zip.with_name(f"{autograder_zip.stem}-outline.txt")).read_text()
     outline = written_outline(ASSIGNMENT)
     assert f"Autograder (programming): {outline.code_points:g} points" in text
     written = [line.strip() for line in text.splitlines() if line.startswith("  ")]
