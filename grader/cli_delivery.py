@@ -48,6 +48,9 @@ def add_delivery_commands(commands) -> None:
     build.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                        help=f"the autograder timeout set in Gradescope (default {DEFAULT_TIMEOUT:g}): a run stops "
                             "starting cells and checks as it runs low, and always writes its results in time")
+    build.add_argument("--allow-readable-hidden", action="store_true",
+                       help="grade even where student code could read the hidden checks (by default the run "
+                            "refuses, score 0, saying why); the run's stdout warns each time")
     run = actions.add_parser("run", help="what run_autograder calls: grade ROOT/submission into ROOT/results")
     run.add_argument("--root", type=Path, default=Path("/autograder"))
     run.add_argument("--source", type=Path, default=None, help="default: ROOT/source")
@@ -69,7 +72,7 @@ def run_delivery_command(args) -> int:
             print("grader: --timeout: a positive number of seconds", file=sys.stderr)
             return 2
         assignment = load_assignment(args.assignment, args.course)
-        print(f"wrote {build_autograder_zip(assignment, args.out, args.timeout)}")
+        print(f"wrote {build_autograder_zip(assignment, args.out, args.timeout, args.allow_readable_hidden)}")
         outline, path = write_outline(assignment, args.out)
         print(outline.text(assignment.title), end="")
         print(f"wrote {path}")

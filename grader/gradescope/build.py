@@ -41,23 +41,27 @@ _ENV.filters["quote"] = shlex.quote
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
-def _entries(assignment: Assignment, timeout: float) -> dict[str, bytes | str]:
+def _entries(assignment: Assignment, timeout: float, allow_readable_hidden: bool = False) -> dict[str, bytes | str]:
     entries: dict[str, bytes | str] = {name: _ENV.get_template(template).render(assignment=assignment)
                                        for name, template in _SCRIPTS.items()}
     entries.update(engine_entries())
     entries[CONFIG] = json.dumps({"assignment": assignment.name, "version": assignment.version, "folder": FOLDER,
-                                  "timeout": timeout}, indent=2) + "\n"
+                                  "timeout": timeout,
+                                  **({"allow_readable_hidden": True} if allow_readable_hidden else {})},
+                                 indent=2) + "\n"
     for path in graded_files(assignment.folder):
         entries[f"{FOLDER}/{path.relative_to(assignment.folder).as_posix()}"] = path.read_bytes()
     return entries
 
 
-def build_autograder_zip(assignment: Assignment, out: Path, timeout: float = DEFAULT_TIMEOUT) -> Path:
+def build_autograder_zip(assignment: Assignment, out: Path, timeout: float = DEFAULT_TIMEOUT,
+                         allow_readable_hidden: bool = False) -> Path:
     """Write the zip to ``out``; scripts are executable, entries sorted and timestamped alike. ``timeout``:
-    the run's budget in seconds (set the same in Gradescope's settings). The zip is written beside ``out``
-    and moved there when complete: a failed build leaves ``out`` as it was."""
+    the run's budget in seconds (set the same in Gradescope's settings). ``allow_readable_hidden``: grade
+    even where student code could read the hidden checks (the run says so in its stdout). The zip is
+    written beside ``out`` and moved there when complete: a failed build leaves ``out`` as it was."""
     out = Path(out)
-    entries = _entries(assignment, timeout)  # everything read before anything is written
+    entries = _entries(assignment, timeout, allow_readable_hidden)  # everything read before anything is written
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, partial = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
     try:

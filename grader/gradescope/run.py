@@ -69,7 +69,8 @@ def run_autograder(root: Path, source: Path, limits: Limits | None = None, timeo
         root / "results", assignment, started), lock).start()
     status = 0
     try:
-        report = grade_submission(root / "submission", assignment, limits, deadline)
+        report = grade_submission(root / "submission", assignment, limits, deadline,
+                                  config.get("allow_readable_hidden") is True)
     except Exception as exc:  # noqa: BLE001 - whatever broke, Gradescope must get a results.json
         traceback.print_exc()
         report = unreadable_report(root / "submission", "submission", assignment,
@@ -130,14 +131,34 @@ def find_submitted_notebook(folder: Path, assignment: Assignment) -> Path:
     return found[0]
 
 
+def refuse_readable_hidden(isolation: dict, allowed: bool = False) -> str | None:
+    """The instructor-facing refusal when student code could read hidden files here, or None. With
+    ``allowed`` (the zip's ``allow_readable_hidden``), grading goes on, and stdout says so."""
+    readable = isolation.get("hidden_readable") or []
+    if not readable:
+        return None
+    summary = isolation.get("summary", isolation.get("level", "unknown"))
+    if allowed:
+        print(f"WARNING: grading although student code can read hidden files ({summary}; e.g. {readable[0]}): "
+              "the zip was built with --allow-readable-hidden")
+        return None
+    print(f"REFUSED: student code could read hidden files here ({summary}; e.g. {readable[0]})")
+    return (f"the autograder refused to grade, because your code could have read the hidden checks on this "
+            f"machine (isolation {summary}); course staff: run the autograder as root (Gradescope does), or "
+            "see the README's \"When isolation is reduced\"")
+
+
 def grade_submission(folder: Path, assignment: Assignment, limits: Limits,
-                     deadline: Deadline | None = None) -> GradeReport:
+                     deadline: Deadline | None = None, allow_readable_hidden: bool = False) -> GradeReport:
     try:
         notebook = find_submitted_notebook(folder, assignment)
     except SubmissionError as exc:
         return unreadable_report(folder, "submission", assignment, str(exc))
     options = GradeOptions(limits, deadline=deadline)
     with start_warm_process(assignment, options) as warm:
+        refusal = refuse_readable_hidden(warm.isolation, allow_readable_hidden)
+        if refusal:
+            return unreadable_report(notebook, notebook.stem, assignment, refusal)
         try:
             return grade_notebook(notebook, notebook.stem, assignment, warm, options)
         except SubmissionError as exc:

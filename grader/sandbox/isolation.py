@@ -24,9 +24,10 @@ Layers, in the order a child enters them:
   seccomp      no exec, no network sockets, no ptrace, no namespaces or mounts
 
 And a floor that needs no kernel feature (grader/sandbox/file_modes.py):
-  file-modes   when the grader is root, the hidden paths are closed to other users before any
-               student code runs, and the child, under a uid of its own without the right to read
-               past file modes, cannot enter them
+  file-modes   the child, under a uid of its own without the right to read past file modes (the
+               grader is root, Landlock missing), cannot enter hidden paths root closed to other
+               users; the grader closes them before any student code runs when the first child
+               finds them readable (grader/sandbox/warm_process.py)
 
 Once in, the child tries to read a few real hidden files (``Policy.probe``): the report says which
 layers keep hidden files unreadable, or that some were readable, and ``summary`` puts it in words
@@ -90,7 +91,6 @@ class Policy:
     hidden: paths covered by empty mounts in the child (hidden checks, solutions, the repository's history).
     readable: paths the child may read beneath (the interpreter, its libraries, system libraries).
     probe: real files beneath the hidden paths (and those paths) the child tries to read once isolated.
-    modes_protected: whether the grader (as root) closed the hidden paths to other users (grader/sandbox/file_modes.py).
     """
 
     requested: str
@@ -99,7 +99,6 @@ class Policy:
     readable: Readable = field(default_factory=Readable)
     limits: ResourceLimits = field(default_factory=ResourceLimits)
     probe: tuple[str, ...] = ()
-    modes_protected: bool = False
 
 
 @dataclass(frozen=True)
@@ -283,10 +282,10 @@ class Isolation:
         return Report(tuple(self.entered), dict(self.missing), file_modes.readable(self.policy.probe))
 
     def _file_modes_hold(self) -> bool:
-        """Root closed the hidden paths to others, and this child runs as another uid that did not keep
-        the right to read past file modes (it keeps it only where Landlock confines reading)."""
-        return (self.policy.requested != "none" and self.policy.modes_protected and os.getuid() == self.uid != 0
-                and self.ruleset is None and "user" in self.entered)
+        """This child runs as a uid of its own that did not keep the right to read past file modes (it keeps
+        it only where Landlock confines reading): paths root closed to others are closed to it."""
+        return (self.policy.requested != "none" and os.getuid() == self.uid != 0 and "user" in self.entered
+                and "landlock" not in self.entered)
 
     def _private_fs(self, scratch):
         if "namespaces" not in self.entered:
@@ -328,7 +327,7 @@ class Isolation:
 
     def _landlock(self):
         if self.ruleset is None:
-            return "Landlock is not available in this kernel"
+            return "Landlock is not available (this kernel lacks it, or a seccomp filter denies it)"
         try:
             self.ruleset.restrict_self()
         except BaseException:

@@ -85,7 +85,7 @@ def policy_from(config: dict) -> isolation.Policy:
     hidden = tuple(config.get("hidden", ()))
     return isolation.Policy(requested=config["isolation"], scratch_root=config["scratch_root"], hidden=hidden,
                             readable=isolation.readable_paths(package_dir, hidden), limits=limits,
-                            probe=tuple(config.get("probe", ())), modes_protected=config.get("modes_protected") is True)
+                            probe=tuple(config.get("probe", ())))
 
 
 def spawn(control, header, policy, ruleset):

@@ -65,13 +65,11 @@ class WarmProcess:
         os.chmod(self.home, 0o711)
         os.chmod(self.scratch_root, 0o711)
         hidden = hidden_paths(hidden)
-        # The floor layer (as root): hidden paths closed to other users before any child exists.
-        self.modes = file_modes.protect(hidden) if isolation != "none" else file_modes.ProtectedModes()
+        self.modes = file_modes.ProtectedModes()
         config = {"helpers": [m for m in helper_modules if m], "isolation": isolation,
                   "scratch_root": self.scratch_root, "packages": [[str(v) for v in p] for p in packages],
                   "hidden": list(hidden), "limits": dataclasses.asdict(limits or ResourceLimits()),
-                  "imports": list(imports), "probe": list(file_modes.probe_files(hidden)),
-                  "modes_protected": self.modes.protected}
+                  "imports": list(imports), "probe": list(file_modes.probe_files(hidden))}
         ours, theirs = socket.socketpair()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "grader.sandbox.warm", str(theirs.fileno()), json.dumps(config)],
@@ -95,17 +93,26 @@ class WarmProcess:
             raise SandboxError(f"the warm process did not start ({exc}); check that torch imports: {err}") from None
         self.control.settimeout(30)
         try:
-            probe = self._start("", 0, 5.0)
+            self.isolation = self._probe()
+            if self.isolation.get("hidden_readable") and isolation != "none":
+                # The floor layer: as root, hidden paths closed to other users, before any student code runs.
+                self.modes = file_modes.protect(hidden)
+                if self.modes.changed:
+                    self.isolation = self._probe()
         except BaseException:
             self.close()
             raise
-        self.isolation = probe.isolation
-        probe.kill()
         self.level = self.isolation.get("level", PROCESS)
         if LEVELS.index(self.level) < LEVELS.index(require):
             missing = "; ".join(f"{k}: {v}" for k, v in self.isolation.get("missing", {}).items())
             self.close()
             raise IsolationUnavailable(require, self.level, missing)
+
+    def _probe(self) -> dict:
+        """The isolation a child gets here (and whether it can read hidden files), from a child that runs nothing."""
+        probe = self._start("", 0, 5.0)
+        probe.kill()
+        return probe.isolation
 
     def spawn(self, helpers: str, seed: int, call_timeout: float) -> "StudentProcess":
         """A fresh notebook process, seeded with ``seed``, its runtime given ``helpers``.
