@@ -7,8 +7,11 @@ is cut to what is left above it; what did not start is reported as not run, neve
 """
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
+
+from grader.errors import GraderError
 
 GRADESCOPE_TIMEOUT = 600.0  # Gradescope's default autograder timeout, seconds
 SKIPPED_MESSAGE = "not run: the grading's time budget ({budget:g} s) ran out before it"
@@ -55,7 +58,23 @@ def add_deadline_argument(parser) -> None:
                              "not run (they score 0, saying so) and the results are still written in time")
 
 
+def process_started_at() -> float:
+    """When this process started (seconds since the epoch; Linux's /proc), else now: a run's budget
+    includes the interpreter's own start-up and imports."""
+    try:
+        with open("/proc/self/stat") as f:
+            ticks = int(f.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/stat") as f:
+            boot = next(int(line.split()[1]) for line in f if line.startswith("btime "))
+        started = boot + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return time.time()
+    return started if started <= time.time() else time.time()
+
+
 def deadline_from(args) -> Deadline | None:
-    """The deadline ``--deadline`` asks for, from now."""
+    """The deadline ``--deadline`` asks for, counted from the start of this process."""
     seconds = getattr(args, "deadline", None)
-    return Deadline.after(seconds) if seconds else None
+    if seconds is not None and seconds <= 0:
+        raise GraderError(f"--deadline {seconds:g}: a positive number of seconds")
+    return Deadline.after(seconds, process_started_at()) if seconds else None

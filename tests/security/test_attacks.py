@@ -13,6 +13,10 @@ no secret appears in any output, nothing outside the scratch changed, no
 listener was reached, no student process is left, and every page is free of
 script and terminal escapes. A control batch graded without isolation shows
 that the detectors do fire when the protection is absent.
+
+``RED_TEAM_LEVEL=partial`` runs the same suite expecting reduced isolation (tests/security/
+test_denied_kernel_features.py runs it so, with namespaces and Landlock denied): every result then
+says which layers keep hidden files unreadable, and none was readable.
 """
 from __future__ import annotations
 
@@ -49,6 +53,12 @@ TARGETS = {"weight_decay": "", "dropout": "\n\ndef dropout_layer(X, dropout):\n 
 LIMITS = Limits(cell=5.0, call=1.5)
 PLACEHOLDERS = ("TOKEN", "SECRET_FILE", "OUT", "SUBS", "MARK", "PORT", "UNIX_SOCKET", "GRADER_PID")
 PROTECTED_TREES = ("grader", "solutions", "exercises", "tests")
+LEVEL = os.environ.get("RED_TEAM_LEVEL", "full")  # the level every result must report
+
+
+def assert_expected_isolation(isolation: dict) -> None:
+    assert isolation["level"] == LEVEL, isolation
+    assert not isolation["hidden_readable"] and isolation["hidden_protected_by"], isolation
 
 
 def fill(code: str, values: dict) -> str:
@@ -242,7 +252,7 @@ def grade_attacks(base: Path, attacks, isolation: str, assignment=ASSIGNMENT) ->
     try:
         exit_code = grade_batch([subs], out, assignment,
                                 GradeOptions(limits=LIMITS, isolation=isolation,
-                                             require_isolation="full" if isolation == "auto" else "process"),
+                                             require_isolation=LEVEL if isolation == "auto" else "process"),
                                 BatchSettings(workers=2, progress=False), log=lambda line, **_: log.append(line))
     finally:
         del os.environ["GRADER_TEST_SECRET"], os.environ["TMPDIR"]
@@ -279,7 +289,7 @@ def weight_decay_batch(tmp_path_factory):
 def test_the_batch_ran_at_full_isolation(batch):
     """The suite fails, not skips, where CI lacks the isolation: require_isolation='full' raises then."""
     isolation = batch.results("control")["extra_data"]["isolation"]
-    assert isolation["level"] == "full", isolation
+    assert_expected_isolation(isolation)
     assert batch.control_scores and sum(batch.control_scores.values()) == pytest.approx(
         sum(q.points for q in batch.assignment.questions), abs=0.01)
 
@@ -290,7 +300,7 @@ def test_attack_earns_nothing_and_costs_nothing_else(batch, attack):
     scores = question_scores(results)
     earned = [(t["name"], t["score"]) for t in results["tests"] if t["tags"] == ["q1"] and t["score"] > 0]
     assert question_scores(results, code_only=True)["q1"] == 0, earned
-    assert results["extra_data"]["isolation"]["level"] == "full"
+    assert_expected_isolation(results["extra_data"]["isolation"])
     if not attack.sabotage:
         others = {q: s for q, s in scores.items() if q != "q1"}
         expected = {q: s for q, s in batch.control_scores.items() if q != "q1"}
