@@ -38,7 +38,7 @@ def autograder_zip(tmp_path_factory):
     return out
 
 
-def run_autograder(autograder_zip, tmp_path, submission_files=(), metadata=None):
+def run_autograder(autograder_zip, tmp_path, submission_files=(), metadata=None, python=sys.executable):
     """Unpack the zip as /autograder/source, put the submission in place, run run_autograder."""
     root = tmp_path / "autograder"
     with zipfile.ZipFile(autograder_zip) as archive:
@@ -53,7 +53,7 @@ def run_autograder(autograder_zip, tmp_path, submission_files=(), metadata=None)
     if metadata is not None:
         (root / "submission_metadata.json").write_text(json.dumps(metadata))
     shutil.copy(root / "source" / "run_autograder", root / "run_autograder")  # Gradescope's image build does this
-    env = dict(os.environ, AUTOGRADER_ROOT=str(root), GRADER_PYTHON=sys.executable, PYTHONPATH=str(ROOT))
+    env = dict(os.environ, AUTOGRADER_ROOT=str(root), GRADER_PYTHON=str(python), PYTHONPATH=str(ROOT))
     process = subprocess.run([str(root / "run_autograder")], cwd=tmp_path, env=env, capture_output=True, text=True,
                              timeout=600)
     results = json.loads((root / "results" / "results.json").read_text())

@@ -245,7 +245,12 @@ def grade_attacks(base: Path, attacks, isolation: str, assignment=ASSIGNMENT) ->
     os.environ["GRADER_TEST_SECRET"] = token
     log: list[str] = []
     home = base / "grader-tmp"
-    home.mkdir()
+    if LEVEL != "full":
+        # Without Landlock the child keeps no right to pass file modes: its scratch must be reachable by its
+        # own uid, as under /tmp on Gradescope (pytest's base folder is root's alone).
+        home = Path(tempfile.mkdtemp(prefix="red-team-grader-"))
+        os.chmod(home, 0o755)
+    home.mkdir(exist_ok=True)
     # The batch's workers put their warm processes and scratch folders here (TMPDIR reaches the workers).
     os.environ["TMPDIR"] = str(home)
     tempfile.tempdir = None
