@@ -306,7 +306,10 @@ def test_attack_earns_nothing_and_costs_nothing_else(batch, attack):
     earned = [(t["name"], t["score"]) for t in results["tests"] if t["tags"] == ["q1"] and t["score"] > 0]
     assert question_scores(results, code_only=True)["q1"] == 0, earned
     assert_expected_isolation(results["extra_data"]["isolation"])
-    if not attack.sabotage:
+    # Without a PID namespace, kill(-1) reaches the notebook's own process (its uid's only other process): it
+    # sabotages itself, as SECURITY.md's "Not covered" allows; the grader and other notebooks are other uids.
+    self_sabotage = LEVEL != "full" and attack.name == "signals-to-the-grader"
+    if not attack.sabotage and not self_sabotage:
         others = {q: s for q, s in scores.items() if q != "q1"}
         expected = {q: s for q, s in batch.control_scores.items() if q != "q1"}
         assert others == expected
