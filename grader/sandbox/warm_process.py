@@ -15,7 +15,7 @@ from pathlib import Path
 
 from grader.errors import IsolationUnavailable, ProtocolError, SandboxError, StudentCodeError
 from grader.sandbox import file_modes, hot_pages
-from grader.sandbox.isolation import LEVELS, PROCESS, ResourceLimits
+from grader.sandbox.isolation import FIRST_STUDENT_UID, LEVELS, PROCESS, ResourceLimits
 from grader.sandbox.output import OutputCapture
 from grader.sandbox.protocol import recv_message, send_message
 from grader.sandbox.student_process import StudentProcess
@@ -194,6 +194,10 @@ class WarmProcess:
         process.isolation = hello.get("isolation") if type(hello.get("isolation")) is dict else {}
         process.separate_copies = hello.get("separate_copies") is True
         process.origin = self.proc.pid
+        entered = process.isolation.get("entered") or ()
+        if os.getuid() == 0 and "user" in entered and "namespaces" not in entered:
+            # No PID namespace to end what the notebook starts: its uid (grader/sandbox/warm.py) is swept instead.
+            process.sweep_uid = FIRST_STUDENT_UID + reply["pid"]
         return process
 
     def close(self):

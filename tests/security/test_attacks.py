@@ -340,7 +340,9 @@ def test_no_secret_reaches_any_output(batch):
     assert batch.token not in text
     leaked = [line for line in hidden_secrets(batch.assignment) if line in text]
     assert not leaked, leaked[:5]
-    for marker in ('"nbformat_minor"', "ref: refs/heads", "root:x:0:0", "[core]"):
+    # /etc/passwd is readable by every user: only Landlock keeps it from the child, so below full it may show.
+    markers = ('"nbformat_minor"', "ref: refs/heads", "[core]") + (("root:x:0:0",) if LEVEL == "full" else ())
+    for marker in markers:
         assert marker not in text, marker
 
 
