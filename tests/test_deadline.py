@@ -36,7 +36,11 @@ def question_tags(results: dict) -> set:
 
 
 def code_questions() -> set:
-    return {q.id for q in ASSIGNMENT.questions if not (q.written and q.written_points == q.points)}
+    """The questions with code points (q5 and q6 are written answers only: people grade them on Gradescope)."""
+    from grader.written_outline import written_outline
+
+    written = {part.question: part.points for part in written_outline(ASSIGNMENT).written}
+    return {q.id for q in ASSIGNMENT.questions if q.points - written.get(q.id, 0) > 0}
 
 
 def test_a_deadline_caps_cells_and_skips_what_is_left():
@@ -102,8 +106,9 @@ def test_the_watchdog_writes_results_and_ends_a_run_that_hangs(tmp_path):
         deadline = Deadline.after(3.0)
         print(deadline.at, flush=True)
         results = Path({str(tmp_path / "results")!r})
-        Watchdog(deadline, lambda: write_results(out_of_time_report(assignment, "s", "s.ipynb", deadline), None,
-                                                 results, assignment), threading.Lock()).start()
+        code = {{"q1": 3.0, "q2": 3.0, "q3": 3.0, "q4": 1.0}}
+        Watchdog(deadline, lambda: write_results(out_of_time_report(assignment, "s", "s.ipynb", deadline, code),
+                                                 None, results, assignment), threading.Lock()).start()
         time.sleep(60)  # a hang
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path,
@@ -113,5 +118,6 @@ def test_the_watchdog_writes_results_and_ends_a_run_that_hangs(tmp_path):
     written = tmp_path / "results" / "results.json"
     results = json.loads(written.read_text())
     assert written.stat().st_mtime <= deadline_at and results["score"] == 0  # well before the 60 s hang ends
-    assert question_tags(results) == code_questions()
+    assert question_tags(results) == {"q1", "q2", "q3", "q4"}
+    assert results["extra_data"]["max_score"] == 10.0
     assert all("time budget (3 s) ran out" in t["output"] for t in results["tests"])

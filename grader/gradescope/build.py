@@ -45,8 +45,13 @@ def _entries(assignment: Assignment, timeout: float, allow_readable_hidden: bool
     entries: dict[str, bytes | str] = {name: _ENV.get_template(template).render(assignment=assignment)
                                        for name, template in _SCRIPTS.items()}
     entries.update(engine_entries())
+    outline = written_outline(assignment)
+    written = {part.question: part.points for part in outline.written}
+    # What the autograder scores per question, for a run that runs out of time to account for each.
+    code_points = {q.id: round(q.points - written.get(q.id, 0.0), 6) for q in assignment.questions
+                   if round(q.points - written.get(q.id, 0.0), 6) > 0}
     entries[CONFIG] = json.dumps({"assignment": assignment.name, "version": assignment.version, "folder": FOLDER,
-                                  "timeout": timeout,
+                                  "timeout": timeout, "code_points": code_points,
                                   **({"allow_readable_hidden": True} if allow_readable_hidden else {})},
                                  indent=2) + "\n"
     for path in graded_files(assignment.folder):

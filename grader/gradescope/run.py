@@ -65,7 +65,8 @@ def run_autograder(root: Path, source: Path, limits: Limits | None = None, timeo
     deadline = Deadline.after(timeout or _timeout(config), started)
     lock = threading.Lock()
     watchdog = Watchdog(deadline, lambda: write_results(
-        out_of_time_report(assignment, "submission", str(root / "submission"), deadline), metadata,
+        out_of_time_report(assignment, "submission", str(root / "submission"), deadline,
+                           config.get("code_points") if isinstance(config.get("code_points"), dict) else None), metadata,
         root / "results", assignment, started), lock).start()
     status = 0
     try:
@@ -78,8 +79,10 @@ def run_autograder(root: Path, source: Path, limits: Limits | None = None, timeo
                                    "tell the course staff, your submission is kept")
         status = 1
     with lock:
-        watchdog.finished()
-        write_results(report, metadata, root / "results", assignment, started)
+        write_results(report, metadata, root / "results", assignment, started, feedback=False)
+        watchdog.finished()  # results.json is there: past the budget, the watchdog only ends the process
+    write_feedback(report, root / "results", assignment)
+    watchdog.stop()
     return status
 
 
@@ -166,9 +169,9 @@ def grade_submission(folder: Path, assignment: Assignment, limits: Limits,
 
 
 def write_results(report: GradeReport, metadata: SubmissionMetadata | None, results_dir: Path,
-                  assignment: Assignment | None = None, started: float | None = None) -> dict:
-    """results.json (``execution_time`` from ``started``, the start of run_autograder, when given) and
-    feedback.html, each written whole or not at all."""
+                  assignment: Assignment | None = None, started: float | None = None, feedback: bool = True) -> dict:
+    """results.json (``execution_time`` from ``started``, the start of run_autograder, when given) and, with
+    ``feedback``, feedback.html (``write_feedback``), each written whole or not at all."""
     # Written answers are Gradescope questions graded by people: the autograder scores code only.
     report = code_only(report)
     results = gradescope_results(report)
@@ -179,10 +182,16 @@ def write_results(report: GradeReport, metadata: SubmissionMetadata | None, resu
         results["extra_data"]["submission"] = metadata.as_extra_data()
     results_dir.mkdir(parents=True, exist_ok=True)
     _write_whole(results_dir / "results.json", json.dumps(results, indent=2, allow_nan=False) + "\n")
-    notebook = graded_notebook(report)
-    _write_whole(results_dir / "feedback.html", render_feedback(report, assignment, notebook))
+    if feedback:
+        write_feedback(report, results_dir, assignment)
     print(f"{report.submission_id}: {report.score:g} / {report.max_score:g}", file=sys.stderr)
     return results
+
+
+def write_feedback(report: GradeReport, results_dir: Path, assignment: Assignment | None = None) -> None:
+    """feedback.html beside results.json."""
+    report = code_only(report)
+    _write_whole(results_dir / "feedback.html", render_feedback(report, assignment, graded_notebook(report)))
 
 
 def _write_whole(path: Path, text: str) -> None:

@@ -14,30 +14,39 @@ import threading
 
 from grader.assignment import Assignment
 from grader.deadline import Deadline
-from grader.results import FAILED, CheckOutcome, GradeReport
-from grader.scoring import score_outcomes
+from grader.results import FAILED, CheckOutcome, GradeReport, QuestionScore, ScoredCheck
 
 
-def out_of_time_report(assignment: Assignment, submission_id: str, source: str, deadline: Deadline) -> GradeReport:
-    """Every question at 0 of its points, each with one failed test saying the run ran out of time."""
+def out_of_time_report(assignment: Assignment, submission_id: str, source: str, deadline: Deadline,
+                       code_points: dict | None = None) -> GradeReport:
+    """Every question the autograder scores at 0 of its points, each with one failed test saying the run ran
+    out of time. ``code_points``: the autograder's points per question (the zip's ``code_points``: written
+    answers are people's); None: every question, all its points."""
     why = (f"not graded: the autograder's time budget ({deadline.budget:g} s) ran out before this question's "
            "checks finished")
-    outcomes = [CheckOutcome(question=q.id, name="graded in time", check="graded in time", visibility="visible",
-                             weight=1.0, status=FAILED, fraction=0.0, message=why) for q in assignment.questions]
+    questions = []
+    for q in assignment.questions:
+        most = q.points if code_points is None else code_points.get(q.id, 0.0)
+        if most > 0:
+            outcome = CheckOutcome(question=q.id, name="graded in time", check="graded in time",
+                                   visibility="visible", weight=1.0, status=FAILED, fraction=0.0, message=why)
+            questions.append(QuestionScore(q.id, q.title, 0.0, float(most), (ScoredCheck(outcome, 0.0, float(most)),)))
     return GradeReport(submission_id=submission_id, source=source, assignment=assignment.name,
                        assignment_version=assignment.version, sha256="",
-                       questions=score_outcomes(outcomes, assignment),
+                       questions=tuple(questions),
                        notes=(f"The grading ran out of its time budget ({deadline.budget:g} s); nothing was scored. "
                               "A cell that runs for long (a sleep, a big training loop) is the usual cause.",))
 
 
 class Watchdog:
-    """Calls ``write_out_of_time()`` and ends the process at ``deadline.at`` minus half its reserve,
-    unless ``finished()`` is called first. ``lock`` is held by whoever writes results.json."""
+    """At ``deadline.at`` minus half its reserve, ends the process, first calling ``write_out_of_time()``
+    unless ``finished()`` said results.json is written; ``stop()`` disarms it. ``lock`` is held by whoever
+    writes results.json."""
 
     def __init__(self, deadline: Deadline, write_out_of_time, lock: threading.Lock):
         self.deadline, self.write, self.lock = deadline, write_out_of_time, lock
         self.done = threading.Event()
+        self.written = threading.Event()
         self.thread = threading.Thread(target=self._watch, name="gradescope-watchdog", daemon=True)
 
     def start(self) -> "Watchdog":
@@ -45,6 +54,10 @@ class Watchdog:
         return self
 
     def finished(self) -> None:
+        """results.json is written: past the budget, only end the process (Gradescope waits for it)."""
+        self.written.set()
+
+    def stop(self) -> None:
         self.done.set()
 
     def _watch(self) -> None:
@@ -57,8 +70,11 @@ class Watchdog:
             if self.done.is_set():
                 return
             try:
-                self.write()
-                print("the autograder's time budget ran out: wrote results.json saying so", file=sys.stderr)
+                if not self.written.is_set():
+                    self.write()
+                    print("the autograder's time budget ran out: wrote results.json saying so", file=sys.stderr)
+                else:
+                    print("the autograder's time budget ran out after results.json was written", file=sys.stderr)
             finally:
                 sys.stderr.flush()
                 os._exit(0)  # the grading thread and its warm process are past saving; the kernel reaps them
