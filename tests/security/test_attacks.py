@@ -26,6 +26,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import socket
 import tempfile
 import threading
@@ -264,9 +265,12 @@ def grade_attacks(base: Path, attacks, isolation: str, assignment=ASSIGNMENT) ->
         tempfile.tempdir = None
         listeners.close()
     control = json.loads((out / "control" / "results.json").read_text())
-    return Batch(out, token, exit_code, log, listeners, marks, protected_before,
+    batch = Batch(out, token, exit_code, log, listeners, marks, protected_before,
                  {tree: tree_digest(ROOT / tree) for tree in PROTECTED_TREES}, student_processes(home),
                  question_scores(control), assignment)
+    if LEVEL != "full":
+        shutil.rmtree(home, ignore_errors=True)  # outside pytest's folder: not removed with it
+    return batch
 
 
 _BATCHES: dict[str, Batch] = {}
