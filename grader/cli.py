@@ -14,6 +14,7 @@ from grader.cli_assignment import add_assignment_arguments, assignment_argument,
 from grader.cli_authoring import AUTHORING_COMMANDS, add_authoring_commands, run_authoring_command
 from grader.cli_delivery import DELIVERY_COMMANDS, add_delivery_commands, run_delivery_command
 from grader import cli_similarity
+from grader.deadline import add_deadline_argument, deadline_from
 from grader.errors import GraderError
 from grader.gradebook import Gradebook
 from grader.outputs.junit import write_junit
@@ -35,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
                        help=f"seconds each code cell may run (default: the manifest's, else {Limits.cell:g})")
     grade.add_argument("--call-timeout", type=float, default=None,
                        help=f"seconds each call a check makes may run (default: the manifest's, else {Limits.call:g})")
+    add_deadline_argument(grade)
     grade.add_argument("--public-only", action="store_true", help="run only the public checks")
     grade.add_argument("--junit", type=Path, default=None, help="also write JUnit XML (one testcase per check)")
     grade.add_argument("--isolation", choices=("auto", "none"), default="auto",
@@ -79,7 +81,8 @@ def main(argv=None) -> int:
         limits = Limits(cell=args.cell_timeout or assignment.limits.cell, call=args.call_timeout or assignment.limits.call)
         options = GradeOptions(limits=limits,
                                suites=(PUBLIC,) if args.public_only else (PUBLIC, HIDDEN),
-                               isolation=args.isolation, require_isolation=args.require_isolation)
+                               isolation=args.isolation, require_isolation=args.require_isolation,
+                               deadline=deadline_from(args))
         status = grade_batch(args.paths, args.out, assignment, options, class_cli.batch_settings(args))
         if args.junit:
             with Gradebook(args.out) as gradebook:

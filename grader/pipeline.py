@@ -10,6 +10,7 @@ from pathlib import Path
 from grader.assignment import Assignment
 from grader.checks.runner import HIDDEN, PUBLIC, run_checks
 from grader.assignment import Limits
+from grader.deadline import Deadline
 from grader.execution import execute_cells
 from grader.results import GradeReport
 from grader.sandbox.warm_process import WarmProcess
@@ -28,6 +29,7 @@ class GradeOptions:
     suites: tuple[str, ...] = (PUBLIC, HIDDEN)
     isolation: str = "auto"
     require_isolation: str = PROCESS
+    deadline: Deadline | None = None
 
 
 @contextmanager
@@ -52,10 +54,12 @@ def grade_notebook(path: Path, submission_id: str, assignment: Assignment, warm:
     with _timed(timings, "read"):
         submission = read_submission(path, assignment)
     with _timed(timings, "run_cells"):
-        execution = execute_cells(warm, submission, assignment.module(assignment.child_helpers), options.limits)
+        execution = execute_cells(warm, submission, assignment.module(assignment.child_helpers), options.limits,
+                                  options.deadline)
     try:
         with _timed(timings, "checks"):
-            outcomes = run_checks(execution.process, submission, assignment, options.suites, execution.failures)
+            outcomes = run_checks(execution.process, submission, assignment, options.suites, execution.failures,
+                                  options.deadline)
     finally:
         warm.learn(execution.process)
         execution.process.kill()
@@ -117,4 +121,5 @@ def start_warm_process(assignment: Assignment, options: GradeOptions) -> WarmPro
     platform gives less isolation than required."""
     return WarmProcess([assignment.module(assignment.child_helpers)], isolation=options.isolation,
                        require=options.require_isolation,
-                       packages=[(assignment.name, assignment.folder, assignment.version)], hidden=[assignment.folder])
+                       packages=[(assignment.name, assignment.folder, assignment.version)], hidden=[assignment.folder],
+                       imports=assignment.packages.imports)

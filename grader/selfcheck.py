@@ -87,7 +87,7 @@ class SelfCheck:
 
 def self_check(notebook: Path, *, assignment: str | Path | None = None, checks: Path | None = None,
                feedback: Path | None = None, limits: Limits | None = None,
-               written_pdf: Path | None = None) -> SelfCheck:
+               written_pdf: Path | None = None, deadline=None) -> SelfCheck:
     """Run the public checks on ``notebook``.
 
     1. Find the checks and what the hidden ones weigh.
@@ -96,12 +96,14 @@ def self_check(notebook: Path, *, assignment: str | Path | None = None, checks: 
     3. Grade the notebook with the public checks only.
     4. Rescore with the hidden checks' shares pending.
     5. Write feedback.html (beside the notebook unless ``feedback`` says where).
+
+    ``deadline`` (grader/deadline.py): the run's time budget; what is left when it runs low is not run.
     """
     notebook = Path(notebook)
     graded_with, shares = locate_checks(notebook, assignment, checks)
     if written_pdf is not None:
         written_pdf = write_written_pdf(notebook, graded_with, Path(written_pdf))
-    options = GradeOptions(limits or graded_with.limits, (PUBLIC,))
+    options = GradeOptions(limits or graded_with.limits, (PUBLIC,), deadline=deadline)
     with start_warm_process(graded_with, options) as warm:
         report = grade_notebook(notebook, notebook.stem, graded_with, warm, options)
     report = with_pending(report, graded_with, shares)

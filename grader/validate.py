@@ -55,6 +55,7 @@ def validate(folder: Path, *, grade=None) -> list[Problem]:
         return problems  # nothing can be graded with checks that do not collect
     problems += _coverage(assignment)
     problems += _imports(assignment)
+    problems += _packages_import(assignment)
     if not assignment.solution.is_file():
         return problems + [Problem(MANIFEST, 0, f"no solution notebook {assignment.notebook} in the folder")]
     problems += _markers(assignment)
@@ -69,6 +70,23 @@ def validate(folder: Path, *, grade=None) -> list[Problem]:
         problems += _stub_earns_nothing(assignment, grade)
     problems += _exercise_current(assignment)
     problems += _release_clean(assignment)
+    return problems
+
+
+def _packages_import(assignment: Assignment) -> list[Problem]:
+    """Each package the notebooks may import (``[packages] imports``) imports with this interpreter, in a
+    process of its own (a package that breaks at import must not break the validation)."""
+    import subprocess
+    import sys
+
+    problems = []
+    for name in assignment.packages.imports:
+        done = subprocess.run([sys.executable, "-c", f"import {name}"], capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL, timeout=300)
+        if done.returncode:
+            said = (done.stderr.strip().splitlines() or ["no error message"])[-1]
+            problems.append(Problem(MANIFEST, 0, f"[packages] imports {name!r}, which does not import here ({said}); "
+                                                 "install it as [packages] install/install_no_deps say, or fix the list"))
     return problems
 
 

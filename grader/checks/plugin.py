@@ -35,7 +35,8 @@ class CheckSession:
         self.copy_order: list[str] = []  # questions whose checks use a copy, in the order they run
         self.begin(None, SimpleNamespace(code_cells=(), answers={}))
 
-    def begin(self, notebook, submission, cell_failures=()):
+    def begin(self, notebook, submission, cell_failures=(), deadline=None):
+        self.deadline = deadline  # grader/deadline.py: a check starts only while the run's budget lasts
         self.notebook = notebook
         self.submission = submission
         self.cell_failures = {f.cell: f for f in cell_failures}
@@ -72,6 +73,8 @@ class CheckSession:
         # before (other submissions, other checks): same notebook, same grade, on any worker.
         torch.default_generator.manual_seed(seed_for(item.nodeid))  # CPU only: torch.manual_seed costs 3 ms
         remember(None)
+        if self.deadline is not None and self.deadline.low:
+            pytest.skip(self.deadline.message)
 
     def pytest_collection_modifyitems(self, items):
         # One question's checks run together (public, then hidden, as collected), so its copy of the
@@ -141,7 +144,9 @@ class CheckSession:
                                     message=str(props.get("message", "")))
             return CheckOutcome(**base, status=PASSED, fraction=1.0, message=str(props.get("message", "")))
         if report.skipped:
-            return CheckOutcome(**base, status=FAILED, fraction=0.0, message="this check was skipped")
+            budget = self.deadline is not None and self.deadline.low
+            return CheckOutcome(**base, status=FAILED, fraction=0.0,
+                                message=self.deadline.message if budget else "this check was skipped")
         exc = call.excinfo.value
         if not isinstance(exc, (AssertionError, StudentCodeError)):
             # The check's own code broke: the student is not charged; the instructor has to look.

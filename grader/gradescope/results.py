@@ -42,7 +42,8 @@ def summary(report: GradeReport, score: float | None = None, max_score: float | 
         lines.append(f"{report.awaiting_review:g} points awaiting review: written answers count once an instructor "
                      "has read them.")
     if report.isolation:
-        lines.append(f"Your code ran isolated at level {report.isolation.get('level', 'unknown')!r}.")
+        lines.append(f"Your code ran isolated at level {report.isolation.get('level', 'unknown')!r} "
+                     f"({report.isolation.get('summary', report.isolation.get('level', 'unknown'))}).")
     for failure in report.cell_failures:
         lines.append(f"Cell {failure.cell}: {failure.error}")
     lines += list(report.notes) + list(report.cell_notes)

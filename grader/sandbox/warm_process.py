@@ -14,8 +14,8 @@ import threading
 from pathlib import Path
 
 from grader.errors import IsolationUnavailable, ProtocolError, SandboxError, StudentCodeError
-from grader.sandbox import hot_pages
-from grader.sandbox.isolation import LEVELS, PROCESS, ResourceLimits
+from grader.sandbox import file_modes, hot_pages
+from grader.sandbox.isolation import FIRST_STUDENT_UID, LEVELS, PROCESS, ResourceLimits
 from grader.sandbox.output import OutputCapture
 from grader.sandbox.protocol import recv_message, send_message
 from grader.sandbox.student_process import StudentProcess
@@ -50,10 +50,11 @@ class WarmProcess:
     ``level`` and ``isolation`` tell what a probe child actually got.
     packages: ``(name, folder, version)`` of assignment folders to import as packages before
     ``helper_modules`` (grader/assignment_imports.py). hidden: more paths no child may see.
+    imports: packages the notebooks may import, imported once here; ``import_errors`` says which failed.
     """
 
     def __init__(self, helper_modules=(), isolation: str = "auto", require: str = PROCESS,
-                 limits: ResourceLimits | None = None, packages=(), hidden=()):
+                 limits: ResourceLimits | None = None, packages=(), hidden=(), imports=()):
         self._lock = threading.Lock()
         self._spare: tuple | None = None  # ((helpers, seed), StudentProcess) started ahead of need
         self._preparing: threading.Thread | None = None
@@ -63,9 +64,12 @@ class WarmProcess:
         # Children run as other users: they may pass through to their own scratch, not list or read.
         os.chmod(self.home, 0o711)
         os.chmod(self.scratch_root, 0o711)
+        hidden = hidden_paths(hidden)
+        self.modes = file_modes.ProtectedModes()
         config = {"helpers": [m for m in helper_modules if m], "isolation": isolation,
                   "scratch_root": self.scratch_root, "packages": [[str(v) for v in p] for p in packages],
-                  "hidden": list(hidden_paths(hidden)), "limits": dataclasses.asdict(limits or ResourceLimits())}
+                  "hidden": list(hidden), "limits": dataclasses.asdict(limits or ResourceLimits()),
+                  "imports": list(imports), "probe": list(file_modes.probe_files(hidden))}
         ours, theirs = socket.socketpair()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "grader.sandbox.warm", str(theirs.fileno()), json.dumps(config)],
@@ -75,20 +79,40 @@ class WarmProcess:
         self.control = ours
         self.control.settimeout(STARTUP_SECONDS)
         try:
-            recv_message(self.control)
+            ready, _ = recv_message(self.control)
+            self.import_errors = ready.get("import_errors") if type(ready.get("import_errors")) is dict else {}
         except (EOFError, OSError, ProtocolError) as exc:
             err = self.proc.stderr.read().decode(errors="replace")[-2000:] if self.proc.poll() is not None else ""
             self.close()
+            from grader.sandbox.memory import out_of_memory_cause
+
+            cause = out_of_memory_cause()
+            if cause or self.proc.returncode == -9:
+                raise SandboxError(f"the warm process (which imports torch) was killed while starting: "
+                                   f"{cause or 'by SIGKILL, most likely for memory'}") from None
             raise SandboxError(f"the warm process did not start ({exc}); check that torch imports: {err}") from None
         self.control.settimeout(30)
-        probe = self._start("", 0, 5.0)
-        self.isolation = probe.isolation
-        probe.kill()
+        try:
+            self.isolation = self._probe()
+            if self.isolation.get("hidden_readable") and isolation != "none":
+                # The floor layer: as root, hidden paths closed to other users, before any student code runs.
+                self.modes = file_modes.protect(hidden)
+                if self.modes.changed:
+                    self.isolation = self._probe()
+        except BaseException:
+            self.close()
+            raise
         self.level = self.isolation.get("level", PROCESS)
         if LEVELS.index(self.level) < LEVELS.index(require):
             missing = "; ".join(f"{k}: {v}" for k, v in self.isolation.get("missing", {}).items())
             self.close()
             raise IsolationUnavailable(require, self.level, missing)
+
+    def _probe(self) -> dict:
+        """The isolation a child gets here (and whether it can read hidden files), from a child that runs nothing."""
+        probe = self._start("", 0, 5.0)
+        probe.kill()
+        return probe.isolation
 
     def spawn(self, helpers: str, seed: int, call_timeout: float) -> "StudentProcess":
         """A fresh notebook process, seeded with ``seed``, its runtime given ``helpers``.
@@ -170,6 +194,10 @@ class WarmProcess:
         process.isolation = hello.get("isolation") if type(hello.get("isolation")) is dict else {}
         process.separate_copies = hello.get("separate_copies") is True
         process.origin = self.proc.pid
+        entered = process.isolation.get("entered") or ()
+        if os.getuid() == 0 and "user" in entered and "namespaces" not in entered:
+            # No PID namespace to end what the notebook starts: its uid (grader/sandbox/warm.py) is swept instead.
+            process.sweep_uid = FIRST_STUDENT_UID + reply["pid"]
         return process
 
     def close(self):
@@ -182,6 +210,7 @@ class WarmProcess:
             self.proc.wait()
             self.proc.stderr.close()
             shutil.rmtree(self.home, ignore_errors=True)
+            self.modes.restore()
 
     def __enter__(self):
         return self
