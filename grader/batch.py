@@ -7,7 +7,9 @@ grades in flight. Workers grade and render; only the driver writes.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import multiprocessing
 import os
 import sys
@@ -46,8 +48,36 @@ class BatchSettings:
 
 
 def grade_settings(options: GradeOptions) -> str:
-    """What else, besides the file and the assignment version, a stored grade depends on."""
-    return repr(options)
+    """What else, besides the file and the assignment version, a stored grade depends on: the options
+    that change grades, as canonical JSON. An option at its default is left out (its default is what the
+    grader did before the option existed), as is one declared with ``metadata={"grades": False}``, so a
+    new option regrades nothing until it is used."""
+    return json.dumps(_grading_fields(options), sort_keys=True, separators=(",", ":"))
+
+
+def _grading_fields(record) -> dict:
+    kept = {}
+    for f in dataclasses.fields(record):
+        value = getattr(record, f.name)
+        if not f.metadata.get("grades", True) or _is_default(f, value):
+            continue
+        kept[f.name] = _grading_fields(value) if dataclasses.is_dataclass(value) else \
+            list(value) if isinstance(value, tuple) else value
+    return kept
+
+
+def _is_default(f: dataclasses.Field, value) -> bool:
+    if f.default is not dataclasses.MISSING:
+        return value == f.default
+    if f.default_factory is not dataclasses.MISSING:
+        return value == f.default_factory()
+    return False
+
+
+def _same_settings(stored: str, options: GradeOptions) -> bool:
+    """Whether a stored grade was made with these options; gradebooks written before the key was JSON
+    hold ``repr(options)``, which still matches while the options are unchanged."""
+    return stored in (grade_settings(options), repr(options))
 
 
 def file_sha256(path: Path) -> str:
@@ -93,14 +123,14 @@ def _student_ids(files, paths, settings: BatchSettings) -> list[str]:
 
 def _plan(files, ids, gradebook: Gradebook, assignment, options, force):
     """Jobs for files not graded yet or changed; stored grades for the rest."""
-    stored, wanted = gradebook.stored(), grade_settings(options)
+    stored = gradebook.stored()
     reviews = gradebook.reviews()
     jobs, kept = [], []
     for path, sid in zip(files, ids):
         sha = file_sha256(path)
         old = stored.get(sid)
         if (not force and old is not None and old.sha256 == sha and sha
-                and old.assignment_version == assignment.version and old.settings == wanted):
+                and old.assignment_version == assignment.version and _same_settings(old.settings, options)):
             kept.append(old)
         else:
             jobs.append(Job(path, sid, sha, tuple(reviews.get(sid, {}).items())))

@@ -27,7 +27,8 @@ class GradeOptions:
     limits: Limits = field(default_factory=Limits)
     suites: tuple[str, ...] = (PUBLIC, HIDDEN)
     isolation: str = "auto"
-    require_isolation: str = PROCESS
+    # Only refuses to start below a level; never changes a grade, so not part of the regrade key.
+    require_isolation: str = field(default=PROCESS, metadata={"grades": False})
 
 
 @contextmanager

@@ -1,15 +1,38 @@
 """What grading produces: frozen records, filled by the pipeline, read by scoring and outputs."""
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 
 from grader.errors import Frame
 
-PASSED, FAILED, REVIEW = "passed", "failed", "review"
-# The check's own code raised (not the student's): the instructor must fix it; its points are held.
-ERROR = "error"
-# A written answer whose score an instructor set (grader/review.py).
-REVIEWED = "reviewed"
+if hasattr(enum, "StrEnum"):  # Python 3.11+
+    _StrEnum = enum.StrEnum
+else:  # pragma: no cover - Python 3.10
+    class _StrEnum(str, enum.Enum):  # type: ignore[no-redef]
+        __str__ = str.__str__
+        __format__ = str.__format__
+
+
+class Status(_StrEnum):
+    """A check's verdict. Members are strings equal to their value, so stored reports, gradebooks,
+    results.json and templates read and write exactly the text they did before the enum."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    # A written answer awaiting an instructor (its rubric's suggestion is kept apart).
+    REVIEW = "review"
+    # A written answer whose score an instructor set (grader/review.py).
+    REVIEWED = "reviewed"
+    # The check's own code raised (not the student's): the instructor must fix it; its points are held.
+    ERROR = "error"
+    # A check a student's self-check does not run (hidden, or written): graded later (grader/selfcheck.py).
+    PENDING = "pending"
+
+
+# The statuses by their old names, which modules and assignment folders import.
+PASSED, FAILED, REVIEW, REVIEWED, ERROR, PENDING = (Status.PASSED, Status.FAILED, Status.REVIEW, Status.REVIEWED,
+                                                   Status.ERROR, Status.PENDING)
 
 
 @dataclass(frozen=True)
@@ -50,7 +73,7 @@ class CheckOutcome:
     name: str
     visibility: str
     weight: float
-    status: str
+    status: Status
     fraction: float
     message: str = ""
     expected: str | None = None
@@ -64,6 +87,11 @@ class CheckOutcome:
     check: str = ""
     case: str = ""
     unfinished: str = ""
+
+    def __post_init__(self) -> None:
+        # A report read back from JSON (or built by older code) holds the status as its text.
+        if not isinstance(self.status, Status):
+            object.__setattr__(self, "status", Status(self.status))
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import importlib
 from grader.outputs.check_groups import case_id, group_checks, split_unfinished
 from grader.outputs.evidence import check_output
 from grader.outputs.rounding import rounded_points
-from grader.results import PASSED, REVIEW, GradeReport, QuestionScore
+from grader.results import PASSED, PENDING, REVIEW, GradeReport, QuestionScore
 from grader.text import printable
 
 _ENV = jinja2.Environment(
@@ -109,7 +109,7 @@ def render_feedback(report: GradeReport, assignment=None, notebook=None) -> str:
                           "review": any(c["status"] == REVIEW for c in checks),
                           "figures": _figures(question, hook)})
     # A self-check's share still to be judged, exact (its rows show rounded parts): the terminal says the same.
-    pending = round(sum(c.max_score for q in report.questions for c in q.checks if c.outcome.status == "pending"), 6)
+    pending = round(sum(c.max_score for q in report.questions for c in q.checks if c.outcome.status == PENDING), 6)
     return _ENV.get_template("feedback.html.j2").render(
         report=report, questions=questions, cells=cells, check_output=check_output, notebook=notebook,
         pending=pending)
