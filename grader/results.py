@@ -2,16 +2,20 @@
 from __future__ import annotations
 
 import enum
+import sys
 from dataclasses import dataclass, field
 
 from grader.errors import Frame
 
-if hasattr(enum, "StrEnum"):  # Python 3.11+
+if sys.version_info >= (3, 11):
     _StrEnum = enum.StrEnum
-else:  # pragma: no cover - Python 3.10
-    class _StrEnum(str, enum.Enum):  # type: ignore[no-redef]
-        __str__ = str.__str__
-        __format__ = str.__format__
+else:  # Python 3.10: the same, by hand
+    class _StrEnum(str, enum.Enum):
+        def __str__(self) -> str:
+            return str(self.value)
+
+        def __format__(self, spec: str) -> str:
+            return format(str(self.value), spec)
 
 
 class Status(_StrEnum):

@@ -77,7 +77,8 @@ class WarmProcess:
         try:
             recv_message(self.control)
         except (EOFError, OSError, ProtocolError) as exc:
-            err = self.proc.stderr.read().decode(errors="replace")[-2000:] if self.proc.poll() is not None else ""
+            err = self.proc.stderr.read().decode(errors="replace")[-2000:] \
+                if self.proc.stderr is not None and self.proc.poll() is not None else ""
             self.close()
             raise SandboxError(f"the warm process did not start ({exc}); check that torch imports: {err}") from None
         self.control.settimeout(30)
@@ -167,7 +168,8 @@ class WarmProcess:
             process.kill()
             said = process.output.text()[-1500:]
             raise SandboxError(f"a child did not finish entering its isolation ({exc}): {said}") from None
-        process.isolation = hello.get("isolation") if type(hello.get("isolation")) is dict else {}
+        isolation = hello.get("isolation")
+        process.isolation = isolation if isinstance(isolation, dict) else {}
         process.separate_copies = hello.get("separate_copies") is True
         process.origin = self.proc.pid
         return process

@@ -20,7 +20,7 @@ _MD = MarkdownIt("commonmark", {"html": False, "breaks": True}).disable(["image"
 
 
 def _spans(text: str, patterns) -> list[tuple[int, int]]:
-    found = []
+    found: list[tuple[int, int]] = []
     for pattern in patterns:
         found.extend((m.start(), m.end()) for m in pattern.finditer(text) if m.end() > m.start())
     merged: list[tuple[int, int]] = []
