@@ -18,7 +18,8 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
-from tqdm import tqdm
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from grader.assignment import Assignment
 from grader.gradebook import Gradebook, StoredGrade
@@ -165,12 +166,38 @@ def _grade_all(jobs, gradebook, out_dir, assignment, options, settings: BatchSet
         return 0
     show_bar = sys.stderr.isatty() if settings.progress is None else settings.progress
     ungraded = 0
-    with tqdm(total=len(jobs), unit="notebook", disable=not show_bar, file=sys.stderr, smoothing=0.1) as bar:
+    with progress_bar(len(jobs), show_bar) as advance:
         for graded in _results(jobs, assignment, options, settings):
             ungraded += _store(graded, gradebook, out_dir, grade_settings(options),
-                               bar.write if show_bar else log, quiet=show_bar)
-            bar.update()
+                               advance.write if show_bar else log, quiet=show_bar)
+            advance()
     return ungraded
+
+
+class progress_bar:
+    """``with progress_bar(total, shown) as advance``: rich's bar on stderr, ``advance()`` after each
+    notebook, ``advance.write(line)`` to print a line above the bar (as it is: no markup). Not shown: does
+    nothing, and the caller logs as usual."""
+
+    def __init__(self, total: int, shown: bool):
+        self.total, self.shown = total, shown
+        self.bar = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TextColumn("notebooks"),
+                            TimeElapsedColumn(), TimeRemainingColumn(),
+                            console=Console(file=sys.stderr), disable=not shown)
+        self.task = self.bar.add_task("grading", total=total)
+
+    def __enter__(self):
+        self.bar.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.bar.stop()
+
+    def __call__(self) -> None:
+        self.bar.advance(self.task)
+
+    def write(self, line: str) -> None:
+        self.bar.console.out(line, highlight=False)
 
 
 def _store(graded: Graded, gradebook: Gradebook, out_dir: Path, settings: str, log, quiet: bool) -> int:
