@@ -41,20 +41,30 @@ def grade(warm, tmp_path):
 # --- Tiers -------------------------------------------------------------------------------------------------
 # `pytest -m unit` runs every test that needs no warm process, kernel, child process or browser (under a
 # minute on 2 cores). A test is unit unless it is marked e2e, security or needs_root, uses a fixture that
-# starts a warm process (directly or through another fixture, as `grade` does), or is in a module whose
-# tests start processes themselves (below). So a new test is tiered by what it uses, without a marker.
+# starts a warm process (directly or through another fixture, as `grade` does), or starts processes in
+# its own body (listed below). So a new test is tiered by what it uses, without a marker.
 WARM_FIXTURES = {"warm", "dropout_warm"}
 NOT_UNIT_MARKERS = {"e2e", "security", "needs_root"}
-# Modules whose tests start processes (a warm process, the CLI, a sandboxed child) in their own bodies.
-PROCESS_MODULES = {"test_assignment.py", "test_errors.py", "test_gallery.py", "test_huge_pages.py",
-                   "test_readme_commands.py", "test_robustness.py", "test_stub_pipeline.py",
-                   "test_syscall_filter.py", "test_warm_process.py", "test_written.py"}
+# Tests that start processes in their own bodies (a pool of workers, the CLI in a subprocess, a forked
+# child entering isolation layers), by module: every test of the module (None) or the ones named.
+STARTS_PROCESSES = {
+    "test_errors.py": {"test_a_refusal_in_a_pool_worker_reaches_the_driver_intact_and_the_pool_stops",
+                       "test_a_batch_on_many_workers_refuses_once_when_isolation_is_below_what_is_required"},
+    "test_huge_pages.py": None,
+    "test_syscall_filter.py": None,
+}
 
 
 def is_unit(item) -> bool:
-    return (not NOT_UNIT_MARKERS.intersection(m.name for m in item.iter_markers())
-            and not WARM_FIXTURES.intersection(getattr(item, "fixturenames", ()))
-            and item.path.name not in PROCESS_MODULES)
+    if NOT_UNIT_MARKERS.intersection(m.name for m in item.iter_markers()):
+        return False
+    if WARM_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+        return False
+    module = item.path.name
+    if module in STARTS_PROCESSES:
+        named = STARTS_PROCESSES[module]
+        return named is not None and getattr(item, "originalname", item.name) not in named
+    return True
 
 
 def pytest_collection_modifyitems(config, items):
