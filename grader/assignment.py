@@ -30,7 +30,7 @@ from pathlib import Path
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[no-redef]
 
 from grader.assignment_imports import register_package
 from grader.errors import AssignmentError, GraderError
@@ -339,7 +339,8 @@ def _questions(raw, problems: "_Problems") -> tuple[Question, ...]:
 
 class _Problems:
     def __init__(self, path: Path):
-        self.path, self.found = path, []
+        self.path = path
+        self.found: list[str] = []
 
     def add(self, text: str) -> None:
         self.found.append(text)

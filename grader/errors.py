@@ -226,6 +226,7 @@ def error_from_wire(error, what: str, seconds: float) -> StudentCodeError | Sand
     """The exception for a failure the child reported while running ``what`` (``"f()"``, ``"cell 3"``)
     under a limit of ``seconds``. Kinds the child does not send for student code (a request it did not
     understand) are the grader's own failure: a SandboxError."""
+    failed: StudentCodeError
     if type(error) is not dict:
         failed = StudentCrashed(f"{what} failed and the student's process did not say how")
         failed.what = what

@@ -158,7 +158,7 @@ class Gradebook:
                     self.db.execute(statement)
         except sqlite3.DatabaseError as exc:
             raise GradebookError(f"{self.path} is not a usable gradebook ({exc}); move it away to start afresh") from None
-        version = self._meta("schema_version")
+        version = self._meta("schema_version") or "0"
         if int(version) != SCHEMA_VERSION:
             raise GradebookError(f"{self.path} was written by another grader version (schema {version}); "
                                  "grade into a new folder")

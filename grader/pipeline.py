@@ -28,8 +28,10 @@ class GradeOptions:
     limits: Limits = field(default_factory=Limits)
     suites: tuple[str, ...] = (PUBLIC, HIDDEN)
     isolation: str = "auto"
-    require_isolation: str = PROCESS
-    deadline: Deadline | None = None
+    # Only refuses to start below a level; never changes a grade, so not part of the regrade key.
+    require_isolation: str = field(default=PROCESS, metadata={"grades": False})
+    # The whole run's time budget; it changes what runs, not how a finished check is scored.
+    deadline: Deadline | None = field(default=None, metadata={"grades": False})
 
 
 @contextmanager

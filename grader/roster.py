@@ -64,7 +64,7 @@ def read_roster(path: Path) -> Roster:
 def roster_ids(files: list[Path], roster: Roster, roots, fallback: list[str]) -> list[str]:
     """The roster's id for each file, or the id from the file's name where the roster has none."""
     ids = [roster.student_for(f, roots) or default for f, default in zip(files, fallback)]
-    seen = {}
+    seen: dict[str, Path] = {}
     for f, sid in zip(files, ids):
         if sid in seen:
             raise RosterError(f"{seen[sid]} and {f} would both be graded as student {sid}; "

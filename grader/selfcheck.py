@@ -17,10 +17,8 @@ from grader.hidden_shares import HiddenShare, collect_hidden_shares, read_manife
 from grader.errors import GraderError
 from grader.outputs.feedback import render_feedback
 from grader.pipeline import GradeOptions, grade_notebook, start_warm_process
-from grader.results import FAILED, PASSED, CheckOutcome, GradeReport
+from grader.results import FAILED, PASSED, PENDING, CheckOutcome, GradeReport
 from grader.scoring import score_outcomes
-
-PENDING = "pending"
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,7 @@ def read_submission(path: Path, assignment: Assignment, size_cap: int = SIZE_CAP
     raw = _read_bytes(path, size_cap)
     notebook = _parse(path, raw)
     _check_assignment(path, notebook, assignment)
-    code_cells, answers, notes = [], {}, []
+    code_cells, answers, notes = [], {}, []  # type: list[CodeCell], dict[str, Answer], list[str]
     for number, cell in enumerate(notebook.cells, start=1):
         if cell.cell_type == "code":
             code_cells.append(CodeCell(number, cell.source))

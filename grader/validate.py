@@ -162,12 +162,12 @@ def _imports(assignment: Assignment) -> list[Problem]:
             continue
         for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and ".ipynb" in node.value:
-                problems.append(Problem(relative, node.lineno, "names a notebook file: checks judge the student's "
+                problems.append(Problem(relative, getattr(node, "lineno", 0), "names a notebook file: checks judge the student's "
                                                                "process, never a notebook (and never the solution)"))
             if path in public_files:
                 for module in _own_imports(node, assignment.name):
                     if module not in shipped:
-                        problems.append(Problem(relative, node.lineno, f"imports {assignment.name}.{module}, which "
+                        problems.append(Problem(relative, getattr(node, "lineno", 0), f"imports {assignment.name}.{module}, which "
                                                 f"students do not get: add {module}.py to public_modules or move "
                                                 "the import to a hidden check"))
     child = assignment.child_helpers
@@ -309,7 +309,7 @@ def _secret_lines(assignment: Assignment) -> dict[str, str]:
     shared = "\n".join([_text_of(p) for p in sorted((assignment.checks_dir / PUBLIC).glob("*.py"))]
                         + [_text_of(assignment.folder / m) for m in assignment.public_modules]
                         + [c.source for c in make_stub(solution).cells])
-    secret = {}
+    secret: dict = {}
     for path in sorted((assignment.checks_dir / HIDDEN).rglob("*.py")):
         for line in map(str.strip, _text_of(path).split("\n")):
             secret.setdefault(line, f"the hidden check {path.relative_to(assignment.folder).as_posix()}")

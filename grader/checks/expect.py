@@ -20,12 +20,15 @@ from grader.sandbox.handles import Global, RemoteRef
 __all__ = ["CheckFailed", "expect_float", "expect_gradient", "expect_number", "expect_tensor", "show", "show_call"]
 
 
-def _call_facts(what, input, where) -> tuple[str, str, str]:
-    """``what``, ``input``, ``where`` as given, else from the check's last call into the notebook."""
+def _call_facts(what, input, where) -> tuple[str, str | None, str | None]:
+    """``what``, ``input``, ``where`` as given, else from the check's last call into the notebook. Without
+    a call, ``what`` must be given; a missing ``input`` or ``where`` is then shown as none."""
     call = last_call()
-    if call is None and what is None:
-        raise TypeError("expect_*: pass what=, input= and where=, or call the notebook through the student "
-                        "fixture first (student.fn(name)(...) or student.call(name, ...))")
+    if call is None:
+        if what is None:
+            raise TypeError("expect_*: pass what=, input= and where=, or call the notebook through the student "
+                            "fixture first (student.fn(name)(...) or student.call(name, ...))")
+        return what, input, where
     return (what if what is not None else call.what, input if input is not None else call.input,
             where if where is not None else call.where)
 

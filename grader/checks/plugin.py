@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import zlib
 from types import SimpleNamespace
+from typing import Any, Literal
 
 import pytest
 import torch
@@ -133,7 +134,7 @@ class CheckSession:
         case = item.callspec.id if hasattr(item, "callspec") else ""
         extras = tuple((k, v) for k, v in report.user_properties)
         props = dict(extras)
-        base = dict(question=question.args[0] if question else "?", name=f"{doc} [{case}]" if case else doc,
+        base: dict[str, Any] = dict(question=question.args[0] if question else "?", name=f"{doc} [{case}]" if case else doc,
                     check=doc, case=case,
                     visibility="after_published" if "hidden" in item.path.parts else "visible",
                     weight=self._weight(item), extras=extras, origin=self._origin(item),
@@ -244,6 +245,8 @@ def _brief_report(item, call) -> pytest.TestReport:
     """The check's report without pytest's formatted traceback, which would show the check's source
     (never shown here) and costs ~10 ms a failing check (it reads and formats source files)."""
     exc = call.excinfo.value if call.excinfo else None
+    outcome: Literal["passed", "failed", "skipped"]
+    longrepr: tuple[str, int, str] | str | None
     if exc is None:
         outcome, longrepr = "passed", None
     elif isinstance(exc, pytest.skip.Exception):

@@ -56,11 +56,11 @@ def gradescope_results(report: GradeReport) -> dict:
         # Rounded question by question: each question's tests add up to its rounded points, as on the
         # feedback page, and so the total does too.
         mine = group_checks(question.checks)
-        shown, most = rounded_points([g.score for g in mine], [g.max_score for g in mine])
+        shown, maxima = rounded_points([g.score for g in mine], [g.max_score for g in mine])
         groups += [(number, group) for group in mine]
         scores += shown
-        maxes += most
-    tests, index = [], {}
+        maxes += maxima
+    tests, index = [], {}  # type: list[dict], dict[int, int]
     for (number, group), score, most in zip(groups, scores, maxes):
         index[number] = index.get(number, 0) + 1
         status = group.status

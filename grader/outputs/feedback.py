@@ -20,7 +20,7 @@ from grader.outputs.check_groups import case_id, group_checks, split_unfinished
 from grader.outputs.evidence import check_output
 from grader.outputs.rounding import rounded_points
 from grader.points_text import points
-from grader.results import PASSED, REVIEW, REVIEWED, GradeReport, QuestionScore
+from grader.results import PASSED, PENDING, REVIEW, REVIEWED, GradeReport, QuestionScore
 from grader.review import COMMENT
 from grader.text import printable
 
@@ -116,7 +116,7 @@ def render_feedback(report: GradeReport, assignment=None, notebook=None) -> str:
                           "rubric_items": _rubric_items(question),
                           "figures": _figures(question, hook)})
     # A self-check's share still to be judged, exact (its rows show rounded parts): the terminal says the same.
-    pending = round(sum(c.max_score for q in report.questions for c in q.checks if c.outcome.status == "pending"), 6)
+    pending = round(sum(c.max_score for q in report.questions for c in q.checks if c.outcome.status == PENDING), 6)
     return _ENV.get_template("feedback.html.j2").render(
         report=report, title=assignment.title if assignment is not None else report.assignment.replace("_", " ").title(),
         questions=questions, cells=cells, check_output=check_output, notebook=notebook,

@@ -114,7 +114,7 @@ class Runtime:
             module = str(type.__getattribute__(cls, "__module__"))
             # The notebook's own classes by their name; others qualified (numpy.float64, not float64).
             type_name = (name if module in ("__main__", "builtins") else f"{module.split('.')[0]}.{name}")[:200]
-        except Exception:
+        except Exception:  # noqa: BLE001 - a student's class may make even its name raise
             type_name = "object"
         return {"t": "ref", "id": ref_id, "type": type_name}
 
@@ -280,7 +280,7 @@ class Runtime:
             send_message(self.sock, reply, out_blobs)
 
 
-_streams = (sys.stdout, sys.stderr)
+_streams: tuple = (sys.stdout, sys.stderr)
 
 
 def _flush_output():

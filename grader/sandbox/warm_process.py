@@ -82,7 +82,8 @@ class WarmProcess:
             ready, _ = recv_message(self.control)
             self.import_errors = ready.get("import_errors") if type(ready.get("import_errors")) is dict else {}
         except (EOFError, OSError, ProtocolError) as exc:
-            err = self.proc.stderr.read().decode(errors="replace")[-2000:] if self.proc.poll() is not None else ""
+            err = self.proc.stderr.read().decode(errors="replace")[-2000:] \
+                if self.proc.stderr is not None and self.proc.poll() is not None else ""
             self.close()
             from grader.sandbox.memory import out_of_memory_cause
 
@@ -191,7 +192,8 @@ class WarmProcess:
             process.kill()
             said = process.output.text()[-1500:]
             raise SandboxError(f"a child did not finish entering its isolation ({exc}): {said}") from None
-        process.isolation = hello.get("isolation") if type(hello.get("isolation")) is dict else {}
+        isolation = hello.get("isolation")
+        process.isolation = isolation if isinstance(isolation, dict) else {}
         process.separate_copies = hello.get("separate_copies") is True
         process.origin = self.proc.pid
         entered = process.isolation.get("entered") or ()

@@ -24,7 +24,7 @@ _UNMARKED = {"code", "pre", "script", "style"}
 
 
 def _spans(text: str, patterns, holes_prefix: str) -> list[tuple[int, int]]:
-    found = []
+    found: list[tuple[int, int]] = []
     for pattern in patterns:
         found.extend((m.start(), m.end()) for m in pattern.finditer(text) if m.end() > m.start())
     held = [(m.start(), m.end()) for m in re.finditer(re.escape(holes_prefix) + r"\d+x", text)]
