@@ -165,7 +165,8 @@ def accuracy(y_hat, y):
     # --- q4: step 3, the update
     Wrong("q4_gradient_never_zeroed", "q4", "zero", _epoch(zero="pass")),
     Wrong("q4_gradient_ascent", "q4", "p - lr", _epoch(update="param += lr * param.grad")),
-    Wrong("q4_rebinds_instead_of_updating", "q4", "did not change", _epoch(update="param = param - lr * param.grad")),
+    Wrong("q4_rebinds_instead_of_updating", "q4", "did not change", _epoch(update="param = param - lr * param.grad",
+                                                                           zero="pass")),
     Wrong("q4_zeroes_before_the_step", "q4", "did not change", _epoch(update="param.grad.zero_()",
                                                                   zero="param -= lr * param.grad")),
     Wrong("q4_updates_only_W", "q4", "every parameter", _epoch(params="[model.W]")),
