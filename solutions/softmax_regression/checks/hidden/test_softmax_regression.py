@@ -104,7 +104,7 @@ def test_cross_entropy_differentiable(student):
 
 
 @pytest.mark.question("q3")
-@pytest.mark.parametrize("n,q,seed", [(20, 5, 1), (6, 6, 2), (1, 4, 3), (8, 3, 4)])
+@pytest.mark.parametrize("n,q,seed", [(20, 5, 1), (6, 6, 2), (3, 4, 5), (8, 3, 4)])
 def test_accuracy(student, n, q, seed):
     """accuracy is the share of rows whose argmax is y, a Python float"""
     scores = _rand(n, q, seed=seed)
