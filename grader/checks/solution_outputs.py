@@ -69,6 +69,7 @@ class SolutionOutputs:
         self._warm = None
         self._lock = threading.RLock()
         self._signatures: dict[str, list[str]] = {}
+        self.used: set[str] = set()  # the solution's entries asked for (a release ships those of the public checks)
         self.computed = 0  # entries computed by running a notebook (not found cached)
 
     def mistakes_of(self, question: str):
@@ -84,6 +85,8 @@ class SolutionOutputs:
             digest.update(len(blob).to_bytes(8, "big") + blob)
         entry = f"{variant}-{digest.hexdigest()[:32]}"
         with self._lock:
+            if variant == SOLUTION:
+                self.used.add(entry)
             if entry in self._memory:
                 return self._memory[entry]
             path = self.directory / f"{entry}.bin"
@@ -104,15 +107,6 @@ class SolutionOutputs:
         if name not in self._signatures:
             self._signatures[name] = [] if self.bundle else _parameter_names(self.assignment, name)
         return self._signatures[name]
-
-    def exported(self, destination: Path) -> int:
-        """Copy every cached entry of the solution into ``destination`` (a bundle's); their count."""
-        destination.mkdir(parents=True, exist_ok=True)
-        count = 0
-        for path in sorted(self.directory.glob(f"{SOLUTION}-*.bin")) if self.directory.is_dir() else ():
-            (destination / path.name).write_bytes(path.read_bytes())
-            count += 1
-        return count
 
     # --- running the solution -------------------------------------------------
     def _compute(self, variant, seed, steps, what) -> list:
