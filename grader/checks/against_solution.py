@@ -16,7 +16,7 @@ import torch
 
 from grader.checks.calls import Call, remember
 from grader.checks.context import current
-from grader.checks.solution_outputs import SOLUTION, solution_outputs
+from grader.checks.solution_outputs import SOLUTION, opaque, solution_outputs
 from grader.errors import CheckFailed
 from grader.sandbox.handles import Global
 
@@ -50,8 +50,9 @@ class Scenario:
     def __init__(self, seed: int | None = None):
         self.seed = seed
         self.steps: list[dict] = []
-        self.labels: list[tuple[str, str, str]] = []  # (kind, what, where) per output
+        self.labels: list[_Label] = []  # what to compare, in the order compare() was called
         self._shown: list[str] = []  # each step as feedback shows it
+        self.student_outputs: list = []  # after run() or observe(): the student's compared results
 
     # --- building ---------------------------------------------------------------
     def call(self, fn, *args, **kwargs) -> Step:
@@ -77,24 +78,35 @@ class Scenario:
         return self._add({"op": "probe", "name": name, "args": _wire(list(args)), "kwargs": _wire(kwargs)},
                          _show_call(name, args, kwargs), where)
 
-    def compare(self, step: Step, what: str | None = None, *, inputs_unchanged: bool = False) -> Step:
+    def compare(self, step: Step, what: str | None = None, *, inputs_unchanged: bool = False,
+                symptom: str | None = None, extra_keys: bool = False) -> Step:
         """Compare what ``step`` produced with the solution's. With ``inputs_unchanged``, its arguments
         afterwards too, and whether it returned one of them (nothing changed in place unless the solution
-        does). Example: ``s.compare(s.call("softmax", X), inputs_unchanged=True)``."""
+        does). ``symptom``: the message when this output differs (else ``run``'s). ``extra_keys``: dicts
+        may hold keys the solution's lack. Outputs are judged in the order ``compare`` was called.
+        Example: ``s.compare(s.call("softmax", X), inputs_unchanged=True)``."""
         spec = self.steps[step.index]
         spec["out"] = True
-        self.labels.append(("result", what or step.shown, step.where))
+        shown = what or step.shown
+        self.labels.append(_Label(step.index, "result", shown, step.where, symptom, extra_keys))
         if inputs_unchanged:
             spec["args_after"] = spec["same_object"] = True
-            self.labels += [("args_after", what or step.shown, step.where), ("same_object", what or step.shown, step.where)]
+            self.labels += [_Label(step.index, "args_after", shown, step.where),
+                            _Label(step.index, "same_object", shown, step.where)]
         return step
+
+    def helper(self, name: str, *args, **kwargs) -> Step:
+        """Call one of the assignment's own child helpers (its ``HELPERS``), in both processes.
+        Example: ``train_fn = s.helper("reference_train_fn")``."""
+        return self._add({"op": "helper", "name": name, "args": _wire(list(args)), "kwargs": _wire(kwargs)},
+                         _show_call(name, args, kwargs), "")
 
     def gradients(self, fn: str, *args, **kwargs) -> Step:
         """Compare the gradients of the sum of ``fn(*args)``'s tensor outputs with respect to its floating
         tensor arguments. Example: ``s.gradients("l1_penalty", w)``."""
         step = self._add({"op": "gradients", "fn": Global(fn), "args": _wire(list(args)), "kwargs": _wire(kwargs),
                           "out": True}, _show_call(fn, args, kwargs), fn)
-        self.labels.append(("gradients", f"the gradient of {fn}", fn))
+        self.labels.append(_Label(step.index, "gradients", f"the gradient of {fn}", fn))
         return step
 
     def _add(self, spec: dict, shown: str, where: str) -> Step:
@@ -103,6 +115,23 @@ class Scenario:
         return Step(self, len(self.steps) - 1, shown, where)
 
     # --- running ------------------------------------------------------------------
+    def observe(self, student) -> list:
+        """Run the steps in the student's process only and return its outputs, in ``compare`` order, for
+        checks of properties (stochastic functions, figures): nothing is compared with the solution.
+
+        Example: ``(facts,) = s.observe(student)`` after ``s.compare(s.probe("figure", fig))``."""
+        context = current()
+        seed = context.seed if self.seed is None else self.seed
+        first = self.labels[0]
+        remember(Call(first.what, self.shown(), first.where))
+        got = opaque(student.helper("run_scenario", seed, self.steps, what=first.what))
+        keys = self._output_keys()
+        if not isinstance(got, list) or len(got) != len(keys):
+            raise CheckFailed("the notebook's process answered out of protocol", input=self.shown(), where=first.where)
+        by_key = dict(zip(keys, got))
+        self.student_outputs = [by_key[label.key] for label in self.labels if label.kind in ("result", "gradients")]
+        return self.student_outputs
+
     def shown(self) -> str:
         """The steps as feedback shows them."""
         return "; ".join(self._shown)
@@ -112,29 +141,55 @@ class Scenario:
         difference (a listed mistake's symptom when the student's outputs are that mistake's, else
         ``symptom``, else a description). Returns the student's outputs.
 
+        Returns the student's compared results (not the in-place facts), in ``compare`` order.
+
         Example: ``got = s.run(student, symptom="rows must sum to one")``."""
         if not self.labels:
             raise TypeError("Scenario.run: nothing to compare; mark steps with compare() or gradients()")
         context = current()
         seed = context.seed if self.seed is None else self.seed
-        where = self.labels[0][2]
+        first = self.labels[0]
         shown = self.shown()
-        remember(Call(self.labels[0][1], shown, where))
-        got = student.helper("run_scenario", seed, self.steps, what=self.labels[0][1])
+        remember(Call(first.what, shown, first.where))
+        got = opaque(student.helper("run_scenario", seed, self.steps, what=first.what))
         outputs = solution_outputs(context.assignment)
         expected = outputs.outputs(SOLUTION, seed, self.steps, shown)
-        if not isinstance(got, list) or len(got) != len(expected):
-            raise CheckFailed("the notebook's process answered out of protocol", input=shown, where=where)
-        for index, ((kind, what, place), g, e) in enumerate(zip(self.labels, got, expected)):
-            reason = differences(g, e, rtol=rtol, atol=atol)
+        keys = self._output_keys()
+        if not isinstance(got, list) or len(got) != len(keys) or len(expected) != len(keys):
+            raise CheckFailed("the notebook's process answered out of protocol", input=shown, where=first.where)
+        got_by, expected_by = dict(zip(keys, got)), dict(zip(keys, expected))
+        self.student_outputs = [got_by[label.key] for label in self.labels if label.kind in ("result", "gradients")]
+        for label in self.labels:
+            g, e = got_by[label.key], expected_by[label.key]
+            reason = differences(g, e, rtol=rtol, atol=atol, extra_keys=label.extra_keys)
             if reason is None:
                 continue
             named = _named_mistake(outputs, context.question, seed, self.steps, shown, got, rtol, atol)
-            if kind == "args_after":
-                what = _changed_argument(outputs, place, g, e, what, rtol, atol)
-            raise CheckFailed(named or _message(kind, what, reason, g, symptom),
-                              expected=_shown_value(kind, e), got=_shown_value(kind, g), input=shown, where=place)
-        return got
+            what = label.what
+            if label.kind == "args_after":
+                what = _changed_argument(outputs, label.where, g, e, what, rtol, atol)
+            raise CheckFailed(named or _message(label.kind, what, reason, g, label.symptom or symptom),
+                              expected=_shown_value(label.kind, e), got=_shown_value(label.kind, g), input=shown,
+                              where=label.where)
+        return self.student_outputs
+
+    def _output_keys(self) -> list[tuple[int, str]]:
+        """Which output each value the process sends back is, in its order (grader/sandbox/scenario.py)."""
+        keys = []
+        for index, spec in enumerate(self.steps):
+            if spec.get("out"):
+                keys.append((index, "gradients" if spec["op"] == "gradients" else "result"))
+            if spec.get("args_after"):
+                keys.append((index, "args_after"))
+            if spec.get("same_object"):
+                keys.append((index, "same_object"))
+        return keys
+
+
+class _Label:
+    def __init__(self, index, kind, what, where, symptom=None, extra_keys=False):
+        self.key, self.kind, self.what, self.where = (index, kind), kind, what, where
+        self.symptom, self.extra_keys = symptom, extra_keys
 
 
 def same_as_solution(student, fn: str, *args, kwargs: dict | None = None, symptom: str | None = None,
@@ -161,9 +216,10 @@ def same_as_solution(student, fn: str, *args, kwargs: dict | None = None, sympto
     return scenario.run(student, symptom=symptom, rtol=rtol, atol=atol)[0]
 
 
-def differences(got, expected, *, rtol: float = 1e-5, atol: float = 1e-6) -> str | None:
+def differences(got, expected, *, rtol: float = 1e-5, atol: float = 1e-6, extra_keys: bool = False) -> str | None:
     """Why ``got`` differs from ``expected`` (None when it does not): types, tensors' dtype, shape and
-    values, numbers within the tolerances, containers item by item.
+    values, numbers within the tolerances (an int must be an int; a float may be an int), containers item
+    by item; with ``extra_keys``, dicts may hold keys ``expected`` lacks.
 
     Example: ``differences(torch.ones(2), torch.zeros(2))`` is ``"wrong values"``."""
     if isinstance(expected, torch.Tensor):
@@ -185,7 +241,9 @@ def differences(got, expected, *, rtol: float = 1e-5, atol: float = 1e-6) -> str
             return None if math.isnan(got) else "wrong value"
         return None if math.isclose(got, expected, rel_tol=rtol, abs_tol=atol) else "wrong value"
     if type(expected) is int:
-        if type(got) not in (int, float):
+        if type(got) is float:
+            return "a float, expected an int"
+        if type(got) is not int:
             return "not a number"
         return None if got == expected else "wrong value"
     if type(expected) in (list, tuple):
@@ -194,17 +252,17 @@ def differences(got, expected, *, rtol: float = 1e-5, atol: float = 1e-6) -> str
         if len(got) != len(expected):
             return f"{len(got)} items, expected {len(expected)}"
         for i, (g, e) in enumerate(zip(got, expected)):
-            reason = differences(g, e, rtol=rtol, atol=atol)
+            reason = differences(g, e, rtol=rtol, atol=atol, extra_keys=extra_keys)
             if reason:
                 return f"item {i}: {reason}"
         return None
     if type(expected) is dict:
         if type(got) is not dict:
             return "not a dict"
-        if set(got) != set(expected):
+        if set(got) != set(expected) and not (extra_keys and set(expected) <= set(got)):
             return f"keys {sorted(map(str, got))}, expected {sorted(map(str, expected))}"
         for key in expected:
-            reason = differences(got[key], expected[key], rtol=rtol, atol=atol)
+            reason = differences(got[key], expected[key], rtol=rtol, atol=atol, extra_keys=extra_keys)
             if reason:
                 return f"{key!r}: {reason}"
         return None
@@ -250,6 +308,9 @@ def _message(kind, what, reason, got, symptom) -> str:
         return f"{what} changed the dtype: {reason}"
     if reason.startswith("shape"):
         return f"{what} returned {reason}"
+    if reason in ("not a number", "a float, expected an int") and not isinstance(got, (int, float)):
+        return (f"{what} returned {show(got)}; return a plain Python number (the value itself, not a tensor, "
+                "numpy value or list)")
     if reason == "not a tensor":
         return f"{what} returned {show(got)}, not a torch.Tensor"
     return symptom or f"{what} returned a wrong value ({reason})"

@@ -28,11 +28,11 @@ from pathlib import Path
 
 from grader.checks.mistakes import MISTAKES_FILE, read_mistakes
 from grader.errors import AssignmentError, GraderError, StudentCodeError
-from grader.sandbox.handles import CODEC
+from grader.sandbox.handles import CODEC, RemoteRef
 
 SOLUTION = "solution"
 BUNDLED = "solution-outputs"  # in a release bundle's checks/: the public checks' solution outputs
-_FORMAT = b"grader-solution-outputs-1\n"
+_FORMAT = b"grader-solution-outputs-2\n"
 
 
 def cache_root() -> Path:
@@ -112,7 +112,8 @@ class SolutionOutputs:
     def _compute(self, variant, seed, steps, what) -> list:
         process = self._process(variant)
         try:
-            return process.helper("run_scenario", seed, steps, what=what, _timeout=max(30.0, process.call_timeout))
+            return opaque(process.helper("run_scenario", seed, steps, what=what,
+                                         _timeout=max(30.0, process.call_timeout)))
         except StudentCodeError as exc:
             if variant == SOLUTION:
                 raise AssignmentError(f"the solution notebook failed on {what}: {exc}") from None
@@ -187,9 +188,36 @@ def _parameter_names(assignment, name: str) -> list[str]:
     return []
 
 
+def opaque(value):
+    """``value`` with every reference to a process's object replaced by ``RemoteRef(0, its type)``: what is
+    compared and cached of an object is its type's name."""
+    if isinstance(value, RemoteRef):
+        return RemoteRef(0, value.type)
+    if type(value) in (list, tuple):
+        return type(value)(opaque(v) for v in value)
+    if type(value) is dict:
+        return {k: opaque(v) for k, v in value.items()}
+    return value
+
+
+def _cacheable(value, back=False):
+    if not back and isinstance(value, RemoteRef):
+        return {_OBJECT: value.type}
+    if back and type(value) is dict and set(value) == {_OBJECT}:
+        return RemoteRef(0, str(value[_OBJECT]))
+    if type(value) in (list, tuple):
+        return type(value)(_cacheable(v, back) for v in value)
+    if type(value) is dict:
+        return {k: _cacheable(v, back) for k, v in value.items()}
+    return value
+
+
+_OBJECT = "__object_of_type__"
+
+
 def _write_entry(path: Path, value) -> None:
     blobs: list[bytes] = []
-    header = json.dumps(CODEC.encode(value, blobs)).encode()
+    header = json.dumps(CODEC.encode(_cacheable(value), blobs)).encode()
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".entry-")
     with os.fdopen(fd, "wb") as f:
@@ -216,7 +244,7 @@ def _read_entry(path: Path):
             (n,) = struct.unpack_from(">Q", raw, at)
             blobs.append(raw[at + 8:at + 8 + n])
             at += 8 + n
-        return CODEC.decode(tree, blobs)
+        return _cacheable(CODEC.decode(tree, blobs), back=True)
     except (ValueError, struct.error, GraderError):
         return None  # a damaged entry is computed again
 
