@@ -18,6 +18,7 @@ import pytest
 import torch
 
 from grader.checks.calls import Student, last_call, remember
+from grader.checks.context import CheckContext, enter
 from grader.checks.copies import FRESH_MARKER, CheckCopies
 from grader.checks.expect import CheckFailed
 from grader.errors import (MissingName, NotImplementedYet, StudentCodeError,
@@ -72,6 +73,7 @@ class CheckSession:
         # before (other submissions, other checks): same notebook, same grade, on any worker.
         torch.default_generator.manual_seed(seed_for(item.nodeid))  # CPU only: torch.manual_seed costs 3 ms
         remember(None)
+        enter(CheckContext(self.assignment, _question(item), seed_for(item.nodeid)))
 
     def pytest_collection_modifyitems(self, items):
         # One question's checks run together (public, then hidden, as collected), so its copy of the

@@ -1,0 +1,42 @@
+"""The solution's outputs a release bundle ships for its public checks (it holds no solution to run).
+
+The public checks that compare with the solution (``same_as_solution``, ``Scenario``) are run once against
+the solution notebook at release; every solution output they asked for is written into the bundle's
+``checks/solution-outputs/``, where the bundle's checks find them (grader/checks/solution_outputs.py).
+These are the values public feedback shows as expected anyway.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from grader.assignment import PUBLIC
+from grader.checks.solution_outputs import BUNDLED, solution_outputs
+
+_USES_SOLUTION = ("same_as_solution", "Scenario")
+
+
+def uses_solution(checks: list[Path]) -> bool:
+    return any(word in path.read_text(encoding="utf-8", errors="replace") for path in checks for word in _USES_SOLUTION)
+
+
+def write_bundled_outputs(assignment, checks_dir: Path) -> list[Path]:
+    """Grade the solution with the public checks and write the solution outputs they used into
+    ``checks_dir/solution-outputs``; the files written (none when no public check compares with the solution)."""
+    if not uses_solution(sorted((assignment.checks_dir / PUBLIC).glob("*.py"))):
+        return []
+    from grader.pipeline import GradeOptions, grade_notebook, start_warm_process
+
+    outputs = solution_outputs(assignment)
+    outputs.used.clear()
+    options = GradeOptions(suites=(PUBLIC,))
+    with start_warm_process(assignment, options) as warm:
+        grade_notebook(assignment.solution, "solution", assignment, warm, options)
+    destination = checks_dir / BUNDLED
+    destination.mkdir(parents=True, exist_ok=True)
+    written = []
+    for entry in sorted(outputs.used):
+        source = outputs.directory / f"{entry}.bin"
+        target = destination / source.name
+        target.write_bytes(source.read_bytes())
+        written.append(target)
+    return written
