@@ -79,7 +79,7 @@ def softmax(X):
     X_exp = torch.exp(X - X.max(dim=1, keepdim=True).values)
     return X_exp / X_exp.sum(dim=1, keepdim=True)
 """),
-    Wrong("q1_detached_from_autograd", "q1", "differentiable", """
+    Wrong("q1_detached_from_autograd", "q1", "could not differentiate softmax", """
 def softmax(X):
     X = X.detach()
     X_exp = torch.exp(X - X.max(dim=1, keepdim=True).values)
@@ -151,7 +151,7 @@ def accuracy(y_hat, y):
 def accuracy(y_hat, y):
     return (y_hat.argmax(dim=1) != y).float().mean().item()
 """),
-    Wrong("q3_returns_a_tensor_as_the_book", "q3", "float", """
+    Wrong("q3_returns_a_tensor_as_the_book", "q3", "plain Python number", """
 def accuracy(y_hat, y):
     preds = y_hat.argmax(dim=1).type(y.dtype)
     compare = (preds == y).type(torch.float32)
@@ -203,7 +203,7 @@ def train_epoch(model, data, lr):
         count += len(y)
     return total / count
 """),
-    Wrong("q4_returns_a_tensor", "q4", "float", """
+    Wrong("q4_returns_a_tensor", "q4", "plain Python number", """
 def train_epoch(model, data, lr):
     losses = []
     for X, y in data.get_trainloader():

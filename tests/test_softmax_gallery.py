@@ -45,9 +45,12 @@ def grade_softmax(softmax_warm, tmp_path):
 
 
 def appended(notebook, code: str):
-    """The notebook with one more code cell at the end (a later definition replaces an earlier one)."""
+    """The notebook with one more code cell just before the training demo (a later definition replaces an earlier
+    one), as a student's answers run before that demo: it calls their train_epoch, which warms up what that uses
+    (the first step of a torch.optim optimizer imports for seconds) before the checks' copies are forked."""
     variant = copy.deepcopy(notebook)
-    variant.cells.append(nbformat.v4.new_code_cell(code))
+    demo = next(i for i, cell in enumerate(variant.cells) if cell.get("id") == "training")
+    variant.cells.insert(demo, nbformat.v4.new_code_cell(code))
     return variant
 
 

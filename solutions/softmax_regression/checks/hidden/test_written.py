@@ -1,7 +1,7 @@
 """q5, hidden: the written answer, with a rubric's suggested score (counts nothing until reviewed)."""
 import pytest
 
-from grader.checks.written import suggest_from_rubric
+from grader.checks import suggest_from_rubric
 
 
 @pytest.mark.question("q5")
