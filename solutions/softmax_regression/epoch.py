@@ -1,14 +1,11 @@
-"""q4's scenario (imported by public and hidden checks): one epoch of the notebook's train_epoch on the grader's
-model (child_helpers.GraderModel, correct softmax and cross-entropy) and data, against the solution's."""
+"""q4's scenario (public and hidden checks): one epoch of the notebook's train_epoch on the grader's model
+(child_helpers.GraderModel) and random data, loss, calls of cross_entropy and parameters as the solution's."""
 import torch
 
 from grader.checks import Scenario
 
-UPDATE = "one step p -= lr * p.grad per minibatch of data.get_trainloader(), in order, gradients zeroed after it"
-
 
 def one_epoch(student, n, batch_size, lr):
-    """n random 3 x 3 images of 4 classes from W, b of the check's seed; compare loss, calls, parameters."""
     X, y, W, b = torch.rand(n, 1, 3, 3), torch.randint(0, 4, (n,)), torch.randn(9, 4) * 0.1, torch.randn(4) * 0.1
     s = Scenario()
     model = s.helper("use_grader_model", W, b)
@@ -19,5 +16,6 @@ def one_epoch(student, n, batch_size, lr):
     s.compare(loss, f"train_epoch(model, data, {lr})", symptom="return the mean of the epoch's minibatch losses")
     s.compare(calls, "how often train_epoch called cross_entropy",
               symptom="compute each minibatch's loss with cross_entropy(model(X), y), your function of q2")
-    s.compare(parameters, "the parameters after the epoch", symptom=UPDATE)
+    s.compare(parameters, "the parameters after the epoch", symptom="one step p -= lr * p.grad per minibatch of "
+              "data.get_trainloader(), in order, gradients zeroed after it")
     s.run(student)
