@@ -298,7 +298,7 @@ def figure(fig):
 PROBES = {
     "figure": figure, "parameters_by_size": parameters_by_size, "gradients_by_size": gradients_by_size,
     "load_by_size": load_by_size,
-    "parameter_shapes_by_size": lambda obj: [tuple(t.shape) and t.numel() for t in sorted(_tensors_of(obj), key=lambda t: -t.numel())], "affine_map": affine_map, "item": item,
+    "parameter_shapes_by_size": lambda obj: sorted((t.numel() for t in _tensors_of(obj)), reverse=True), "affine_map": affine_map, "item": item,
     "backward": lambda tensor: tensor.backward(), "zero_grad": lambda optimizer: optimizer.zero_grad(),
     "step": lambda optimizer: optimizer.step(),
     "loader_passes": lambda data, part: data.calls.count(part),
