@@ -24,7 +24,9 @@ __all__ = ["Scenario", "Step", "same_as_solution", "differences"]
 
 
 class Step:
-    """A value a scenario step produces, kept in the notebook's process; pass it to later steps."""
+    """A value a scenario step produces, kept in the notebook's process; pass it to later steps.
+
+    Example: ``model = s.call("Net"); s.method(model, "forward", X)``."""
 
     def __init__(self, scenario: "Scenario", index: int, shown: str, where: str):
         self.scenario, self.index, self.shown, self.where = scenario, index, shown, where
@@ -133,7 +135,9 @@ class Scenario:
         return self.student_outputs
 
     def shown(self) -> str:
-        """The steps as feedback shows them."""
+        """The steps as feedback shows them (a failure's ``input``).
+
+        Example: ``raise CheckFailed("...", input=s.shown(), where="Model.forward")``."""
         return "; ".join(self._shown)
 
     def run(self, student, *, symptom: str | None = None, rtol: float = 1e-5, atol: float = 1e-6) -> list:

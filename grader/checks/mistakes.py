@@ -7,7 +7,8 @@ see when their answer behaves like it::
     id = "l1-sign-flipped"          # letters, digits, - _ .
     question = "q1"
     symptom = "the L1 term is subtracted: the penalty must pull weights toward zero"
-    # either a patch of the solution's source (``find`` occurs exactly once in the notebook's code) ...
+    # either a patch of the solution's source (``find`` occurs exactly once in the notebook's code, outside
+    # ``#>`` lines; find and replace may be lists of the same length for several places) ...
     find = "grad + lambd * torch.sign(w)"
     replace = "grad - lambd * torch.sign(w)"
     # ... or replacement definitions, run after the solution's cells:
@@ -41,22 +42,44 @@ class Mistake:
     id: str
     question: str
     symptom: str
-    find: str = ""
-    replace: str = ""
+    find: str | tuple = ""  # or several, each replaced by the replace of the same place
+    replace: str | tuple = ""
     code: str = ""
 
     def apply(self, cells: list[str]) -> list[str]:
         """The solution's code cells with this mistake made (raises AssignmentError when ``find``
         does not occur exactly once)."""
-        if self.find:
-            hits = sum(cell.count(self.find) for cell in cells)
+        finds = [self.find] if isinstance(self.find, str) else list(self.find)
+        replaces = [self.replace] if isinstance(self.replace, str) else list(self.replace)
+        for find, replace in zip(finds, replaces) if self.find else ():
+            # The stub's own lines (``#> ...``) are comments of the solution: never part of a match.
+            hidden = [_hide_stub_lines(cell) for cell in cells]
+            hits = sum(text.count(find) for text, _ in hidden)
             if hits != 1:
-                raise AssignmentError(f"{MISTAKES_FILE}: mistake {self.id!r}: find = {self.find!r} occurs {hits} "
-                                      "times in the solution notebook's code; it must occur exactly once")
-            cells = [cell.replace(self.find, self.replace) for cell in cells]
+                raise AssignmentError(f"{MISTAKES_FILE}: mistake {self.id!r}: find = {find!r} occurs {hits} "
+                                      "times in the solution notebook's code (outside #> lines); it must occur "
+                                      "exactly once")
+            cells = [_restore(text.replace(find, replace), kept) for text, kept in hidden]
         if self.code:
             cells = [*cells, self.code]
         return cells
+
+
+def _hide_stub_lines(cell: str) -> tuple[str, list[str]]:
+    from grader.markers import STUB_LINE
+
+    kept, lines = [], []
+    for line in cell.split("\n"):
+        if STUB_LINE.match(line):
+            kept.append(line)
+            lines.append(f"\x00{len(kept) - 1}\x00")
+        else:
+            lines.append(line)
+    return "\n".join(lines), kept
+
+
+def _restore(text: str, kept: list[str]) -> str:
+    return re.sub("\x00(\\d+)\x00", lambda m: kept[int(m.group(1))], text)
 
 
 def read_mistakes(folder: Path, question_ids=None) -> tuple[Mistake, ...]:
@@ -80,8 +103,16 @@ def read_mistakes(folder: Path, question_ids=None) -> tuple[Mistake, ...]:
         if unknown:
             problems.append(f"{where}: unknown keys {sorted(unknown)} (a mistake has id, question, symptom, and "
                             "find + replace or code)")
-        if not all(isinstance(entry.get(k, ""), str) for k in ("id", "question", "symptom", "find", "replace", "code")):
-            problems.append(f"{where}: every key is a string")
+        for key in ("find", "replace"):
+            if isinstance(entry.get(key), list) and all(isinstance(v, str) for v in entry[key]):
+                entry = dict(entry, **{key: tuple(entry[key])})
+        if not all(isinstance(entry.get(k, ""), str) for k in ("id", "question", "symptom", "code")) or not all(
+                isinstance(entry.get(k, ""), (str, tuple)) for k in ("find", "replace")):
+            problems.append(f"{where}: every key is a string (find and replace: a string or a list of strings)")
+            continue
+        if isinstance(entry.get("find", ""), tuple) != isinstance(entry.get("replace", ""), tuple) or (
+                isinstance(entry.get("find"), tuple) and len(entry["find"]) != len(entry["replace"])):
+            problems.append(f"{where}: find and replace: two strings, or two lists of the same length")
             continue
         mistake = Mistake(**{k: entry.get(k, "") for k in ("id", "question", "symptom", "find", "replace", "code")})
         if not _ID.match(mistake.id) or mistake.id in seen:

@@ -206,6 +206,55 @@ class SpyOptimizer:
         return getattr(self.optimizer, name)
 
 
+def _tensors_of(obj):
+    if isinstance(obj, torch.optim.Optimizer):
+        return [p for group in obj.param_groups for p in group["params"]]
+    return list(obj.parameters())
+
+
+def parameters_by_size(obj):
+    """The parameters of a module or an optimizer, flattened, largest first (stable): a view that names no
+    attribute, so a student's ``self.w`` of shape (n, 1) and a ``Linear``'s (1, n) weight compare alike."""
+    tensors = sorted(_tensors_of(obj), key=lambda t: -t.numel())
+    return [t.detach().reshape(-1).clone() for t in tensors]
+
+
+def gradients_by_size(obj):
+    """The gradients of ``parameters_by_size``'s tensors, flattened (None where there is none)."""
+    tensors = sorted(_tensors_of(obj), key=lambda t: -t.numel())
+    return [None if t.grad is None else t.grad.detach().reshape(-1).clone() for t in tensors]
+
+
+def load_by_size(obj, values):
+    """Write each value into the parameter (of a module or an optimizer) with as many elements; values
+    without such a parameter are skipped (a comparison of ``parameters_by_size`` tells the difference)."""
+    tensors = _tensors_of(obj)
+    with torch.no_grad():
+        for value in values:
+            match = [t for t in tensors if t.numel() == value.numel()]
+            if match:
+                match[0].copy_(value.reshape(match[0].shape).to(match[0].dtype))
+
+
+def affine_map(model, num_inputs):
+    """A linear model's weights and bias read through its forward alone: ``(w, b)`` from its outputs on
+    the zero vector and on each unit vector (shape (num_inputs,) and ()); the raw output when it is not
+    a tensor of shape (num_inputs + 1, 1)."""
+    X = torch.cat([torch.zeros(1, num_inputs), torch.eye(num_inputs)])
+    out = model(X)
+    if not isinstance(out, torch.Tensor) or tuple(out.shape) != (num_inputs + 1, 1):
+        return out
+    out = out.detach().double()
+    return out[1:, 0] - out[0, 0], out[0, 0]
+
+
+def item(value):
+    """A one-element tensor as a Python float (any shape, any dtype); anything else as it is."""
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        return float(value.detach().reshape(-1)[0])
+    return value
+
+
 def optimizer_parameters(optimizer):
     """The tensors an optimizer updates, in its groups' order (None when it is not an optimizer)."""
     if not isinstance(optimizer, torch.optim.Optimizer):
@@ -247,7 +296,12 @@ def figure(fig):
 
 
 PROBES = {
-    "figure": figure,
+    "figure": figure, "parameters_by_size": parameters_by_size, "gradients_by_size": gradients_by_size,
+    "load_by_size": load_by_size,
+    "parameter_shapes_by_size": lambda obj: sorted((t.numel() for t in _tensors_of(obj)), reverse=True), "affine_map": affine_map, "item": item,
+    "backward": lambda tensor: tensor.backward(), "zero_grad": lambda optimizer: optimizer.zero_grad(),
+    "step": lambda optimizer: optimizer.step(),
+    "loader_passes": lambda data, part: data.calls.count(part),
     "parameters": parameters, "parameter_shapes": parameter_shapes, "buffers": buffers, "mode": mode,
     "set_parameters": set_parameters, "ops_used": ops_used,
     "spy": lambda responses=None: Spy(responses), "spy_wrapping": lambda fn: Spy(wraps=fn),
