@@ -183,8 +183,10 @@ def train_epoch(model, data, lr):
     return sum(losses) / len(losses)
 """),
     # --- q4: step 2, the loss and the minibatches
-    Wrong("q4_builtin_loss_on_probabilities", "q4", "cross_entropy", _epoch(
+    Wrong("q4_builtin_loss_on_probabilities", "q4", "cross_entropy(model(X), y), your function of q2", _epoch(
         loss="nn.functional.cross_entropy(model(X), y)")),
+    Wrong("q4_own_loss_instead_of_cross_entropy", "q4", "once per minibatch", _epoch(
+        loss="-torch.log(model(X)[torch.arange(len(y)), y]).mean()")),
     Wrong("q4_summed_minibatch_loss", "q4", "mean", _epoch(loss="cross_entropy(model(X), y) * len(y)")),
     Wrong("q4_trains_on_the_validation_data", "q4", "get_trainloader", _epoch(batches="data.get_valloader()")),
     # --- q4: step 4, what it returns

@@ -15,7 +15,7 @@ def one_epoch(student, n, batch_size, lr):
     calls, parameters = s.probe("attribute", model, "loss_calls"), s.probe("parameters", model)
     s.compare(loss, f"train_epoch(model, data, {lr})", symptom="return the mean of the epoch's minibatch losses")
     s.compare(calls, "how often train_epoch called cross_entropy",
-              symptom="compute each minibatch's loss with cross_entropy(model(X), y), your function of q2")
+              symptom="call cross_entropy(model(X), y), your function of q2, once per minibatch")
     s.compare(parameters, "the parameters after the epoch", symptom="one step p -= lr * p.grad per minibatch of "
               "data.get_trainloader(), in order, gradients zeroed after it")
     s.run(student)
