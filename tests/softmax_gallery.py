@@ -5,11 +5,12 @@ Written from the student contract (the instructions of solutions/softmax_regress
 not from the checks: each WRONG entry breaks one sentence of its question's instructions, and its symptom is
 the phrase of that sentence (or of the mistake's own name) the feedback must contain.
 
-Each entry redefines names in a cell appended to the reference solution, as a student's later cell would. A
+Each entry redefines names in a cell added to the reference solution, as a student's later cell would. A
 WRONG entry names the one question it breaks; a RIGHT entry must earn every point; a NO_ATTEMPT entry
 (returning None, zeros, its input, a constant...) must earn nothing in its question and lose nothing
-elsewhere. q4 is graded with the solution's softmax and cross_entropy in place of the student's, so a wrong
-softmax or cross_entropy costs points in q1 or q2 only.
+elsewhere. q4 is graded on the grader's model with a correct softmax and cross-entropy in place of the student's,
+so a wrong softmax or cross_entropy costs points in q1 or q2 only. The test inserts each entry just before the
+notebook's training demo, where a student's answers run.
 
 The written answer (q5, markdown) is not covered here: an appended code cell cannot change it.
 """
