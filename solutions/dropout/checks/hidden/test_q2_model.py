@@ -104,3 +104,18 @@ def test_modes_switch(student):
         raise CheckFailed("after train() the model applies no dropout: train() must switch it back on",
                           expected="dropout in the output", got="the plain MLP's output", input=call, where=probe.WHERE)
     probe.judge_train(out, x, layers, p1, p2, call=call)
+
+
+def test_training_flag_follows_the_mode(student):
+    """self.training tells the mode, as in nn.Module: True when new and after train(), False after eval()"""
+    from grader.checks import Scenario
+
+    s = Scenario()
+    model = s.call("DropoutMLP", 4, 6, 5, 3, 0.2, 0.5)
+    s.compare(s.probe("mode", model), "a new DropoutMLP's mode (self.training)")
+    s.probe("eval", model)
+    s.compare(s.probe("mode", model), "the mode after eval() (self.training)")
+    s.probe("train", model)
+    s.compare(s.probe("mode", model), "the mode after eval() then train() (self.training)")
+    s.run(student, symptom="self.training must tell the mode, as in nn.Module: True for a new model and after "
+                           "train(), False after eval()")
