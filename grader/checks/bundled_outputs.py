@@ -19,6 +19,30 @@ def uses_solution(checks: list[Path]) -> bool:
     return any(word in path.read_text(encoding="utf-8", errors="replace") for path in checks for word in _USES_SOLUTION)
 
 
+def all_outputs(assignment) -> dict[str, bytes]:
+    """Every solution and mistake output the checks ask for when grading the solution and each listed
+    mistake: what an autograder without the solution (Gradescope) needs; ``{file name: bytes}``."""
+    import tempfile
+
+    import nbformat
+
+    from grader.audit.mistakes import mistake_notebooks
+    from grader.pipeline import GradeOptions, grade_notebook, start_warm_process
+
+    outputs = solution_outputs(assignment)
+    outputs.used.clear()
+    solution = nbformat.read(assignment.solution, as_version=4)
+    options = GradeOptions()
+    with tempfile.TemporaryDirectory(prefix="grader-outputs-") as scratch, \
+            start_warm_process(assignment, options) as warm:
+        grade_notebook(assignment.solution, "solution", assignment, warm, options)
+        for variant_id, _, notebook in mistake_notebooks(assignment, solution):
+            path = Path(scratch) / f"{variant_id}.ipynb"
+            nbformat.write(notebook, path)
+            grade_notebook(path, variant_id, assignment, warm, options)
+    return {f"{entry}.bin": (outputs.directory / f"{entry}.bin").read_bytes() for entry in sorted(outputs.used)}
+
+
 def write_bundled_outputs(assignment, checks_dir: Path) -> list[Path]:
     """Grade the solution with the public checks and write the solution outputs they used into
     ``checks_dir/solution-outputs``; the files written (none when no public check compares with the solution)."""
@@ -34,7 +58,7 @@ def write_bundled_outputs(assignment, checks_dir: Path) -> list[Path]:
     destination = checks_dir / BUNDLED
     destination.mkdir(parents=True, exist_ok=True)
     written = []
-    for entry in sorted(outputs.used):
+    for entry in sorted(e for e in outputs.used if e.startswith("solution-")):
         source = outputs.directory / f"{entry}.bin"
         target = destination / source.name
         target.write_bytes(source.read_bytes())

@@ -59,17 +59,21 @@ class SolutionOutputs:
 
     def __init__(self, assignment):
         self.assignment = assignment
-        self.bundle = assignment.is_bundle
+        # A release bundle, or an autograder's copy (Gradescope), holds no solution: only the outputs shipped
+        # with it (checks/solution-outputs/ in a bundle, solution-outputs/ beside the manifest elsewhere).
+        self.bundle = assignment.is_bundle or not assignment.solution.is_file()
         self.key = assignment.version if self.bundle else folder_key(assignment)
-        self.directory = (assignment.checks_dir / BUNDLED if self.bundle
+        self.directory = (assignment.checks_dir / BUNDLED if assignment.is_bundle
+                          else assignment.folder / BUNDLED if self.bundle
                           else cache_root() / "solution-outputs" / f"{assignment.name}-{self.key}")
-        self.mistakes = () if self.bundle else read_mistakes(assignment.folder, {q.id for q in assignment.questions})
+        self.mistakes = () if assignment.is_bundle else read_mistakes(assignment.folder,
+                                                                         {q.id for q in assignment.questions})
         self._memory: dict[str, list] = {}
         self._processes: dict[str, object] = {}
         self._warm = None
         self._lock = threading.RLock()
         self._signatures: dict[str, list[str]] = {}
-        self.used: set[str] = set()  # the solution's entries asked for (a release ships those of the public checks)
+        self.used: set[str] = set()  # the entries asked for (a release ships the public checks', Gradescope all)
         self.computed = 0  # entries computed by running a notebook (not found cached)
 
     def mistakes_of(self, question: str):
@@ -85,8 +89,7 @@ class SolutionOutputs:
             digest.update(len(blob).to_bytes(8, "big") + blob)
         entry = f"{variant}-{digest.hexdigest()[:32]}"
         with self._lock:
-            if variant == SOLUTION:
-                self.used.add(entry)
+            self.used.add(entry)
             if entry in self._memory:
                 return self._memory[entry]
             path = self.directory / f"{entry}.bin"
