@@ -87,7 +87,7 @@ def test_bundle_holds_stub_public_checks_readme(tmp_path):
     files = sorted(p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file())
     # The solution's outputs the public checks compare with (the bundle holds no solution to run).
     outputs = [f for f in files if f.startswith("checks/solution-outputs/")]
-    assert outputs and all(f.endswith(".bin") for f in outputs)
+    assert outputs and all(f.endswith((".bin", "signatures.json")) for f in outputs)
     assert [f for f in files if f not in outputs] == [
         "README.md", "assignment.toml", "checks/manifest.json",
         *sorted(f"checks/public/{p.name}" for p in PUBLIC.glob("*.py")), "child_helpers.py", "reference.py",

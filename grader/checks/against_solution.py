@@ -279,7 +279,6 @@ def _named_mistake(outputs, question, seed, steps, shown, got, rtol, atol) -> st
             theirs = outputs.outputs(mistake.id, seed, steps, shown)
         except GraderError:
             continue  # an autograder's copy without this output: the generic message, not an error
-
         if len(theirs) == len(got) and all(differences(g, m, rtol=rtol, atol=atol) is None for g, m in zip(got, theirs)):
             return mistake.symptom
     return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader.assignment import PUBLIC
-from grader.checks.solution_outputs import BUNDLED, solution_outputs
+from grader.checks.solution_outputs import BUNDLED, SIGNATURES, solution_outputs
 
 _USES_SOLUTION = ("same_as_solution", "Scenario")
 
@@ -40,7 +40,31 @@ def all_outputs(assignment) -> dict[str, bytes]:
             path = Path(scratch) / f"{variant_id}.ipynb"
             nbformat.write(notebook, path)
             grade_notebook(path, variant_id, assignment, warm, options)
-    return {f"{entry}.bin": (outputs.directory / f"{entry}.bin").read_bytes() for entry in sorted(outputs.used)}
+    shipped = {f"{entry}.bin": (outputs.directory / f"{entry}.bin").read_bytes() for entry in sorted(outputs.used)}
+    return dict(shipped, **{SIGNATURES: _signatures(assignment).encode()})
+
+
+def _signatures(assignment) -> str:
+    """Every solution function's and method's parameter names, as JSON (read from the solution's source)."""
+    import ast
+    import json
+
+    from grader.submission import read_submission
+
+    found = {}
+    for cell in read_submission(assignment.solution, assignment).code_cells:
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef):
+                found[node.name] = [a.arg for a in node.args.args]
+            elif isinstance(node, ast.ClassDef):
+                for item in node.body:
+                    if isinstance(item, ast.FunctionDef):
+                        found[f"{node.name}.{item.name}"] = [a.arg for a in item.args.args][1:]
+    return json.dumps(found, sort_keys=True, indent=1) + "\n"
 
 
 def write_bundled_outputs(assignment, checks_dir: Path) -> list[Path]:
@@ -63,4 +87,5 @@ def write_bundled_outputs(assignment, checks_dir: Path) -> list[Path]:
         target = destination / source.name
         target.write_bytes(source.read_bytes())
         written.append(target)
-    return written
+    (destination / SIGNATURES).write_text(_signatures(assignment), encoding="utf-8")
+    return [*written, destination / SIGNATURES]

@@ -33,6 +33,7 @@ from grader.sandbox.handles import CODEC, RemoteRef
 SOLUTION = "solution"
 BUNDLED = "solution-outputs"  # in a release bundle's checks/: the public checks' solution outputs
 _FORMAT = b"grader-solution-outputs-2\n"
+SIGNATURES = "signatures.json"  # shipped beside the outputs: parameter names, for "modified its argument w"
 
 
 def cache_root() -> Path:
@@ -108,7 +109,15 @@ class SolutionOutputs:
         """The parameter names of the solution's function or method ``name`` (``Class.method``; a class: its
         ``__init__``), read from the solution notebook's source (empty when unknown, e.g. in a bundle)."""
         if name not in self._signatures:
-            self._signatures[name] = [] if self.bundle else _parameter_names(self.assignment, name)
+            if self.bundle:
+                try:
+                    shipped = json.loads((self.directory / SIGNATURES).read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    shipped = {}
+                names = shipped.get(name, []) if isinstance(shipped, dict) else []
+                self._signatures[name] = [str(n) for n in names] if isinstance(names, list) else []
+            else:
+                self._signatures[name] = _parameter_names(self.assignment, name)
         return self._signatures[name]
 
     # --- running the solution -------------------------------------------------
