@@ -151,3 +151,14 @@ def test_validate_runs_the_public_checks_from_the_bundle(tmp_path):
     problems = [str(p) for p in validate(folder)]
     assert any(p.startswith("release/checks/public/test_q2_frobenius.py:") and "release bundle alone" in p
                for p in problems), problems
+
+
+@pytest.mark.parametrize("code", [
+    "def best_lambda(results):\n    return 3.0\n",
+    "import random\ndef best_lambda(results):\n    return random.choice(results)['lambd']\n",
+], ids=["always-3", "at-random"])
+def test_best_lambda_answers_replayed_from_public_feedback_earn_nothing(grade, solution_nb, code):
+    report = grade(appended(solution_nb, code))
+    (q3,) = [q for q in report.questions if q.question == "q3"]
+    earning = [c.outcome.name for c in q3.checks if "best_lambda" in c.outcome.name and c.score > 0]
+    assert earning == []

@@ -10,13 +10,61 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader.assignment import PUBLIC
-from grader.checks.solution_outputs import BUNDLED, solution_outputs
+from grader.checks.solution_outputs import BUNDLED, SIGNATURES, solution_outputs
 
 _USES_SOLUTION = ("same_as_solution", "Scenario")
 
 
 def uses_solution(checks: list[Path]) -> bool:
     return any(word in path.read_text(encoding="utf-8", errors="replace") for path in checks for word in _USES_SOLUTION)
+
+
+def all_outputs(assignment) -> dict[str, bytes]:
+    """Every solution and mistake output the checks ask for when grading the solution and each listed
+    mistake: what an autograder without the solution (Gradescope) needs; ``{file name: bytes}``."""
+    import tempfile
+
+    import nbformat
+
+    from grader.audit.mistakes import mistake_notebooks
+    from grader.pipeline import GradeOptions, grade_notebook, start_warm_process
+
+    outputs = solution_outputs(assignment)
+    outputs.used.clear()
+    solution = nbformat.read(assignment.solution, as_version=4)
+    options = GradeOptions()
+    with tempfile.TemporaryDirectory(prefix="grader-outputs-") as scratch, \
+            start_warm_process(assignment, options) as warm:
+        grade_notebook(assignment.solution, "solution", assignment, warm, options)
+        for variant_id, _, notebook in mistake_notebooks(assignment, solution):
+            path = Path(scratch) / f"{variant_id}.ipynb"
+            nbformat.write(notebook, path)
+            grade_notebook(path, variant_id, assignment, warm, options)
+    shipped = {f"{entry}.bin": (outputs.directory / f"{entry}.bin").read_bytes() for entry in sorted(outputs.used)}
+    return dict(shipped, **{SIGNATURES: _signatures(assignment).encode()})
+
+
+def _signatures(assignment) -> str:
+    """Every solution function's and method's parameter names, as JSON (read from the solution's source)."""
+    import ast
+    import json
+
+    from grader.submission import read_submission
+
+    found = {}
+    for cell in read_submission(assignment.solution, assignment).code_cells:
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef):
+                found[node.name] = [a.arg for a in node.args.args]
+            elif isinstance(node, ast.ClassDef):
+                for item in node.body:
+                    if isinstance(item, ast.FunctionDef):
+                        found[f"{node.name}.{item.name}"] = [a.arg for a in item.args.args][1:]
+    return json.dumps(found, sort_keys=True, indent=1) + "\n"
 
 
 def write_bundled_outputs(assignment, checks_dir: Path) -> list[Path]:
@@ -34,9 +82,10 @@ def write_bundled_outputs(assignment, checks_dir: Path) -> list[Path]:
     destination = checks_dir / BUNDLED
     destination.mkdir(parents=True, exist_ok=True)
     written = []
-    for entry in sorted(outputs.used):
+    for entry in sorted(e for e in outputs.used if e.startswith("solution-")):
         source = outputs.directory / f"{entry}.bin"
         target = destination / source.name
         target.write_bytes(source.read_bytes())
         written.append(target)
-    return written
+    (destination / SIGNATURES).write_text(_signatures(assignment), encoding="utf-8")
+    return [*written, destination / SIGNATURES]

@@ -53,6 +53,8 @@ _LAMBDA_DOCS = {
     "eval": "`eval(model)`: put a module in evaluation mode.",
     "attribute": "`attribute(obj, name)`: an attribute of an object.",
     "value": "`value(x)`: `x` itself (to compare a constant step).",
+    "reversed": "`reversed(items)`: a list in reverse order (e.g. a step's results, to ask again in another order).",
+    "rotated": "`rotated(items, k=1)`: a list rotated left by `k`.",
     "backward": "`backward(tensor)`: `tensor.backward()`.",
     "zero_grad": "`zero_grad(optimizer)`: `optimizer.zero_grad()`.",
     "step": "`step(optimizer)`: `optimizer.step()`.",

@@ -33,6 +33,7 @@ from grader.sandbox.handles import CODEC, RemoteRef
 SOLUTION = "solution"
 BUNDLED = "solution-outputs"  # in a release bundle's checks/: the public checks' solution outputs
 _FORMAT = b"grader-solution-outputs-2\n"
+SIGNATURES = "signatures.json"  # shipped beside the outputs: parameter names, for "modified its argument w"
 
 
 def cache_root() -> Path:
@@ -59,17 +60,21 @@ class SolutionOutputs:
 
     def __init__(self, assignment):
         self.assignment = assignment
-        self.bundle = assignment.is_bundle
+        # A release bundle, or an autograder's copy (Gradescope), holds no solution: only the outputs shipped
+        # with it (checks/solution-outputs/ in a bundle, solution-outputs/ beside the manifest elsewhere).
+        self.bundle = assignment.is_bundle or not assignment.solution.is_file()
         self.key = assignment.version if self.bundle else folder_key(assignment)
-        self.directory = (assignment.checks_dir / BUNDLED if self.bundle
+        self.directory = (assignment.checks_dir / BUNDLED if assignment.is_bundle
+                          else assignment.folder / BUNDLED if self.bundle
                           else cache_root() / "solution-outputs" / f"{assignment.name}-{self.key}")
-        self.mistakes = () if self.bundle else read_mistakes(assignment.folder, {q.id for q in assignment.questions})
+        self.mistakes = () if assignment.is_bundle else read_mistakes(assignment.folder,
+                                                                         {q.id for q in assignment.questions})
         self._memory: dict[str, list] = {}
         self._processes: dict[str, object] = {}
         self._warm = None
         self._lock = threading.RLock()
         self._signatures: dict[str, list[str]] = {}
-        self.used: set[str] = set()  # the solution's entries asked for (a release ships those of the public checks)
+        self.used: set[str] = set()  # the entries asked for (a release ships the public checks', Gradescope all)
         self.computed = 0  # entries computed by running a notebook (not found cached)
 
     def mistakes_of(self, question: str):
@@ -85,8 +90,7 @@ class SolutionOutputs:
             digest.update(len(blob).to_bytes(8, "big") + blob)
         entry = f"{variant}-{digest.hexdigest()[:32]}"
         with self._lock:
-            if variant == SOLUTION:
-                self.used.add(entry)
+            self.used.add(entry)
             if entry in self._memory:
                 return self._memory[entry]
             path = self.directory / f"{entry}.bin"
@@ -105,7 +109,15 @@ class SolutionOutputs:
         """The parameter names of the solution's function or method ``name`` (``Class.method``; a class: its
         ``__init__``), read from the solution notebook's source (empty when unknown, e.g. in a bundle)."""
         if name not in self._signatures:
-            self._signatures[name] = [] if self.bundle else _parameter_names(self.assignment, name)
+            if self.bundle:
+                try:
+                    shipped = json.loads((self.directory / SIGNATURES).read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    shipped = {}
+                names = shipped.get(name, []) if isinstance(shipped, dict) else []
+                self._signatures[name] = [str(n) for n in names] if isinstance(names, list) else []
+            else:
+                self._signatures[name] = _parameter_names(self.assignment, name)
         return self._signatures[name]
 
     # --- running the solution -------------------------------------------------

@@ -313,4 +313,5 @@ PROBES = {
     "train": lambda model: model.train(), "eval": lambda model: model.eval(),
     "attribute": lambda obj, name: getattr(obj, str(name)),
     "value": lambda value: value,
+    "reversed": lambda items: list(reversed(items)), "rotated": lambda items, k=1: list(items[k:]) + list(items[:k]),
 }

@@ -67,6 +67,8 @@ def test_best_returns_lambda_as_given(student):
     """best_lambda returns the lambda as given (an int stays an int)"""
     best_of_tables(student, [row(2, 0.1, 0.5), row(7, 0.2, 0.1), row(11, 0.3, 0.4)],
                    [row(0.25, 0.1, 0.3), row(12, 0.2, 0.1), row(6, 0.3, 0.2)],
+                   [row(3, 0.1, 0.2), row(9, 0.2, 0.6), row(1, 0.3, 0.5), row(4, 0.1, 0.4)],
+                   [row(8, 0.1, 0.9), row(2, 0.2, 0.8), row(5, 0.3, 0.7), row(13, 0.1, 0.3)],
                    symptom="best_lambda must return the lambd value itself, as given")
 
 
@@ -115,8 +117,9 @@ def test_reference_sweep(student, record):
     s = Scenario()
     results = s.call("sweep", [0, 0.5, 1, 2, 5, 10, 20], s.helper("reference_train_fn"))
     s.compare(results, "sweep(SWEEP_LAMBDAS, train_fn)", extra_keys=True)
-    s.compare(s.call("best_lambda", results), "best_lambda(sweep(SWEEP_LAMBDAS, train_fn))",
-              symptom="best_lambda on the reference sweep should pick the smallest validation loss")
+    for order in (results, s.probe("reversed", results), s.probe("rotated", results, 3)):
+        s.compare(s.call("best_lambda", order), "best_lambda(sweep(SWEEP_LAMBDAS, train_fn)) in three orders",
+                  symptom="best_lambda on the reference sweep should pick the smallest validation loss")
     try:
         s.run(student, rtol=1e-5, atol=1e-9)
     finally:
