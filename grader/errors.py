@@ -119,7 +119,9 @@ class IsolationUnavailable(SandboxError):
 class CheckFailed(AssertionError):
     """Raised by a check: the student's code computed something wrong. ``symptom`` says what to fix;
     ``expected``, ``got``, ``input`` are the evidence shown; ``where`` names the notebook's function or
-    ``Class.method`` whose lines feedback points at."""
+    ``Class.method`` whose lines feedback points at.
+
+    Example: ``raise CheckFailed("the bias must start at 0", expected="0", got=show(b), where="Model.__init__")``."""
 
     def __init__(self, symptom: str, *, expected=None, got=None, input=None, where: str | None = None):
         super().__init__(symptom)

@@ -10,7 +10,9 @@ Each problem names a file and line. The folder is valid when:
 6. the generated student notebook (``exercises/``) is the stub of the current solution, and no
    solution marker is mistyped (its region would reach the stub);
 7. the release bundle holds no line of a hidden check and no line of a solution region beyond what
-   the instructor publishes on purpose (public checks, public modules, the stub).
+   the instructor publishes on purpose (public checks, public modules, the stub);
+8. no check or module has a plain ``assert``, and the public checks pass when run from the release
+   bundle alone (grader/validate_checks.py).
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from grader import markers
 from grader.assignment import CHECKS, HIDDEN, MANIFEST, PUBLIC, Assignment, load_assignment
 from grader.errors import AssignmentError, GraderError
 from grader.results import PASSED, REVIEW
+from grader.validate_checks import plain_asserts, public_checks_run_from_bundle
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ def validate(folder: Path, *, grade=None) -> list[Problem]:
     problems += _coverage(assignment)
     problems += _imports(assignment)
     problems += _packages_import(assignment)
+    problems += plain_asserts(assignment, Problem)
     if not assignment.solution.is_file():
         return problems + [Problem(MANIFEST, 0, f"no solution notebook {assignment.notebook} in the folder")]
     problems += _markers(assignment)
@@ -294,6 +298,8 @@ def _release_clean(assignment: Assignment) -> list[Problem]:
                 if origin:
                     problems.append(Problem(f"release/{path.relative_to(bundle).as_posix()}", number,
                                             f"holds a line of {origin}: {line.strip()[:80]}"))
+        if not problems:
+            problems += public_checks_run_from_bundle(assignment, bundle, Problem)
     return problems
 
 

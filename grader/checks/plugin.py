@@ -19,6 +19,7 @@ import pytest
 import torch
 
 from grader.checks.calls import Student, last_call, remember
+from grader.checks.context import CheckContext, enter
 from grader.checks.copies import FRESH_MARKER, CheckCopies
 from grader.checks.expect import CheckFailed
 from grader.errors import (MissingName, NotImplementedYet, StudentCodeError,
@@ -74,6 +75,7 @@ class CheckSession:
         # before (other submissions, other checks): same notebook, same grade, on any worker.
         torch.default_generator.manual_seed(seed_for(item.nodeid))  # CPU only: torch.manual_seed costs 3 ms
         remember(None)
+        enter(CheckContext(self.assignment, _question(item), seed_for(item.nodeid)))
         if self.deadline is not None and self.deadline.low:
             pytest.skip(self.deadline.message)
 

@@ -28,6 +28,9 @@ import jinja2
 from grader.assignment import Assignment, graded_files
 from grader.deadline import GRADESCOPE_TIMEOUT
 from grader.gradescope.engine import engine_entries
+from grader.checks.bundled_outputs import all_outputs
+from grader.checks.mistakes import MISTAKES_FILE
+from grader.checks.solution_outputs import BUNDLED
 from grader.written_outline import Outline, written_outline
 
 CONFIG = "autograder.json"
@@ -56,6 +59,11 @@ def _entries(assignment: Assignment, timeout: float, allow_readable_hidden: bool
                                  indent=2) + "\n"
     for path in graded_files(assignment.folder):
         entries[f"{FOLDER}/{path.relative_to(assignment.folder).as_posix()}"] = path.read_bytes()
+    # Not the solution notebook: the outputs of it (and of each listed mistake) the checks compare with.
+    for name, data in all_outputs(assignment).items():
+        entries[f"{FOLDER}/{BUNDLED}/{name}"] = data
+    if (assignment.folder / MISTAKES_FILE).is_file():
+        entries[f"{FOLDER}/{MISTAKES_FILE}"] = (assignment.folder / MISTAKES_FILE).read_bytes()
     return entries
 
 

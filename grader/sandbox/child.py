@@ -25,6 +25,7 @@ import torch
 from IPython.core.inputtransformer2 import TransformerManager
 
 from grader.sandbox import hot_pages, landlock, syscall_filter
+from grader.sandbox.scenario import run_scenario
 from grader.sandbox.protocol import Codec, ProtocolError, recv_message, send_message, to_wire
 
 # Student code may patch the builtins module; this module keeps the originals.
@@ -404,7 +405,8 @@ def _prefault(rt, runs):
 
 
 BASE_HELPERS = {"get": _get, "prefault": _prefault, "set_tensor": _set_tensor, "backward": _backward,
-                "grad": _grad, "grads_of": _grads_of, "locate": _locate, "probe_call": _probe_call}
+                "grad": _grad, "grads_of": _grads_of, "locate": _locate, "probe_call": _probe_call,
+                "run_scenario": run_scenario}
 
 
 def main(sock: socket.socket, output_fd: int, header: dict, guard):
