@@ -181,8 +181,10 @@ def main(argv=None):
     parser.add_argument("--assignment", type=Path, default=ROOT / "solutions" / "weight_decay",
                         help="the weight-decay assignment's folder (the batch is made of its notebooks)")
     parser.add_argument("--baseline", type=Path, default=None,
-                        help="another version of the assignment's folder (e.g. tests/fixtures/legacy/weight_decay): "
-                             "also grade the sample with it, interleaved, and print the per-submission ratio")
+                        help="another version of the assignment's folder, outside tests/ (a copy of "
+                             "tests/fixtures/legacy/weight_decay in a temporary folder: inside tests/, pytest loads "
+                             "tests/conftest.py, which ignores fixtures/, and no check would run): also grade the "
+                             "sample with it, interleaved, and print the per-submission ratio")
     args = parser.parse_args(argv)
     assignment, options = load_assignment(args.assignment), GradeOptions()
     with tempfile.TemporaryDirectory(prefix="grader-bench-") as tmp:
