@@ -41,7 +41,9 @@ def execute_cells(warm: WarmProcess, submission: Submission, helpers: str | None
     stopped: dict[int, CellFailure] = {}
     while True:
         process = warm.spawn(helpers or "", NOTEBOOK_SEED, limits.call)
-        failures, notes, replay = [], [], False
+        failures: list[CellFailure] = []
+        notes: list = []
+        replay = False
         for cell in submission.code_cells:
             if cell.number in stopped:
                 failures.append(stopped[cell.number])
@@ -53,7 +55,7 @@ def execute_cells(warm: WarmProcess, submission: Submission, helpers: str | None
             try:
                 reply = process.run_cell(cell.number, cell.source, seconds)
             except StudentTimeout:
-                if seconds < limits.cell:
+                if deadline is not None and seconds < limits.cell:
                     # Stopped by the budget, not by the cell's own limit: no replay, nothing more runs.
                     process.kill()
                     failures.append(CellFailure(cell.number, "timeout", (

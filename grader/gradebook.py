@@ -326,6 +326,7 @@ class Gradebook:
             cursor = self.db.execute("INSERT INTO rubric_items (question, key, label, points, comment, updated_at) "
                                      "VALUES (?, ?, ?, ?, ?, ?)",
                                      (item.question, item.key, item.label, item.points, item.comment, now()))
+        assert cursor.lastrowid is not None  # an INSERT always sets it
         return RubricItem(cursor.lastrowid, item.question, item.key, item.label, item.points, item.comment)
 
     def _key_free(self, item: RubricItem) -> None:

@@ -130,7 +130,8 @@ class QuestionScore:
 
 @dataclass(frozen=True)
 class CellFailure:
-    """A code cell that did not finish: its number, why (raised, timeout, crashed, skipped: not run, the time budget ran out), and the student's frames."""
+    """A code cell that did not finish: its number, why (raised, timeout, crashed, skipped: not run, the time budget
+    ran out), and the student's frames."""
 
     cell: int
     kind: str

@@ -35,7 +35,7 @@ def render() -> str:
     out += ["## Probes (`Scenario.probe(name, ...)`)", "",
             "Run in the notebook's process (the student's and the solution's alike); each returns plain values.", ""]
     for name, probe in sorted(PROBES.items()):
-        doc = probe.__doc__ if probe.__doc__ and not probe.__name__ == "<lambda>" else None
+        doc = probe.__doc__ if probe.__doc__ and getattr(probe, "__name__", "") != "<lambda>" else None
         out += [f"- `{name}`: " + (inspect.cleandoc(doc).replace("\n", " ") if doc else _LAMBDA_DOCS.get(name, ""))]
     return "\n".join(out).rstrip() + "\n"
 

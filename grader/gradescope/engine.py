@@ -54,7 +54,7 @@ def installed_pyproject() -> str:
     requires = [r for r in (metadata.requires(DISTRIBUTION) or []) if not re.search(r"extra\s*==", r)]
     lines = ["[build-system]", 'requires = ["setuptools>=68"]', 'build-backend = "setuptools.build_meta"', "",
              "[project]", f"name = {json.dumps(meta['Name'])}", f"version = {json.dumps(meta['Version'])}"]
-    if meta.get("Requires-Python"):
+    if meta["Requires-Python"]:
         lines.append(f"requires-python = {json.dumps(meta['Requires-Python'])}")
     lines += ["dependencies = [", *[f"    {json.dumps(r)}," for r in requires], "]", "",
               "[project.scripts]", 'grader = "grader.cli:main"', "",

@@ -27,6 +27,7 @@ _ENV.finalize = lambda value: value if isinstance(value, markupsafe.Markup) or n
 _ENV.filters["percent"] = lambda value: f"{100 * value:.0f}%"
 _ENV.filters["scope"] = scope_label
 STYLE = (Path(__file__).with_name("templates") / "similarity.css").read_text(encoding="utf-8")
+STYLE_MARKUP = markupsafe.Markup(STYLE)  # noqa: S704 - our own stylesheet
 POLICY = ("default-src 'none'; style-src 'sha256-" + base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
           + "'; img-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 SOLUTION = None  # the other side of a pair page that shows the released solution
@@ -70,7 +71,7 @@ def render_similarity_index(result, links, student: str | None = None) -> str:
     from grader.similarity import compare as settings
 
     return _ENV.get_template("similarity_index.html.j2").render(
-        assignment=result.assignment, style=markupsafe.Markup(STYLE), policy=POLICY, student=student,
+        assignment=result.assignment, style=STYLE_MARKUP, policy=POLICY, student=student,
         pairs=pairs, clusters=clusters, matches=matches, skipped=result.skipped, links=links,
         students=len(comparison.students), threshold=settings.THRESHOLD, min_shared=settings.MIN_SHARED,
         common_cap=settings.common_cap(len(comparison.students)), seconds=result.seconds)
@@ -90,7 +91,7 @@ def render_similarity_pair(result, first: str, second: str | None, links) -> str
     scopes = sorted(set(left) | set(right), key=lambda s: (s[0] == "other", s[0], s[1] != CODE))
     sections = [_section(comparison, scope, left.get(scope), right.get(scope)) for scope in scopes]
     return _ENV.get_template("similarity_pair.html.j2").render(
-        assignment=result.assignment, style=markupsafe.Markup(STYLE), policy=POLICY, first=first, second=second,
+        assignment=result.assignment, style=STYLE_MARKUP, policy=POLICY, first=first, second=second,
         found=found, sections=sections, links=links)
 
 

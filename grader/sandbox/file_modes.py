@@ -17,6 +17,7 @@ import os
 import stat
 import tempfile
 from dataclasses import dataclass, field
+from typing import IO, Any
 
 PROBES_PER_PATH = 3
 
@@ -27,7 +28,7 @@ class ProtectedModes:
 
     changed: dict = field(default_factory=dict)
     protected: bool = False
-    lock: object = None  # the shared lock every running grader holds
+    lock: IO[Any] | None = None  # the shared lock every running grader holds
 
     def restore(self) -> None:
         if self.lock is None:

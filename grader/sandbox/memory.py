@@ -93,7 +93,7 @@ def out_of_memory_cause(before: MemoryState | None = None, root: Path = CGROUP_R
     if now.peak is not None:
         parts.append(f"use peaked at {mib(now.peak)}")
     if killed:
-        parts.append(f"the kernel killed {now.oom_kills - (before.oom_kills or 0)} process(es) for memory")
+        parts.append(f"the kernel killed {(now.oom_kills or 0) - (before.oom_kills or 0)} process(es) for memory")
     return ": ".join(parts[:1]) + (" (" + ", ".join(parts[1:]) + ")" if parts[1:] else "") + \
         "; give the grader more memory (Gradescope: the autograder's memory setting; 768 MB and up is enough)"
 

@@ -306,7 +306,7 @@ PROBES = {
     "set_parameters": set_parameters, "ops_used": ops_used,
     "spy": lambda responses=None: Spy(responses), "spy_wrapping": lambda fn: Spy(wraps=fn),
     "spy_calls": lambda spy: list(spy.calls),
-    "spy_data": lambda *tensors, batch_size: SpyData(*tensors, batch_size),
+    "spy_data": lambda X_train, y_train, X_val, y_val, batch_size: SpyData(X_train, y_train, X_val, y_val, batch_size),
     "loader_calls": lambda data: list(data.calls),
     "spy_optimizer": SpyOptimizer, "optimizer_calls": lambda spy: list(spy.calls),
     "optimizer_parameters": optimizer_parameters, "optimizer_settings": optimizer_settings,

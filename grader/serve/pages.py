@@ -61,7 +61,7 @@ GRADER_PAGE_POLICY = (f"default-src 'none'; script-src '{SUMMARY_SCRIPT_HASH}'; 
                       "img-src data:; connect-src 'none'; form-action 'none'; base-uri 'none'; "
                       "frame-ancestors 'none'")
 MAX_COMMENT = 5000
-NAV_CSS = markupsafe.Markup((HERE / "static" / "nav.css").read_text())  # our own file, inlined on grader pages
+NAV_CSS = markupsafe.Markup((HERE / "static" / "nav.css").read_text())  # noqa: S704 - our own file, inlined on grader pages
 SHARING = ("Other reviewers may work at the same time (another grader serve on this folder, or grader review): "
            "a save made from a page older than their review of that answer is refused and says so.")
 
@@ -226,9 +226,10 @@ class _Pages:
         if not self.guard.form_ok(form):
             return Response("403: this form lacks its CSRF token; reload the review page and save again.\n",
                             status_code=403, media_type="text/plain")
-        fields = {name: str(form.get(name, "")) for name in
-                  ("student", "answer", "score", "comment", "based_on", "question", "status", "adjustment")}
-        fields["items"] = sorted({int(v) for v in form.getlist("item") if str(v).isdigit()})
+        fields: dict[str, object] = {name: str(form.get(name, "")) for name in
+                                     ("student", "answer", "score", "comment", "based_on", "question", "status",
+                                      "adjustment")}
+        fields["items"] = sorted({int(str(v)) for v in form.getlist("item") if str(v).isdigit()})
         return await run_in_threadpool(self._save, fields)
 
     def _save(self, fields: dict) -> Response:

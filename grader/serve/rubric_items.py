@@ -172,8 +172,8 @@ class RubricPages:
         if not self.guard.form_ok(form):
             return Response("403: this form lacks its CSRF token; reload the page and save again.\n",
                             status_code=403, media_type="text/plain")
-        fields = {name: str(form.get(name, "")) for name in
-                  ("question", "group", "status", "targets", "based_on", "adjustment", "comment")}
+        fields: dict[str, object] = {name: str(form.get(name, "")) for name in
+                                     ("question", "group", "status", "targets", "based_on", "adjustment", "comment")}
         fields["items"] = _item_ids(form.getlist("item"))
         return await run_in_threadpool(self._save_group, fields)
 

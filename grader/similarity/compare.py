@@ -143,7 +143,7 @@ def compare_class(documents: dict, stub: dict, solution: dict) -> Comparison:
 
 
 def _by_kind(documents: dict) -> dict[str, set]:
-    kinds = {CODE: set(), WRITTEN: set()}
+    kinds: dict[str, set] = {CODE: set(), WRITTEN: set()}
     for scope, doc in documents.items():
         kinds[scope[1]] |= set(doc.fingerprints)
     return kinds
