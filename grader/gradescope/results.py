@@ -42,8 +42,11 @@ def summary(report: GradeReport, score: float | None = None, max_score: float | 
         lines.append(f"{report.awaiting_review:g} points awaiting review: written answers count once an instructor "
                      "has read them.")
     if report.isolation:
-        lines.append(f"Your code ran isolated at level {report.isolation.get('level', 'unknown')!r} "
-                     f"({report.isolation.get('summary', report.isolation.get('level', 'unknown'))}).")
+        level = report.isolation.get("level", "unknown")
+        summary = report.isolation.get("summary")
+        # Reports stored before levels named their layers have no summary: they read as they did.
+        said = f" ({summary})" if summary and summary != level else ""
+        lines.append(f"Your code ran isolated at level {level!r}{said}.")
     for failure in report.cell_failures:
         lines.append(f"Cell {failure.cell}: {failure.error}")
     lines += list(report.notes) + list(report.cell_notes)
