@@ -80,7 +80,20 @@ def _is_default(f: dataclasses.Field, value) -> bool:
 def _same_settings(stored: str, options: GradeOptions) -> bool:
     """Whether a stored grade was made with these options; gradebooks written before the key was JSON
     hold ``repr(options)``, which still matches while the options are unchanged."""
-    return stored in (grade_settings(options), repr(options))
+    return stored in (grade_settings(options), _legacy_repr(options))
+
+
+# The options a ``repr(options)`` key held, in its order; a grade stored under it was made with every later
+# option at its default.
+_LEGACY_FIELDS = ("limits", "suites", "isolation", "require_isolation")
+
+
+def _legacy_repr(options: GradeOptions) -> str | None:
+    later = [f for f in dataclasses.fields(options) if f.name not in _LEGACY_FIELDS]
+    if any(not _is_default(f, getattr(options, f.name)) for f in later):
+        return None
+    held = ", ".join(f"{name}={getattr(options, name)!r}" for name in _LEGACY_FIELDS)
+    return f"{type(options).__name__}({held})"
 
 
 def file_sha256(path: Path) -> str:
