@@ -22,6 +22,9 @@ from grader.errors import GraderError
 MAX_LENGTH = 100
 MAX_BYTES = 200
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f/\\:*?\"<>|]")
+# The first path components of grader serve's own pages: a student folder of one of these names would be
+# hidden behind the page (``static/feedback.html`` is a static file).
+RESERVED = frozenset({"static", "similarity", "review", "groups", "rubric", "students", "export.csv"})
 
 
 def safe_id(raw: str) -> str:
@@ -38,6 +41,8 @@ def safe_id(raw: str) -> str:
         while len(short.encode()) > MAX_BYTES - 11:
             short = short[:-1]
         name = f"{short}-{digest}"
+    if name.casefold() in RESERVED:
+        name += "_"
     return name
 
 

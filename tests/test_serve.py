@@ -95,6 +95,28 @@ def test_the_key_is_kept_per_folder_readable_by_its_owner_only(out):
     assert (out / ".serve-key").stat().st_mode & 0o777 == 0o600
 
 
+def test_a_key_file_planted_as_a_link_is_neither_read_nor_written_through(out, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_text("k" * 40 + "\n")
+    elsewhere.chmod(0o600)
+    (out / ".serve-key").symlink_to(elsewhere)
+    guard = Guard.for_folder(out)
+    assert guard.token != "k" * 40  # the planted key is not trusted
+    assert elsewhere.read_text() == "k" * 40 + "\n"  # and nothing was written through the link
+    assert not (out / ".serve-key").is_symlink() and (out / ".serve-key").read_text().strip() == guard.token
+
+
+def test_the_browser_is_opened_on_a_private_file_not_on_the_keyed_address(out):
+    from grader.serve.cli import _opener
+
+    guard = Guard.for_folder(out)
+    url = f"http://127.0.0.1:8123{guard.root}/"
+    opened = _opener(out, url)
+    assert opened.startswith("file://") and guard.token not in opened  # a command line any user can read
+    page = out / ".serve-open.html"
+    assert page.stat().st_mode & 0o777 == 0o600 and url in page.read_text()
+
+
 def test_every_page_opens(out, variants):
     client, _ = client_for(out)
     for path in ("/", "/students", "/review", "/solution/feedback.html", "/stub/feedback.html"):

@@ -121,3 +121,36 @@ def test_anonymous_mode_resolves_handles_in_links_and_forms(out):
     assert not re.search(r"\bs0\d\d\b", following) and not re.search(r"\bs0\d\d\b", page)
     with Gradebook(out) as gradebook:
         assert [s for s, q in gradebook.reviews().items() if "q5" in q] == ["hostile"]
+
+
+def test_anonymous_mode_serves_no_page_that_names_students(out):
+    from starlette.testclient import TestClient
+
+    from grader.serve.guard import Guard
+    from grader.serve.pages import create_app
+    from grader.serve.store import ClassStore
+
+    guard = Guard()
+    client = TestClient(create_app(ClassStore(out, ASSIGNMENT), guard, anonymous=True), follow_redirects=False,
+                        base_url=f"http://testserver{guard.root}")
+    queue = client.get("/review?question=q5&status=all").text
+    assert f'href="{guard.root}/students"' not in queue and f'href="{guard.root}/"' not in queue
+    for path in ("/", "/students", "/similarity", "/similarity/pair?a=s001", "/s001/feedback.html",
+                 "/s001/results.json"):
+        page = client.get(path)
+        assert page.status_code == 404 and "anonymous review" in page.text, path
+        assert not re.search(r"\bs0\d\d\b", page.text), path
+    exported = client.get("/export.csv").text  # ids come back on export
+    assert "s001" in exported
+
+
+def test_digits_that_are_not_ascii_are_refused_not_a_server_error(out):
+    client, guard = client_for(out)
+    rubric = client.get("/rubric?question=q5").text
+    form = _form(rubric, "rubric")
+    answer = client.post("/rubric", data={**form, "id": "", "key": "\u00b2", "label": "squared", "points": "0.5"})
+    assert answer.status_code == 422
+    page = client.get("/review?question=q5&status=all").text
+    saved = client.post("/review", data={**_form(page, f"{guard.root}/review"), "item": ["\u00b2"],
+                                         "score": "0.5", "comment": ""})
+    assert saved.status_code in (303, 409, 422)

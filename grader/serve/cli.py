@@ -10,11 +10,13 @@ page, whichever server it came through.
 """
 from __future__ import annotations
 
+import html
 import ipaddress
 import os
 import signal
 import socket
 import sys
+import tempfile
 import webbrowser
 from pathlib import Path
 
@@ -39,6 +41,18 @@ def add_serve_command(commands) -> None:
     add_assignment_arguments(serve, " (default: the folder the gradebook was graded with)")
     # The command line's server ends its process once stopped (see _exit_now); a caller in Python does not.
     serve.set_defaults(exit_when_stopped=True)
+
+
+def _opener(out: Path, url: str) -> str:
+    """A file:// address of a page (readable by its owner only) that sends the browser on to ``url``: the
+    browser's command line, which any local user can read, then holds no key."""
+    page = Path(out) / ".serve-open.html"
+    descriptor, temporary = tempfile.mkstemp(prefix=".serve-open.", suffix=".html", dir=out)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(f'<!DOCTYPE html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url={html.escape(url)}">'
+                     f'<title>grader serve</title><a href="{html.escape(url)}">Open the review app</a>\n')
+    os.replace(temporary, page)
+    return page.resolve().as_uri()
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -98,7 +112,7 @@ def run_serve(args) -> int:
         # The socket already listens: requests made as soon as the address is printed wait for the server.
         print(f"Reviewing {args.out} ({assignment.name}). Open:\n  {url}\nCtrl-C stops it.", flush=True)
         if not args.no_browser:
-            webbrowser.open(url)
+            webbrowser.open(_opener(args.out, url))
         refresher.start()
         # uvicorn catches SIGINT/SIGTERM itself, shuts down, then raises the signal again once its
         # handlers are restored: KeyboardInterrupt for Ctrl-C, _Stop for SIGTERM. One that comes before

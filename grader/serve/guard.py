@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from starlette.datastructures import MutableHeaders
@@ -42,14 +43,18 @@ class Guard:
         """The folder's key, made (readable by its owner only) on the first start."""
         path = Path(out_dir) / KEY_FILE
         try:
-            token = path.read_text().strip()
-            if len(token) >= 32 and os.stat(path).st_mode & 0o077 == 0:
+            # O_NOFOLLOW: a key file planted as a link elsewhere is not read (nor trusted).
+            descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+            with os.fdopen(descriptor) as handle:
+                token = handle.read().strip()
+                private = os.fstat(handle.fileno()).st_mode & 0o077 == 0
+            if len(token) >= 32 and private:
                 return cls(token)
         except OSError:
             pass
         guard = cls()
-        temporary = path.with_name(f"{KEY_FILE}.{os.getpid()}")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        # A fresh file of our own (O_EXCL: never one planted in the folder, nor through a link), then renamed.
+        descriptor, temporary = tempfile.mkstemp(prefix=f"{KEY_FILE}.", dir=path.parent)
         with os.fdopen(descriptor, "w") as handle:
             handle.write(guard.token + "\n")
         os.replace(temporary, path)

@@ -40,7 +40,7 @@ from grader.serve.anonymous import StudentIds
 from grader.serve.answer_html import answer_html
 from grader.serve.guard import Guard
 from grader.serve.similarity_pages import SimilarityPages
-from grader.serve.rubric_items import (RubricPages, answer_items, question_links, save_answer_items,
+from grader.serve.rubric_items import (RubricPages, digits_only, answer_items, question_links, save_answer_items,
                                        seed_rubric)
 from grader.serve.store import ClassStore
 from grader.text import printable
@@ -73,21 +73,23 @@ def create_app(store: ClassStore, guard: Guard, refresher=None, anonymous: bool 
     pages = _Pages(store, guard, refresher, StudentIds(anonymous))
     items = RubricPages(store, guard, refresher, pages.ids, pages._page)
     similarity = SimilarityPages(store, guard.root)
+    # In anonymous review the pages that name students are not served: ids come back only on export.
+    named = pages.not_anonymous
     routes = [
         Route("/groups", items.groups, methods=["GET"]),
         Route("/groups", items.save_group, methods=["POST"]),
         Route("/rubric", items.rubric, methods=["GET"]),
         Route("/rubric", items.save_item, methods=["POST"]),
-        Route("/", pages.summary),
-        Route("/students", pages.students),
+        Route("/", named(pages.summary)),
+        Route("/students", named(pages.students)),
         Route("/review", pages.review, methods=["GET"]),
         Route("/review", pages.save, methods=["POST"]),
         Route("/export.csv", pages.export),
-        Route("/similarity", similarity.index),
-        Route("/similarity/pair", similarity.pair),
+        Route("/similarity", named(similarity.index)),
+        Route("/similarity/pair", named(similarity.pair)),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
-        Route("/{student}/feedback.html", pages.feedback),
-        Route("/{student}/results.json", pages.results),
+        Route("/{student}/feedback.html", named(pages.feedback)),
+        Route("/{student}/results.json", named(pages.results)),
     ]
     return Starlette(routes=routes, middleware=[Middleware(guard)])
 
@@ -110,10 +112,24 @@ class _Pages:
 
     def _page(self, name: str, code: int = 200, **context) -> HTMLResponse:
         """An app page; ``root`` (the key) starts every link it makes."""
-        return _page(name, code, root=self.guard.root, **context)
+        return _page(name, code, **{"root": self.guard.root, "anonymous": self.ids.anonymous, **context})
+
+    def not_anonymous(self, endpoint):
+        """``endpoint``, or in anonymous review a page saying it is not shown (it names students)."""
+        if not self.ids.anonymous:
+            return endpoint
+
+        def hidden(request: Request):
+            with self.store.gradebook() as gradebook:
+                snapshot, reviews = self.store.snapshot(gradebook), gradebook.reviews()
+            return self._page("message.html.j2", 404, progress=queue.progress(snapshot.items, reviews),
+                              message="Not shown in anonymous review: this page names students. Student ids "
+                                      "come back in Export CSV, or restart grader serve without --anonymous.")
+        return hidden
 
     def _nav(self, progress) -> str:
-        return _ENV.get_template("nav.html.j2").render(progress=progress, root=self.guard.root, nav_css=NAV_CSS)
+        return _ENV.get_template("nav.html.j2").render(progress=progress, root=self.guard.root, nav_css=NAV_CSS,
+                                                        anonymous=self.ids.anonymous)
 
     def _grader_page(self, html: str, progress) -> HTMLResponse:
         return HTMLResponse(_with_nav(html, self._nav(progress)), headers={"Content-Security-Policy": GRADER_PAGE_POLICY})
@@ -229,7 +245,7 @@ class _Pages:
         fields: dict[str, object] = {name: str(form.get(name, "")) for name in
                                      ("student", "answer", "score", "comment", "based_on", "question", "status",
                                       "adjustment")}
-        fields["items"] = sorted({int(str(v)) for v in form.getlist("item") if str(v).isdigit()})
+        fields["items"] = sorted({int(str(v)) for v in form.getlist("item") if digits_only(str(v))})
         return await run_in_threadpool(self._save, fields)
 
     def _save(self, fields: dict) -> Response:

@@ -29,6 +29,11 @@ MAX_COMMENT = 5000
 MAX_LABEL = 200
 
 
+def digits_only(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also takes "²", which int() refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def seed_rubric(store) -> None:
     """The assignment folder's rubric.toml items, for the questions the gradebook holds none of yet."""
     items = load_rubric(store.assignment.folder, store.assignment)
@@ -64,7 +69,7 @@ def _number(text: str, default: float | None = None) -> float | None:
 
 
 def _item_ids(values) -> list[int]:
-    return sorted({int(v) for v in values if str(v).isdigit()})
+    return sorted({int(v) for v in values if digits_only(str(v))})
 
 
 def question_links(question: str) -> dict:
@@ -248,13 +253,13 @@ class RubricPages:
             snapshot = self.store.snapshot(gradebook)
             question = self._question(snapshot, fields["question"])
             points = _number(fields["points"])
-            if points is None or not fields["key"].strip().isdigit():
+            if points is None or not digits_only(fields["key"].strip()):
                 return self._rubric_page(gradebook, question, status_code=422,
                                          problem="Not saved: points must be a number and the key a digit 1-9.")
             if len(fields["label"]) > MAX_LABEL or len(fields["comment"]) > MAX_COMMENT:
                 return self._rubric_page(gradebook, question, status_code=422, problem=(
                     f"Not saved: keep the label under {MAX_LABEL} and the comment under {MAX_COMMENT:,} characters."))
-            item = RubricItem(int(fields["id"]) if fields["id"].isdigit() else 0, question, int(fields["key"]),
+            item = RubricItem(int(fields["id"]) if digits_only(fields["id"]) else 0, question, int(fields["key"]),
                               fields["label"].strip(), points, fields["comment"].strip())
             try:
                 check_item(item, {question: self._share(snapshot, question)})

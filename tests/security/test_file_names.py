@@ -75,3 +75,9 @@ def test_grading_hostile_file_names_and_roster_ids_writes_only_inside_out(tmp_pa
     assert (out / "__" / "results.json").exists(), "'...ipynb' (id '..') is graded in a folder of its own"
     assert run.stdout.count(": not graded") == len(HOSTILE_FILES) - 1 + len(ROSTER_IDS)
     assert f"graded 1, not graded {len(HOSTILE_FILES) - 1 + len(ROSTER_IDS)}" in run.stderr
+
+
+def test_ids_that_are_names_of_grader_serves_own_pages_get_a_folder_of_their_own():
+    # /KEY/static/feedback.html would be a static file, not the student's page.
+    assert [safe_id(raw) for raw in ("static", "Review", "export.csv", "statics")] == \
+        ["static_", "Review_", "export.csv_", "statics"]
