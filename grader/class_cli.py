@@ -7,10 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from grader.batch import BatchSettings
 from grader.cli_assignment import add_assignment_arguments, assignment_from
-from grader.export import gradebook_csv, regenerate_outputs
-from grader.gradebook import Gradebook
 from grader.review import Review, awaiting_review, check_review
 from grader.roster import read_roster
 from grader.text import printable
@@ -28,7 +25,9 @@ def add_batch_arguments(grade: argparse.ArgumentParser) -> None:
                        help="progress bar (default: when stderr is a terminal; else a line per submission)")
 
 
-def batch_settings(args) -> BatchSettings:
+def batch_settings(args) -> "BatchSettings":
+    from grader.batch import BatchSettings  # the batch machinery is imported only by ``grader grade``
+
     if args.workers is not None and args.workers < 1:
         raise SystemExit("grader: --workers must be at least 1")
     return BatchSettings(workers=args.workers, force=args.force,
@@ -52,6 +51,8 @@ def add_commands(commands) -> None:
 
 
 def run(args) -> int:
+    from grader.gradebook import Gradebook  # here: the other commands do not need it
+
     with Gradebook(args.out, create=False) as gradebook:
         assignment = assignment_from(args, recorded=gradebook.assignment_folder())
         if args.command == "export":
@@ -60,6 +61,8 @@ def run(args) -> int:
 
 
 def _export(args, gradebook, assignment) -> int:
+    from grader.export import gradebook_csv, regenerate_outputs  # the outputs' templates: export and review only
+
     written = regenerate_outputs(gradebook, args.out, assignment)
     print(f"rewrote results.json and feedback.html of {written} students, and {args.out / 'index.html'}",
           file=sys.stderr)
@@ -93,6 +96,8 @@ def _review(args, gradebook, assignment) -> int:
     review = Review(args.student, args.question, args.score, args.comment)
     check_review(gradebook.report(args.student), review)
     review = gradebook.save_review(review)
+    from grader.export import regenerate_outputs
+
     regenerate_outputs(gradebook, args.out, assignment, students={args.student})
     print(f"{review.student_id} {review.question}: {review.score:g} points recorded; "
           f"{args.out / review.student_id / 'feedback.html'} updated")

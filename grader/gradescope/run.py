@@ -19,7 +19,8 @@ from grader.gradescope.metadata import SubmissionMetadata, read_metadata
 from grader.outputs.feedback import render_feedback
 from grader.outputs.notebook_html import graded_notebook
 from grader.gradescope.results import code_only, gradescope_results
-from grader.pipeline import GradeOptions, grade_notebook, start_warm_process, unreadable_report
+from grader import single_notebook
+from grader.pipeline import GradeOptions, grade_notebook, unreadable_report
 from grader.results import GradeReport
 
 
@@ -90,7 +91,7 @@ def grade_submission(folder: Path, assignment: Assignment, limits: Limits) -> Gr
     except SubmissionError as exc:
         return unreadable_report(folder, "submission", assignment, str(exc))
     options = GradeOptions(limits)
-    with start_warm_process(assignment, options) as warm:
+    with single_notebook.start(notebook, assignment, options) as warm:  # one notebook: overlapped start-ups
         try:
             return grade_notebook(notebook, notebook.stem, assignment, warm, options)
         except SubmissionError as exc:

@@ -14,11 +14,11 @@ import threading
 from pathlib import Path
 
 from grader.errors import IsolationUnavailable, ProtocolError, SandboxError, StudentCodeError
-from grader.sandbox import hot_pages
 from grader.sandbox.isolation import LEVELS, PROCESS, ResourceLimits
 from grader.sandbox.output import OutputCapture
-from grader.sandbox.protocol import recv_message, send_message
-from grader.sandbox.student_process import StudentProcess
+
+# The protocol and the student process's handle import torch; they are imported once the process is launched,
+# so that launching it (the first thing a single notebook's grading does) does not wait for torch here.
 
 NOTEBOOK = "notebook"  # the kind of process spawn makes, for grader/sandbox/hot_pages.py
 STARTUP_SECONDS = 120.0
@@ -50,10 +50,22 @@ class WarmProcess:
     ``level`` and ``isolation`` tell what a probe child actually got.
     packages: ``(name, folder, version)`` of assignment folders to import as packages before
     ``helper_modules`` (grader/assignment_imports.py). hidden: more paths no child may see.
+    batch: made for many notebooks: the constructor waits until the process is ready and a probe child
+    has told the isolation level, the process's memory is collapsed into huge pages, and each ``spawn``
+    starts the next child ahead. ``batch=False`` (one notebook): the constructor only launches the
+    process, so the caller's own start-up overlaps its start-up; the first ``spawn`` waits for it, and
+    the isolation level is the one that child entered, checked before it is handed out (before any of
+    its cells runs). The same isolation either way: every child enters every layer before its first cell.
     """
 
     def __init__(self, helper_modules=(), isolation: str = "auto", require: str = PROCESS,
-                 limits: ResourceLimits | None = None, packages=(), hidden=()):
+                 limits: ResourceLimits | None = None, packages=(), hidden=(), batch: bool = True):
+        self.batch = batch
+        self._require = require
+        self._started = False
+        self._starting = threading.Lock()
+        self.isolation: dict | None = None
+        self.level: str | None = None
         self._lock = threading.Lock()
         self._spare: tuple | None = None  # ((helpers, seed), StudentProcess) started ahead of need
         self._preparing: threading.Thread | None = None
@@ -65,7 +77,8 @@ class WarmProcess:
         os.chmod(self.scratch_root, 0o711)
         config = {"helpers": [m for m in helper_modules if m], "isolation": isolation,
                   "scratch_root": self.scratch_root, "packages": [[str(v) for v in p] for p in packages],
-                  "hidden": list(hidden_paths(hidden)), "limits": dataclasses.asdict(limits or ResourceLimits())}
+                  "hidden": list(hidden_paths(hidden)), "limits": dataclasses.asdict(limits or ResourceLimits()),
+                  "collapse": batch}
         ours, theirs = socket.socketpair()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "grader.sandbox.warm", str(theirs.fileno()), json.dumps(config)],
@@ -73,22 +86,39 @@ class WarmProcess:
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         theirs.close()
         self.control = ours
-        self.control.settimeout(STARTUP_SECONDS)
-        try:
-            recv_message(self.control)
-        except (EOFError, OSError, ProtocolError) as exc:
-            err = self.proc.stderr.read().decode(errors="replace")[-2000:] if self.proc.poll() is not None else ""
-            self.close()
-            raise SandboxError(f"the warm process did not start ({exc}); check that torch imports: {err}") from None
-        self.control.settimeout(30)
-        probe = self._start("", 0, 5.0)
-        self.isolation = probe.isolation
-        probe.kill()
+        if batch:
+            self._wait_started()
+            probe = self._start("", 0, 5.0)
+            probe.kill()
+            self._check_level(probe)
+
+    def _wait_started(self) -> None:
+        """Wait for the process to say it is ready (once; later calls return at once)."""
+        from grader.sandbox.protocol import recv_message
+
+        with self._starting:
+            if self._started:
+                return
+            self.control.settimeout(STARTUP_SECONDS)
+            try:
+                recv_message(self.control)
+            except (EOFError, OSError, ProtocolError) as exc:
+                err = self.proc.stderr.read().decode(errors="replace")[-2000:] if self.proc.poll() is not None else ""
+                self.close()
+                raise SandboxError(f"the warm process did not start ({exc}); check that torch imports: {err}") from None
+            self.control.settimeout(30)
+            self._started = True
+
+    def _check_level(self, child: "StudentProcess") -> None:
+        """Take the isolation level ``child`` entered as this process's; IsolationUnavailable (the process
+        closed) when it is below the required one."""
+        self.isolation = child.isolation
         self.level = self.isolation.get("level", PROCESS)
-        if LEVELS.index(self.level) < LEVELS.index(require):
+        if LEVELS.index(self.level) < LEVELS.index(self._require):
             missing = "; ".join(f"{k}: {v}" for k, v in self.isolation.get("missing", {}).items())
+            child.kill()
             self.close()
-            raise IsolationUnavailable(require, self.level, missing)
+            raise IsolationUnavailable(self._require, self.level, missing)
 
     def spawn(self, helpers: str, seed: int, call_timeout: float) -> "StudentProcess":
         """A fresh notebook process, seeded with ``seed``, its runtime given ``helpers``.
@@ -98,12 +128,21 @@ class WarmProcess:
         cells and checks; a batch then rarely waits for a start. A process prepared ahead is as
         fresh as one started on demand: no student code has run in it.
         """
+        if not self.batch:
+            self._wait_started()
+            process = self._start(helpers, seed, call_timeout)
+            if self.level is None:
+                self._check_level(process)
+            process.call_timeout = call_timeout
+            return process
         process = self._take_spare(helpers, seed) or self._start(helpers, seed, call_timeout)
         process.call_timeout = call_timeout
         self._prepare(helpers, seed, call_timeout)
         return process
 
     def _prepare(self, helpers, seed, call_timeout):
+        from grader.sandbox import hot_pages
+
         def start():
             process = None
             try:
@@ -120,11 +159,13 @@ class WarmProcess:
         self._preparing = threading.Thread(target=start, name="prepare-notebook-process", daemon=True)
         self._preparing.start()
 
-    @staticmethod
-    def learn(notebook: "StudentProcess") -> None:
+    def learn(self, notebook: "StudentProcess") -> None:
         """Learn what notebook processes write from ``notebook``, finished, its copies gone
-        (grader/sandbox/hot_pages.py)."""
-        hot_pages.LEARNED.learn(NOTEBOOK, notebook)
+        (grader/sandbox/hot_pages.py); only for a batch, whose later notebooks use it."""
+        if self.batch:
+            from grader.sandbox import hot_pages
+
+            hot_pages.LEARNED.learn(NOTEBOOK, notebook)
 
     def _take_spare(self, helpers, seed) -> "StudentProcess | None":
         if self._preparing is not None:
@@ -140,6 +181,9 @@ class WarmProcess:
         return None
 
     def _start(self, helpers: str, seed: int, call_timeout: float) -> "StudentProcess":
+        from grader.sandbox.protocol import recv_message, send_message
+        from grader.sandbox.student_process import StudentProcess
+
         scratch = tempfile.mkdtemp(prefix="nb-", dir=self.scratch_root)
         ours, theirs = socket.socketpair()
         output_r, output_w = os.pipe()
