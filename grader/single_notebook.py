@@ -33,7 +33,9 @@ def start(notebook: Path, assignment: Assignment, options: GradeOptions, shows_n
     if shows_notebook:
         parts.append((_prepare_page, (notebook,)))
     for target, args in parts:
-        threading.Thread(target=target, args=args, name=target.__name__.strip("_"), daemon=True).start()
+        # Not daemons: a grade that ends first (an unreadable file) waits for them at exit, rather than the
+        # interpreter shutting down under a thread that is importing torch (which aborts the process).
+        threading.Thread(target=target, args=args, name=target.__name__.strip("_")).start()
     return warm
 
 
