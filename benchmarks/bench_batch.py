@@ -154,6 +154,19 @@ def run_kernels(paths):
     return time.perf_counter() - start, times
 
 
+def compare_versions(sample, tmp: Path, baseline, assignment, options) -> None:
+    """The sample graded by the baseline folder and by the assignment, 1 worker each, in the order b, a, a, b
+    (drift weighs on both alike); the medians and their ratio."""
+    times = {"baseline": [], "assignment": []}
+    for run, which in enumerate(["baseline", "assignment", "assignment", "baseline"]):
+        folder = baseline if which == "baseline" else assignment
+        elapsed, per, _, _ = run_grader(sample, tmp / f"v{run}", 1, folder, options)
+        line(f"(v)  {which}: {folder.folder.name} ({folder.version}), 1 worker", elapsed, per, len(sample))
+        times[which] += per
+    ratio = statistics.median(times["assignment"]) / statistics.median(times["baseline"])
+    print(f"     per submission, assignment / baseline: {ratio:.3f}")
+
+
 def line(label, elapsed, times, count):
     print(f"{label:<58} median {statistics.median(times):6.3f} s/submission   "
           f"throughput {count / elapsed:6.2f} submissions/s   ({count} in {elapsed:6.1f} s)")
@@ -167,6 +180,11 @@ def main(argv=None):
     parser.add_argument("--kernel-sample", type=int, default=10, help="notebooks run with nbclient")
     parser.add_argument("--assignment", type=Path, default=ROOT / "solutions" / "weight_decay",
                         help="the weight-decay assignment's folder (the batch is made of its notebooks)")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="another version of the assignment's folder, outside tests/ (a copy of "
+                             "tests/fixtures/legacy/weight_decay in a temporary folder: inside tests/, pytest loads "
+                             "tests/conftest.py, which ignores fixtures/, and no check would run): also grade the "
+                             "sample with it, interleaved, and print the per-submission ratio")
     args = parser.parse_args(argv)
     assignment, options = load_assignment(args.assignment), GradeOptions()
     with tempfile.TemporaryDirectory(prefix="grader-bench-") as tmp:
@@ -187,6 +205,8 @@ def main(argv=None):
                 elapsed, times, b_scores = run_floor(sample, assignment, options)
                 line("(b)  floor: same cells and checks in-process, no isolation", elapsed, times, len(sample))
                 b_times += times
+        if args.baseline is not None:
+            compare_versions(sample, tmp, load_assignment(args.baseline), assignment, options)
         differing = sorted(name for name in a1_scores if abs(a1_scores[name] - b_scores.get(name, -1)) > 1e-6)
         print(f"     scores of (a) and (b) differ for {len(differing)} of {len(sample)} submissions "
               f"{differing[:5] if differing else ''}")

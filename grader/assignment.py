@@ -4,7 +4,7 @@ A folder (``grader new NAME`` scaffolds one; the authoring guide is ``docs/autho
 
     assignment.toml      name, title, notebook, questions (id, title, points, names, written,
                          written_points), limits,
-                         count_suggestions
+                         count_suggestions, packages
     NAME.ipynb           the solution notebook, with solution regions and answer cells marked
     checks/public/       pytest checks students may run
     checks/hidden/       pytest checks only instructors, cluster workers and the autograder see
@@ -30,7 +30,7 @@ from pathlib import Path
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[no-redef]
 
 from grader.assignment_imports import register_package
 from grader.errors import AssignmentError, GraderError
@@ -74,6 +74,22 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class Packages:
+    """Packages beyond torch, numpy and matplotlib that the assignment's notebooks may import (``[packages]``).
+
+    imports: module names; the warm process imports each once (so every notebook has it loaded, and the
+    child's isolation lets it read it), and ``grader validate`` checks that each imports, e.g. ``["d2l"]``.
+    install: pip requirements ``setup.sh`` installs under the grader's constraints, e.g. ``["pandas"]``.
+    install_no_deps: requirements installed with ``--no-deps``, for a package whose own pins would
+    replace the grader's (``["d2l==1.0.3"]``: d2l pins an old numpy); list what it really needs in ``install``.
+    """
+
+    imports: tuple[str, ...] = ()
+    install: tuple[str, ...] = ()
+    install_no_deps: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Assignment:
     """An assignment folder, read.
 
@@ -89,6 +105,7 @@ class Assignment:
     mutation_threshold: the least share of mutants each question's checks must catch (``grader audit``).
     count_suggestions: whether a written answer's rubric suggestion counts in totals before an instructor
     reviews it (default False: it counts 0 and shows as awaiting review).
+    packages: what its notebooks may import beyond the grader's own dependencies, and how to install it.
     """
 
     folder: Path
@@ -103,6 +120,7 @@ class Assignment:
     limits: Limits = field(default_factory=Limits)
     mutation_threshold: float = 0.95
     count_suggestions: bool = False
+    packages: Packages = field(default_factory=Packages)
 
     @property
     def total_points(self) -> float:
@@ -238,18 +256,40 @@ def read_manifest(folder: Path) -> Assignment:
         problems.add(f"count_suggestions = {count_suggestions!r}: true or false (whether a rubric's suggested score "
                      "counts before an instructor reviews the answer; default false)")
         count_suggestions = False
+    packages = _packages(data.get("packages", {}), problems)
     unknown = set(data) - {"name", "title", "notebook", "questions", "child_helpers", "feedback", "public_modules",
-                           "limits", "audit", "count_suggestions"}
+                           "limits", "audit", "count_suggestions", "packages"}
     if unknown:
         problems.add(f"unknown keys {sorted(unknown)}: the manifest knows name, title, notebook, questions, "
-                     "child_helpers, feedback, public_modules, limits, audit, count_suggestions")
+                     "child_helpers, feedback, public_modules, limits, audit, count_suggestions, packages")
     problems.raise_any()
     return Assignment(
         folder=folder, name=name, title=str(data.get("title", name)), notebook=notebook, questions=questions,
         version=_version(folder), child_helpers=modules["child_helpers"], feedback=modules["feedback"],
         public_modules=tuple(public_modules),
         limits=Limits(cell=float(limits.get("cell_timeout", Limits.cell)), call=float(limits.get("call_timeout", Limits.call))),
-        mutation_threshold=float(threshold), count_suggestions=count_suggestions)
+        mutation_threshold=float(threshold), count_suggestions=count_suggestions, packages=packages)
+
+
+_MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+_REQUIREMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9._,-]+\])?\s*([=<>!~]=?[^\s;'\"]+\s*,?\s*)*$")
+
+
+def _packages(raw, problems: "_Problems") -> Packages:
+    example = ('[packages]: imports = ["d2l"] (modules the notebooks may import), install = ["pandas", "requests"] '
+               '(pip requirements), install_no_deps = ["d2l==1.0.3"] (installed without their own requirements)')
+    if not isinstance(raw, dict) or set(raw) - {"imports", "install", "install_no_deps"}:
+        problems.add(example)
+        return Packages()
+    values = {}
+    for key, pattern, what in (("imports", _MODULE, "a module name"), ("install", _REQUIREMENT, "a pip requirement"),
+                               ("install_no_deps", _REQUIREMENT, "a pip requirement")):
+        value = raw.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and pattern.match(v) for v in value):
+            problems.add(f"[packages] {key} = {value!r}: a list, each {what}; {example}")
+            value = []
+        values[key] = tuple(value)
+    return Packages(**values)
 
 
 def _questions(raw, problems: "_Problems") -> tuple[Question, ...]:
@@ -299,7 +339,8 @@ def _questions(raw, problems: "_Problems") -> tuple[Question, ...]:
 
 class _Problems:
     def __init__(self, path: Path):
-        self.path, self.found = path, []
+        self.path = path
+        self.found: list[str] = []
 
     def add(self, text: str) -> None:
         self.found.append(text)

@@ -21,9 +21,9 @@ _MARK = "__grader_assignment__"
 
 def register_package(name: str, folder: Path, version: str) -> None:
     """Make ``folder`` the package ``name``: ``import name.module`` loads ``folder/module.py``."""
-    folder = str(Path(folder).resolve())
+    location = str(Path(folder).resolve())
     current = sys.modules.get(name)
-    if current is not None and getattr(current, _MARK, None) == (folder, version):
+    if current is not None and getattr(current, _MARK, None) == (location, version):
         return
     if current is None and _is_a_module(name):
         raise AssignmentError(f"the assignment name {name!r} is also the name of an installed Python module, "
@@ -33,14 +33,14 @@ def register_package(name: str, folder: Path, version: str) -> None:
         raise AssignmentError(f"the assignment name {name!r} is already the name of a module in use; rename the "
                               "assignment (name = ... in assignment.toml)")
     forget_modules(name)
-    package = types.ModuleType(name, f"The assignment folder {folder}.")
-    package.__path__ = [folder]
+    package = types.ModuleType(name, f"The assignment folder {location}.")
+    package.__path__ = [location]
     package.__file__ = None
     package.__package__ = name
     spec = importlib.machinery.ModuleSpec(name, None, is_package=True)
-    spec.submodule_search_locations = [folder]
+    spec.submodule_search_locations = [location]
     package.__spec__ = spec
-    setattr(package, _MARK, (folder, version))
+    setattr(package, _MARK, (location, version))
     sys.modules[name] = package
 
 

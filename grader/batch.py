@@ -7,7 +7,9 @@ grades in flight. Workers grade and render; only the driver writes.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import multiprocessing
 import os
 import sys
@@ -16,7 +18,8 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
-from tqdm import tqdm
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from grader.assignment import Assignment
 from grader.gradebook import Gradebook, StoredGrade
@@ -26,6 +29,8 @@ from grader.pipeline import GradeOptions, find_notebooks, submission_ids, unread
 from grader.results import ERROR
 from grader.review import apply_reviews
 from grader.roster import Roster, roster_ids
+from grader.points_text import score_line
+from grader.student_ids import safe_ids, student_folder
 from grader.text import printable
 from grader.worker import Graded, Job, close_warm_processes, grade_job, start_pool_worker
 
@@ -46,8 +51,36 @@ class BatchSettings:
 
 
 def grade_settings(options: GradeOptions) -> str:
-    """What else, besides the file and the assignment version, a stored grade depends on."""
-    return repr(options)
+    """What else, besides the file and the assignment version, a stored grade depends on: the options
+    that change grades, as canonical JSON. An option at its default is left out (its default is what the
+    grader did before the option existed), as is one declared with ``metadata={"grades": False}``, so a
+    new option regrades nothing until it is used."""
+    return json.dumps(_grading_fields(options), sort_keys=True, separators=(",", ":"))
+
+
+def _grading_fields(record) -> dict:
+    kept = {}
+    for f in dataclasses.fields(record):
+        value = getattr(record, f.name)
+        if not f.metadata.get("grades", True) or _is_default(f, value):
+            continue
+        kept[f.name] = _grading_fields(value) if dataclasses.is_dataclass(value) else \
+            list(value) if isinstance(value, tuple) else value
+    return kept
+
+
+def _is_default(f: dataclasses.Field, value) -> bool:
+    if f.default is not dataclasses.MISSING:
+        return value == f.default
+    if f.default_factory is not dataclasses.MISSING:
+        return value == f.default_factory()
+    return False
+
+
+def _same_settings(stored: str, options: GradeOptions) -> bool:
+    """Whether a stored grade was made with these options; gradebooks written before the key was JSON
+    hold ``repr(options)``, which still matches while the options are unchanged."""
+    return stored in (grade_settings(options), repr(options))
 
 
 def file_sha256(path: Path) -> str:
@@ -75,32 +108,36 @@ def grade_batch(paths, out_dir: Path, assignment: Assignment, options: GradeOpti
     with Gradebook(out_dir) as gradebook:
         gradebook.use_assignment(assignment.name, assignment.folder)
         jobs, kept = _plan(files, ids, gradebook, assignment, options, settings.force)
-        ungraded = _keep(kept, gradebook, out_dir, assignment, log)
-        ungraded += _grade_all(jobs, gradebook, out_dir, assignment, options, settings, log)
+        kept_ungraded = _keep(kept, gradebook, out_dir, assignment, log)
+        not_graded = _grade_all(jobs, gradebook, out_dir, assignment, options, settings, log)
+        ungraded = kept_ungraded + not_graded
         summary = write_class_summary(gradebook, out_dir, assignment)
-    log(f"graded {len(jobs)}, unchanged {len(kept)}; gradebook {gradebook.path}, class summary {summary}",
-        file=sys.stderr)
+    # A file that could not be graded is counted apart: "graded 42" must never mean 42 refusals.
+    log(f"graded {len(jobs) - not_graded}, not graded {not_graded}, unchanged {len(kept)}"
+        f"{f' ({kept_ungraded} of them not graded)' if kept_ungraded else ''}; gradebook {gradebook.path}, "
+        f"class summary {summary}", file=sys.stderr)
     return 1 if ungraded else 0
 
 
 def _student_ids(files, paths, settings: BatchSettings) -> list[str]:
     ids = submission_ids(files)
-    if settings.roster is None:
-        return ids
-    roots = [p for p in map(Path, paths) if p.is_dir()]
-    return roster_ids(files, settings.roster, roots, ids)
+    if settings.roster is not None:
+        roots = [p for p in map(Path, paths) if p.is_dir()]
+        ids = roster_ids(files, settings.roster, roots, ids)
+    # Each id names the student's folder in --out: one safe, unique path component (README, "Student ids").
+    return safe_ids(ids)
 
 
 def _plan(files, ids, gradebook: Gradebook, assignment, options, force):
     """Jobs for files not graded yet or changed; stored grades for the rest."""
-    stored, wanted = gradebook.stored(), grade_settings(options)
+    stored = gradebook.stored()
     reviews = gradebook.reviews()
     jobs, kept = [], []
     for path, sid in zip(files, ids):
         sha = file_sha256(path)
         old = stored.get(sid)
         if (not force and old is not None and old.sha256 == sha and sha
-                and old.assignment_version == assignment.version and old.settings == wanted):
+                and old.assignment_version == assignment.version and _same_settings(old.settings, options)):
             kept.append(old)
         else:
             jobs.append(Job(path, sid, sha, tuple(reviews.get(sid, {}).items())))
@@ -112,7 +149,7 @@ def _keep(kept: list[StoredGrade], gradebook, out_dir, assignment, log) -> int:
     ungraded = 0
     for old in kept:
         report = old.report()
-        folder = out_dir / old.student_id
+        folder = student_folder(out_dir, old.student_id)
         if not all((folder / name).exists() for name in OUTPUT_FILES):
             reviews = gradebook.reviews(old.student_id).get(old.student_id, {})
             save_files(render_outputs(apply_reviews(report, reviews, assignment), assignment)[1], folder)
@@ -127,7 +164,7 @@ def _outcome(report) -> str:
     broken = [c.outcome.error for q in report.questions for c in q.checks if c.outcome.status == ERROR]
     held = f"; {len(broken)} check(s) could not run, points held: {broken[0]}" if broken else ""
     waiting = f", {report.awaiting_review:g} awaiting review" if report.awaiting_review else ""
-    return f"{report.score:g} / {report.max_score:g}{waiting}{held}"
+    return f"{score_line(report.score, report.max_score)}{waiting}{held}"
 
 
 def _grade_all(jobs, gradebook, out_dir, assignment, options, settings: BatchSettings, log) -> int:
@@ -135,12 +172,38 @@ def _grade_all(jobs, gradebook, out_dir, assignment, options, settings: BatchSet
         return 0
     show_bar = sys.stderr.isatty() if settings.progress is None else settings.progress
     ungraded = 0
-    with tqdm(total=len(jobs), unit="notebook", disable=not show_bar, file=sys.stderr, smoothing=0.1) as bar:
+    with progress_bar(len(jobs), show_bar) as advance:
         for graded in _results(jobs, assignment, options, settings):
             ungraded += _store(graded, gradebook, out_dir, grade_settings(options),
-                               bar.write if show_bar else log, quiet=show_bar)
-            bar.update()
+                               advance.write if show_bar else log, quiet=show_bar)
+            advance()
     return ungraded
+
+
+class progress_bar:
+    """``with progress_bar(total, shown) as advance``: rich's bar on stderr, ``advance()`` after each
+    notebook, ``advance.write(line)`` to print a line above the bar (as it is: no markup). Not shown: does
+    nothing, and the caller logs as usual."""
+
+    def __init__(self, total: int, shown: bool):
+        self.total, self.shown = total, shown
+        self.bar = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TextColumn("notebooks"),
+                            TimeElapsedColumn(), TimeRemainingColumn(),
+                            console=Console(file=sys.stderr), disable=not shown)
+        self.task = self.bar.add_task("grading", total=total)
+
+    def __enter__(self):
+        self.bar.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.bar.stop()
+
+    def __call__(self) -> None:
+        self.bar.advance(self.task)
+
+    def write(self, line: str) -> None:
+        self.bar.console.out(line, highlight=False)
 
 
 def _store(graded: Graded, gradebook: Gradebook, out_dir: Path, settings: str, log, quiet: bool) -> int:
@@ -151,7 +214,7 @@ def _store(graded: Graded, gradebook: Gradebook, out_dir: Path, settings: str, l
     if not graded.complete:
         log(line)
         return 1
-    save_files(graded.files, out_dir / sid)
+    save_files(graded.files, student_folder(out_dir, sid))
     gradebook.record(graded.report, graded.job.sha256, settings)
     if not quiet or not graded.readable:
         log(line)

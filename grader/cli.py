@@ -12,13 +12,15 @@ from grader.assignment import HIDDEN, PUBLIC, Limits, load_assignment
 from grader.cli_assignment import add_assignment_arguments, assignment_argument, assignment_from
 from grader.cli_authoring import AUTHORING_COMMANDS, add_authoring_commands, run_authoring_command
 from grader.cli_delivery import DELIVERY_COMMANDS, add_delivery_commands, run_delivery_command
+from grader import cli_similarity
+from grader.deadline import add_deadline_argument, deadline_from
 from grader.errors import GraderError
 from grader.sandbox.isolation import LEVELS, PROCESS
 from grader.serve import cli as serve_cli
 from grader.text import printable
 
 # Each command imports what it uses when it runs: torch and pytest only where notebooks are graded, nbconvert
-# only where a notebook or a page is written (tests/test_cli_imports.py holds the light ones to it).
+# only where a notebook or a page is written (tests/test_single_notebook.py holds the light ones to it).
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
                        help=f"seconds each code cell may run (default: the manifest's, else {Limits.cell:g})")
     grade.add_argument("--call-timeout", type=float, default=None,
                        help=f"seconds each call a check makes may run (default: the manifest's, else {Limits.call:g})")
+    add_deadline_argument(grade)
     grade.add_argument("--public-only", action="store_true", help="run only the public checks")
     grade.add_argument("--junit", type=Path, default=None, help="also write JUnit XML (one testcase per check)")
     grade.add_argument("--isolation", choices=("auto", "none"), default="auto",
@@ -48,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     add_authoring_commands(commands)
     class_cli.add_commands(commands)
     serve_cli.add_serve_command(commands)
+    cli_similarity.add_similarity_command(commands)
     return parser
 
 
@@ -71,6 +75,8 @@ def main(argv=None) -> int:
             return class_cli.run(args)
         if args.command == serve_cli.COMMAND:
             return serve_cli.run_serve(args)
+        if args.command == cli_similarity.COMMAND:
+            return cli_similarity.run_similarity(args)
         return _grade(args)
     except GraderError as exc:
         print(f"grader: {printable(str(exc))}", file=sys.stderr)
@@ -85,7 +91,8 @@ def _grade(args) -> int:
     limits = Limits(cell=args.cell_timeout or assignment.limits.cell, call=args.call_timeout or assignment.limits.call)
     options = GradeOptions(limits=limits,
                            suites=(PUBLIC,) if args.public_only else (PUBLIC, HIDDEN),
-                           isolation=args.isolation, require_isolation=args.require_isolation)
+                           isolation=args.isolation, require_isolation=args.require_isolation,
+                           deadline=deadline_from(args))
     settings = class_cli.batch_settings(args)
     if len(files) == 1 and not settings.scheduler:
         # One notebook: its warm process starts now, while the rest of the grader is imported

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from grader.assignment import Limits, load_assignment
 from grader.cli_assignment import assignment_argument
+from grader.deadline import GRADESCOPE_TIMEOUT as DEFAULT_TIMEOUT, add_deadline_argument, deadline_from
 
 DELIVERY_COMMANDS = ("release", "check", "gradescope")
 
@@ -37,12 +38,19 @@ def add_delivery_commands(commands) -> None:
                        help=f"seconds each code cell may run (default: the manifest's, else {Limits.cell:g})")
     check.add_argument("--call-timeout", type=float, default=None,
                        help=f"seconds each call a check makes may run (default: the manifest's, else {Limits.call:g})")
+    add_deadline_argument(check)
 
     gradescope = commands.add_parser("gradescope", help="Gradescope's autograder: build the zip, or run inside it")
     actions = gradescope.add_subparsers(dest="action", required=True)
     build = actions.add_parser("build", help="write the autograder zip to upload to Gradescope")
     assignment_argument(build)
     build.add_argument("--out", type=Path, required=True)
+    build.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                       help=f"the autograder timeout set in Gradescope (default {DEFAULT_TIMEOUT:g}): a run stops "
+                            "starting cells and checks as it runs low, and always writes its results in time")
+    build.add_argument("--allow-readable-hidden", action="store_true",
+                       help="grade even where student code could read the hidden checks (by default the run "
+                            "refuses, score 0, saying why); the run's stdout warns each time")
     run = actions.add_parser("run", help="what run_autograder calls: grade ROOT/submission into ROOT/results")
     run.add_argument("--root", type=Path, default=Path("/autograder"))
     run.add_argument("--source", type=Path, default=None, help="default: ROOT/source")
@@ -60,8 +68,11 @@ def run_delivery_command(args) -> int:
     if args.action == "build":
         from grader.gradescope.build import build_autograder_zip, write_outline
 
+        if args.timeout <= 0:
+            print("grader: --timeout: a positive number of seconds", file=sys.stderr)
+            return 2
         assignment = load_assignment(args.assignment, args.course)
-        print(f"wrote {build_autograder_zip(assignment, args.out)}")
+        print(f"wrote {build_autograder_zip(assignment, args.out, args.timeout, args.allow_readable_hidden)}")
         outline, path = write_outline(assignment, args.out)
         print(outline.text(assignment.title), end="")
         print(f"wrote {path}")
@@ -81,7 +92,7 @@ def _check(args) -> int:
         limits = Limits(cell=args.cell_timeout or Limits.cell, call=args.call_timeout or Limits.call)
     pdf = written_pdf_path(args.notebook) if args.written_pdf is True else args.written_pdf
     result = self_check(args.notebook, assignment=args.assignment, checks=args.checks, feedback=args.feedback,
-                        limits=limits, written_pdf=pdf)
+                        limits=limits, written_pdf=pdf, deadline=deadline_from(args))
     print_summary(result, sys.stdout)
     if result.written_pdf:
         print(f"wrote {result.written_pdf}: your written answers, to upload for the written questions")

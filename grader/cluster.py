@@ -58,7 +58,7 @@ def grade_on_cluster(jobs, assignment, options, address: str):
                 graded = future.result()
             except IsolationUnavailable:
                 raise  # the workers' platform, not this file: the batch stops with the reason
-            except Exception as exc:  # a worker lost, a task that failed on the worker: retried by a rerun
+            except Exception as exc:  # noqa: BLE001 - a worker lost, a task that failed on the worker: retried by a rerun
                 graded = _lost(future.key, jobs, assignment, exc)
             future.release()
             yield graded

@@ -119,7 +119,9 @@ class IsolationUnavailable(SandboxError):
 class CheckFailed(AssertionError):
     """Raised by a check: the student's code computed something wrong. ``symptom`` says what to fix;
     ``expected``, ``got``, ``input`` are the evidence shown; ``where`` names the notebook's function or
-    ``Class.method`` whose lines feedback points at."""
+    ``Class.method`` whose lines feedback points at.
+
+    Example: ``raise CheckFailed("the bias must start at 0", expected="0", got=show(b), where="Model.__init__")``."""
 
     def __init__(self, symptom: str, *, expected=None, got=None, input=None, where: str | None = None):
         super().__init__(symptom)
@@ -226,6 +228,7 @@ def error_from_wire(error, what: str, seconds: float) -> StudentCodeError | Sand
     """The exception for a failure the child reported while running ``what`` (``"f()"``, ``"cell 3"``)
     under a limit of ``seconds``. Kinds the child does not send for student code (a request it did not
     understand) are the grader's own failure: a SandboxError."""
+    failed: StudentCodeError
     if type(error) is not dict:
         failed = StudentCrashed(f"{what} failed and the student's process did not say how")
         failed.what = what

@@ -20,6 +20,7 @@ from grader.outputs.class_summary import write_class_summary
 from grader.results import REVIEW
 from grader.review import apply_reviews
 from grader.roster import Roster
+from grader.student_ids import student_folder
 
 
 def reviewed_reports(gradebook: Gradebook, assignment: Assignment):
@@ -57,7 +58,7 @@ def regenerate_outputs(gradebook: Gradebook, out_dir: Path, assignment: Assignme
     written = 0
     for report in reviewed_reports(gradebook, assignment):
         if students is None or report.submission_id in students:
-            save_files(render_outputs(report, assignment)[1], Path(out_dir) / report.submission_id)
+            save_files(render_outputs(report, assignment)[1], student_folder(out_dir, report.submission_id))
             written += 1
     write_class_summary(gradebook, out_dir, assignment)
     return written

@@ -6,12 +6,17 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.assignment import HIDDEN, PUBLIC, Assignment, Limits
+from grader.deadline import Deadline
 from grader.results import GradeReport
 from grader.sandbox.isolation import PROCESS
 from grader.scoring import score_outcomes
 from grader.submission import read_submission
+
+if TYPE_CHECKING:
+    from grader.sandbox.warm_process import WarmProcess
 
 # torch and pytest (the checks, the student process's protocol) are imported where a notebook is graded, not
 # here: the command line reads this module for every command, and one notebook's warm process is started
@@ -27,7 +32,10 @@ class GradeOptions:
     limits: Limits = field(default_factory=Limits)
     suites: tuple[str, ...] = (PUBLIC, HIDDEN)
     isolation: str = "auto"
-    require_isolation: str = PROCESS
+    # Only refuses to start below a level; never changes a grade, so not part of the regrade key.
+    require_isolation: str = field(default=PROCESS, metadata={"grades": False})
+    # The whole run's time budget; it changes what runs, not how a finished check is scored.
+    deadline: Deadline | None = field(default=None, metadata={"grades": False})
 
 
 @contextmanager
@@ -55,10 +63,12 @@ def grade_notebook(path: Path, submission_id: str, assignment: Assignment, warm:
     with _timed(timings, "read"):
         submission = read_submission(path, assignment)
     with _timed(timings, "run_cells"):
-        execution = execute_cells(warm, submission, assignment.module(assignment.child_helpers), options.limits)
+        execution = execute_cells(warm, submission, assignment.module(assignment.child_helpers), options.limits,
+                                  options.deadline)
     try:
         with _timed(timings, "checks"):
-            outcomes = run_checks(execution.process, submission, assignment, options.suites, execution.failures)
+            outcomes = run_checks(execution.process, submission, assignment, options.suites, execution.failures,
+                                  options.deadline)
     finally:
         warm.learn(execution.process)
         execution.process.kill()
@@ -128,4 +138,4 @@ def start_warm_process(assignment: Assignment, options: GradeOptions, single: bo
     return WarmProcess([assignment.module(assignment.child_helpers)], isolation=options.isolation,
                        require=options.require_isolation,
                        packages=[(assignment.name, assignment.folder, assignment.version)], hidden=[assignment.folder],
-                       batch=not single)
+                       imports=assignment.packages.imports, batch=not single)

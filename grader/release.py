@@ -18,6 +18,7 @@ import nbformat
 from grader.assignment import CHECKS, MANIFEST, PUBLIC, Assignment
 from grader.hidden_shares import collect_hidden_shares, write_manifest
 from grader.errors import GraderError
+from grader.checks.bundled_outputs import write_bundled_outputs
 from grader.stub import make_stub
 
 _TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
@@ -30,7 +31,8 @@ def release(assignment: Assignment, out_dir: Path) -> list[Path]:
 
     1. The stub notebook, from the solution.
     2. The manifest and the public modules.
-    3. The public checks, and the manifest of the hidden checks' weights.
+    3. The public checks, the manifest of the hidden checks' weights, and the solution's outputs the
+       public checks compare with (grader/checks/bundled_outputs.py).
     4. The student README.
     """
     out_dir = Path(out_dir)
@@ -69,7 +71,7 @@ def _write_public_checks(assignment: Assignment, checks_dir: Path) -> list[Path]
     written = _copy(assignment.checks_dir / PUBLIC, public,
                     sorted(p.name for p in (assignment.checks_dir / PUBLIC).glob("*.py")))
     written.append(write_manifest(checks_dir, assignment, collect_hidden_shares(assignment)))
-    return written
+    return written + write_bundled_outputs(assignment, checks_dir)
 
 
 def _write_readme(assignment: Assignment, out_dir: Path, notebook: str) -> Path:

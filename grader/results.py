@@ -1,15 +1,42 @@
 """What grading produces: frozen records, filled by the pipeline, read by scoring and outputs."""
 from __future__ import annotations
 
+import enum
+import sys
 from dataclasses import dataclass, field
 
 from grader.errors import Frame
 
-PASSED, FAILED, REVIEW = "passed", "failed", "review"
-# The check's own code raised (not the student's): the instructor must fix it; its points are held.
-ERROR = "error"
-# A written answer whose score an instructor set (grader/review.py).
-REVIEWED = "reviewed"
+if sys.version_info >= (3, 11):
+    _StrEnum = enum.StrEnum
+else:  # Python 3.10: the same, by hand
+    class _StrEnum(str, enum.Enum):
+        def __str__(self) -> str:
+            return str(self.value)
+
+        def __format__(self, spec: str) -> str:
+            return format(str(self.value), spec)
+
+
+class Status(_StrEnum):
+    """A check's verdict. Members are strings equal to their value, so stored reports, gradebooks,
+    results.json and templates read and write exactly the text they did before the enum."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    # A written answer awaiting an instructor (its rubric's suggestion is kept apart).
+    REVIEW = "review"
+    # A written answer whose score an instructor set (grader/review.py).
+    REVIEWED = "reviewed"
+    # The check's own code raised (not the student's): the instructor must fix it; its points are held.
+    ERROR = "error"
+    # A check a student's self-check does not run (hidden, or written): graded later (grader/selfcheck.py).
+    PENDING = "pending"
+
+
+# The statuses by their old names, which modules and assignment folders import.
+PASSED, FAILED, REVIEW, REVIEWED, ERROR, PENDING = (Status.PASSED, Status.FAILED, Status.REVIEW, Status.REVIEWED,
+                                                   Status.ERROR, Status.PENDING)
 
 
 @dataclass(frozen=True)
@@ -50,7 +77,7 @@ class CheckOutcome:
     name: str
     visibility: str
     weight: float
-    status: str
+    status: Status
     fraction: float
     message: str = ""
     expected: str | None = None
@@ -64,6 +91,11 @@ class CheckOutcome:
     check: str = ""
     case: str = ""
     unfinished: str = ""
+
+    def __post_init__(self) -> None:
+        # A report read back from JSON (or built by older code) holds the status as its text.
+        if not isinstance(self.status, Status):
+            object.__setattr__(self, "status", Status(self.status))
 
 
 @dataclass(frozen=True)
@@ -98,7 +130,8 @@ class QuestionScore:
 
 @dataclass(frozen=True)
 class CellFailure:
-    """A code cell that did not finish: its number, why (raised, timeout, crashed), and the student's frames."""
+    """A code cell that did not finish: its number, why (raised, timeout, crashed, skipped: not run, the time budget
+    ran out), and the student's frames."""
 
     cell: int
     kind: str

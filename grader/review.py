@@ -17,6 +17,8 @@ from grader.errors import ReviewError
 from grader.results import REVIEW, REVIEWED, GradeReport, ScoredCheck
 from grader.scoring import score_outcomes
 
+COMMENT = "Instructor's comment: "  # how a reviewer's comment starts its check's message
+
 
 @dataclass(frozen=True)
 class Review:
@@ -27,6 +29,10 @@ class Review:
     score: float
     comment: str = ""
     reviewed_at: str = ""
+    # Rubric items applied (grader.rubric_items.AppliedItem, in key order) and the free-form adjustment
+    # added to their points; () when the score was typed.
+    items: tuple = ()
+    adjustment: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -90,8 +96,12 @@ def apply_reviews(report: GradeReport, reviews, assignment: Assignment) -> Grade
             if review is not None and check in waiting:
                 fraction = min(max(review.score / top, 0.0), 1.0) if top else 0.0
                 comment = review.comment.strip()
-                outcome = dataclasses.replace(outcome, status=REVIEWED, fraction=fraction,
-                                              message=f"Instructor's comment: {comment}" if comment
+                extras = outcome.extras
+                if review.items:
+                    # The feedback page lists each applied item's comment under the question.
+                    extras = extras + (("rubric_items", tuple((i.label, i.points, i.comment) for i in review.items)),)
+                outcome = dataclasses.replace(outcome, status=REVIEWED, fraction=fraction, extras=extras,
+                                              message=f"{COMMENT}{comment}" if comment
                                               else "Reviewed by an instructor.")
             outcomes.append(outcome)
     return dataclasses.replace(report, questions=score_outcomes(outcomes, assignment))

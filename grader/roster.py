@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.errors import GraderError
+from grader.student_ids import safe_id
 
 
 class RosterError(GraderError):
@@ -54,6 +55,7 @@ def read_roster(path: Path) -> Roster:
             raise RosterError(f"{path}, line {number}: file and student_id must both be given")
         if key in by_file:
             raise RosterError(f"{path}, line {number}: {key} is listed twice")
+        student = safe_id(student)  # it names the student's folder in --out
         by_file[key] = student
         extra[student] = {c: row[c] for c in columns if c not in ("file", "student_id")}
     return Roster(by_file, extra, tuple(c for c in columns if c not in ("file", "student_id")))
@@ -62,7 +64,7 @@ def read_roster(path: Path) -> Roster:
 def roster_ids(files: list[Path], roster: Roster, roots, fallback: list[str]) -> list[str]:
     """The roster's id for each file, or the id from the file's name where the roster has none."""
     ids = [roster.student_for(f, roots) or default for f, default in zip(files, fallback)]
-    seen = {}
+    seen: dict[str, Path] = {}
     for f, sid in zip(files, ids):
         if sid in seen:
             raise RosterError(f"{seen[sid]} and {f} would both be graded as student {sid}; "

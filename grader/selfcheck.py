@@ -18,10 +18,8 @@ from grader.errors import GraderError
 from grader.outputs.feedback import render_feedback
 from grader import single_notebook
 from grader.pipeline import GradeOptions, grade_notebook
-from grader.results import FAILED, PASSED, CheckOutcome, GradeReport
+from grader.results import FAILED, PASSED, PENDING, CheckOutcome, GradeReport
 from grader.scoring import score_outcomes
-
-PENDING = "pending"
 
 
 @dataclass(frozen=True)
@@ -88,7 +86,7 @@ class SelfCheck:
 
 def self_check(notebook: Path, *, assignment: str | Path | None = None, checks: Path | None = None,
                feedback: Path | None = None, limits: Limits | None = None,
-               written_pdf: Path | None = None) -> SelfCheck:
+               written_pdf: Path | None = None, deadline=None) -> SelfCheck:
     """Run the public checks on ``notebook``.
 
     1. Find the checks and what the hidden ones weigh.
@@ -97,10 +95,12 @@ def self_check(notebook: Path, *, assignment: str | Path | None = None, checks: 
     3. Grade the notebook with the public checks only.
     4. Rescore with the hidden checks' shares pending.
     5. Write feedback.html (beside the notebook unless ``feedback`` says where).
+
+    ``deadline`` (grader/deadline.py): the run's time budget; what is left when it runs low is not run.
     """
     notebook = Path(notebook)
     graded_with, shares = locate_checks(notebook, assignment, checks)
-    options = GradeOptions(limits or graded_with.limits, (PUBLIC,))
+    options = GradeOptions(limits or graded_with.limits, (PUBLIC,), deadline=deadline)
     # Started before the PDF is printed: the warm process's start-up overlaps it (grader/single_notebook.py).
     with single_notebook.start(notebook, graded_with, options, shows_notebook=False) as warm:
         if written_pdf is not None:

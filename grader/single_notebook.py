@@ -18,7 +18,9 @@ Isolation is unchanged: each child still enters every layer before its first cel
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from grader.assignment import Assignment
 from grader.pipeline import GradeOptions, start_warm_process
@@ -29,7 +31,7 @@ def start(notebook: Path, assignment: Assignment, options: GradeOptions, shows_n
     the warm process (a context manager; its first ``spawn`` waits until it is ready).
     ``shows_notebook``: the page written afterwards shows the notebook (``render_outputs`` does)."""
     warm = start_warm_process(assignment, options, single=True)
-    parts = [(_prepare_checks, (assignment, options.suites))]
+    parts: list[tuple[Callable[..., None], tuple[Any, ...]]] = [(_prepare_checks, (assignment, options.suites))]
     if shows_notebook:
         parts.append((_prepare_page, (notebook,)))
     for target, args in parts:

@@ -19,14 +19,14 @@ def make_stub(solution) -> nbformat.NotebookNode:
     """The stub of ``solution`` (left unchanged): its copy run through the stub pipeline."""
     from grader.stub_preprocessors import stub_pipeline
 
-    stub, resources = copy.deepcopy(solution), {}
+    stub, resources = copy.deepcopy(solution), {}  # type: nbformat.NotebookNode, dict
     for preprocessor in stub_pipeline():
         stub, resources = preprocessor.preprocess(stub, resources)
     return stub
 
 
 def stub_source(source: str, cell_id: str) -> str:
-    out, region, stub_lines, indent = [], None, [], ""
+    out, region, stub_lines, indent = [], None, [], ""  # type: list[str], int | None, list[str], str
     for number, line in enumerate(source.split("\n"), start=1):
         stripped = line.strip()
         if stripped == markers.BEGIN_SOLUTION:

@@ -60,7 +60,7 @@ def read_submission(path: Path, assignment: Assignment, size_cap: int = SIZE_CAP
     raw = _read_bytes(path, size_cap)
     notebook = _parse(path, raw)
     _check_assignment(path, notebook, assignment)
-    code_cells, answers, notes = [], {}, []
+    code_cells, answers, notes = [], {}, []  # type: list[CodeCell], dict[str, Answer], list[str]
     for number, cell in enumerate(notebook.cells, start=1):
         if cell.cell_type == "code":
             code_cells.append(CodeCell(number, cell.source))
@@ -92,6 +92,10 @@ def _read_bytes(path: Path, size_cap: int) -> bytes:
         raise NotANotebook(f"{path}: cannot be read ({exc.strerror}); check the path") from None
 
 
+# Notebook formats nbformat upgrades to 4 on reading (format 3 is IPython 2's; 1 and 2 are older still).
+UPGRADABLE = (1, 2, 3)
+
+
 def _parse(path: Path, raw: bytes):
     try:
         text = raw.decode("utf-8-sig")
@@ -118,19 +122,32 @@ def _parse(path: Path, raw: bytes):
     if not isinstance(data, dict) or "cells" not in data and "worksheets" not in data:
         raise NotANotebook(f"{path}: is JSON but not a Jupyter notebook (no cells); submit the .ipynb file")
     major = data.get("nbformat")
-    if major != 4:
+    if major not in UPGRADABLE and major != 4:
         raise UnsupportedNotebookVersion(
-            f"{path}: uses notebook format {major!r}, the grader reads format 4; open it in a current "
+            f"{path}: uses notebook format {major!r}, the grader reads formats 3 and 4; open it in a current "
             "Jupyter and save it, which converts it")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
+            # An older format is upgraded as Jupyter does when it opens one (nbformat's own conversion).
             notebook = nbformat.reads(text, as_version=4)
+            if major in UPGRADABLE:
+                _number_cells(notebook)
             nbformat.validate(notebook)
         except nbformat.ValidationError as exc:
             first = str(exc.message).splitlines()[0][:200]
             raise InvalidNotebook(f"{path}: is not a valid notebook ({first}); re-save it from Jupyter") from None
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a malformed old notebook's conversion
+            raise InvalidNotebook(f"{path}: is a format-{major} notebook that cannot be upgraded ({exc!r}); "
+                                  "open it in a current Jupyter and save it") from None
     return notebook
+
+
+def _number_cells(notebook) -> None:
+    """Cell ids for an upgraded notebook: nbformat makes random ones, and the same file must grade (and
+    render) the same every time."""
+    for number, cell in enumerate(notebook.cells, start=1):
+        cell["id"] = f"cell-{number}"
 
 
 class _DuplicateKey(ValueError):

@@ -10,7 +10,9 @@ Each problem names a file and line. The folder is valid when:
 6. the generated student notebook (``exercises/``) is the stub of the current solution, and no
    solution marker is mistyped (its region would reach the stub);
 7. the release bundle holds no line of a hidden check and no line of a solution region beyond what
-   the instructor publishes on purpose (public checks, public modules, the stub).
+   the instructor publishes on purpose (public checks, public modules, the stub);
+8. no check or module has a plain ``assert``, and the public checks pass when run from the release
+   bundle alone (grader/validate_checks.py).
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from grader import markers
 from grader.assignment import CHECKS, HIDDEN, MANIFEST, PUBLIC, Assignment, load_assignment
 from grader.errors import AssignmentError, GraderError
 from grader.results import PASSED, REVIEW
+from grader.validate_checks import plain_asserts, public_checks_run_from_bundle
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,8 @@ def validate(folder: Path, *, grade=None) -> list[Problem]:
         return problems  # nothing can be graded with checks that do not collect
     problems += _coverage(assignment)
     problems += _imports(assignment)
+    problems += _packages_import(assignment)
+    problems += plain_asserts(assignment, Problem)
     if not assignment.solution.is_file():
         return problems + [Problem(MANIFEST, 0, f"no solution notebook {assignment.notebook} in the folder")]
     problems += _markers(assignment)
@@ -69,6 +74,23 @@ def validate(folder: Path, *, grade=None) -> list[Problem]:
         problems += _stub_earns_nothing(assignment, grade)
     problems += _exercise_current(assignment)
     problems += _release_clean(assignment)
+    return problems
+
+
+def _packages_import(assignment: Assignment) -> list[Problem]:
+    """Each package the notebooks may import (``[packages] imports``) imports with this interpreter, in a
+    process of its own (a package that breaks at import must not break the validation)."""
+    import subprocess
+    import sys
+
+    problems = []
+    for name in assignment.packages.imports:
+        done = subprocess.run([sys.executable, "-c", f"import {name}"], capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL, timeout=300)
+        if done.returncode:
+            said = (done.stderr.strip().splitlines() or ["no error message"])[-1]
+            problems.append(Problem(MANIFEST, 0, f"[packages] imports {name!r}, which does not import here ({said}); "
+                                                 "install it as [packages] install/install_no_deps say, or fix the list"))
     return problems
 
 
@@ -144,12 +166,12 @@ def _imports(assignment: Assignment) -> list[Problem]:
             continue
         for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and ".ipynb" in node.value:
-                problems.append(Problem(relative, node.lineno, "names a notebook file: checks judge the student's "
+                problems.append(Problem(relative, getattr(node, "lineno", 0), "names a notebook file: checks judge the student's "
                                                                "process, never a notebook (and never the solution)"))
             if path in public_files:
                 for module in _own_imports(node, assignment.name):
                     if module not in shipped:
-                        problems.append(Problem(relative, node.lineno, f"imports {assignment.name}.{module}, which "
+                        problems.append(Problem(relative, getattr(node, "lineno", 0), f"imports {assignment.name}.{module}, which "
                                                 f"students do not get: add {module}.py to public_modules or move "
                                                 "the import to a hidden check"))
     child = assignment.child_helpers
@@ -276,6 +298,8 @@ def _release_clean(assignment: Assignment) -> list[Problem]:
                 if origin:
                     problems.append(Problem(f"release/{path.relative_to(bundle).as_posix()}", number,
                                             f"holds a line of {origin}: {line.strip()[:80]}"))
+        if not problems:
+            problems += public_checks_run_from_bundle(assignment, bundle, Problem)
     return problems
 
 
@@ -291,7 +315,7 @@ def _secret_lines(assignment: Assignment) -> dict[str, str]:
     shared = "\n".join([_text_of(p) for p in sorted((assignment.checks_dir / PUBLIC).glob("*.py"))]
                         + [_text_of(assignment.folder / m) for m in assignment.public_modules]
                         + [c.source for c in make_stub(solution).cells])
-    secret = {}
+    secret: dict = {}
     for path in sorted((assignment.checks_dir / HIDDEN).rglob("*.py")):
         for line in map(str.strip, _text_of(path).split("\n")):
             secret.setdefault(line, f"the hidden check {path.relative_to(assignment.folder).as_posix()}")

@@ -139,10 +139,14 @@ def _grade_file(job: Job, path: Path, assignment: Assignment, options: GradeOpti
         report = unreadable_report(path, job.submission_id, assignment,
                                    f"the grader failed while grading this file ({exc}); it will be retried "
                                    "when the grader runs again")
+    try:
+        graded = path.read_bytes()  # "Your notebook" is rendered from these, here: not from the driver's path
+    except OSError:
+        graded = None
     if path != Path(job.path):  # a copy: name the student's file, not the copy
         error = report.error and report.error.replace(str(path), str(job.path))
         report = dataclasses.replace(report, source=str(job.path), error=error)
-    shown, files = render_outputs(apply_reviews(report, dict(job.reviews), assignment), assignment)
+    shown, files = render_outputs(apply_reviews(report, dict(job.reviews), assignment), assignment, graded)
     report = dataclasses.replace(report, timings={**report.timings, "render": shown.timings["render"]})
     return Graded(job, report, files, readable, complete)
 

@@ -109,7 +109,7 @@ def test_unchanged_resubmission_is_skipped_and_a_changed_one_regraded(tmp_path, 
     write_class(subs, {"bob": wrong("frobenius_not_squared")})
     code, out, err = grader_main(capsys, "grade", subs, "--out", tmp_path / "out", "--workers", "1", *FAST)
     assert code == 0, err
-    assert "alice: unchanged, not regraded (10 / 14, 4 awaiting review)" in out
+    assert "alice: unchanged, not regraded (10.00 / 14, 4 awaiting review)" in out
     assert "bob: unchanged" not in out and "bob: " in out
     after = dict(gradebook_rows(tmp_path / "out", "SELECT student_id, graded_at FROM submissions"))
     assert after["alice"] == stamps["alice"] and after["bob"] != stamps["bob"]
@@ -138,7 +138,7 @@ def test_sigkill_mid_batch_then_rerun_loses_nothing_and_regrades_nothing_finishe
     rerun = run_cli("grade", subs, "--out", out, "--workers", "2", *FAST, cwd=tmp_path)
     assert rerun.returncode == 0, rerun.stderr
     for sid in finished:
-        assert f"{sid}: unchanged, not regraded (10 / 14, 4 awaiting review)" in rerun.stdout
+        assert f"{sid}: unchanged, not regraded (10.00 / 14, 4 awaiting review)" in rerun.stdout
     after = dict(gradebook_rows(out, "SELECT student_id, graded_at FROM submissions"))
     assert sorted(after) == students
     assert all(after[sid] == stamp for sid, stamp in finished.items())

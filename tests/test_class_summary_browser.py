@@ -116,3 +116,28 @@ def test_summary_sorts_and_filters(browser, graded_class):
     page.locator("#mistake-filter").fill("square root")
     assert page.locator("#mistake-table tbody tr:visible").count() == 1
     assert problems == []
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280px", "375px"])
+def test_a_student_table_wider_than_the_screen_says_it_scrolls(browser, graded_class, viewport):
+    out, _ = graded_class
+    page, problems = open_page(browser, out / "index.html", viewport)
+    wide = page.locator("#student-table").evaluate("t => t.parentElement.scrollWidth > t.parentElement.clientWidth")
+    hint = page.locator("#student-table-hint")
+    assert hint.is_visible() == wide, "the hint shows exactly when the table is cut"
+    if viewport is PHONE:
+        assert wide and hint.is_visible()
+    assert problems == []
+
+
+def test_the_summary_file_has_its_own_strict_policy_and_its_script_still_runs(browser, graded_class):
+    """Opened from disk: a CSP in the file allowing its own script only (by hash), and that script sorts."""
+    out, _ = graded_class
+    html = (out / "index.html").read_text()
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1)
+    assert "script-src 'sha256-" in policy and "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+    page, problems = open_page(browser, out / "index.html")
+    assert page.locator("#student-filter").is_visible(), "the script ran: the controls it reveals show"
+    page.fill("#student-filter", "s00")
+    assert page.locator("#student-table tbody tr:not([hidden])").count() < page.locator("#student-table tbody tr").count()
+    assert problems == []

@@ -147,3 +147,52 @@ def test_stored_report_keeps_a_diverged_sweep(grade, solution_nb):
     assert dump_report(again) == text
     sweeps = [v for q in again.questions for c in q.checks for k, v in c.outcome.extras if k == "sweep"]
     assert sweeps and all(row["val_loss"] != row["val_loss"] for row in sweeps[0])  # NaN stays NaN
+
+
+def _blind_worker_command(scheduler: str, hidden) -> list[str]:
+    """A ``dask worker`` in a mount namespace of its own where ``hidden`` (the submissions) is an empty
+    tmpfs: a machine of the cluster that does not share the driver's files. As root ``unshare -m``; as
+    another user a user namespace (``-r``) grants the mount."""
+    import os
+    import sys
+
+    script = (f"mount -t tmpfs none {hidden} && exec {sys.executable} -m distributed.cli.dask_worker {scheduler} "
+              "--nworkers 1 --nthreads 1 --no-dashboard")
+    return ["unshare", "-m" if os.geteuid() == 0 else "-rm", "sh", "-c", script]
+
+
+def test_a_dask_worker_that_cannot_see_the_submissions_shows_the_students_notebook(tmp_path):
+    """Reproduced as found: the worker re-read the driver's path to render "Your notebook"."""
+    import os
+    import subprocess
+    import time
+
+    distributed = pytest.importorskip("distributed")
+    if not shutil.which("unshare"):
+        pytest.fail("unshare (util-linux) is needed to start a worker that cannot see the submissions")
+    subs = write_class(tmp_path / "subs", {"alice": solution()}, flat=True)
+    from helpers import ROOT
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    with distributed.LocalCluster(n_workers=0, dashboard_address=None, processes=True, host="127.0.0.1") as cluster:
+        worker = subprocess.Popen(_blind_worker_command(cluster.scheduler_address, subs), env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            with distributed.Client(cluster.scheduler_address) as client:
+                deadline = time.time() + 120
+                while not client.nthreads() and time.time() < deadline and worker.poll() is None:
+                    time.sleep(0.5)
+                assert client.nthreads(), worker.stderr.read().decode()[-2000:] if worker.poll() is not None else \
+                    "the worker did not join"
+                seen = client.run(lambda: sorted(os.listdir(subs)))
+                assert list(seen.values()) == [[]], "the worker does not see the submissions"
+            code = grade_batch([subs], tmp_path / "out", ASSIGNMENT, TEST_OPTIONS,
+                               BatchSettings(scheduler=cluster.scheduler_address))
+        finally:
+            worker.terminate()
+            worker.wait(timeout=60)
+    page = (tmp_path / "out" / "alice" / "feedback.html").read_text()
+    assert code == 0
+    notebook = page.split('<section id="your-notebook">')[1]
+    assert "no longer where it was graded from" not in notebook
+    assert "<math" in notebook and "l1_sgd_update" in notebook, "the student's notebook, rendered"

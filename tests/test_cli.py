@@ -41,7 +41,7 @@ def test_batch_with_bad_files_grades_the_rest(tmp_path):
 def test_all_graded_exits_zero_whatever_the_score(tmp_path):
     result = run_grader("grade", STUB, "--out", tmp_path / "out", "--call-timeout", "2", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "weight_decay: 0 / 14"
+    assert result.stdout.strip() == "weight_decay: 0.00 / 14"
 
 
 def test_unknown_assignment_is_a_clear_error(tmp_path):

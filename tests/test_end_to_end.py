@@ -147,7 +147,7 @@ def test_gradescope_zip_gives_the_solution_every_point(course, tmp_path):
     # The autograder holds the code points; written answers are graded by people in Gradescope.
     assert result["score"] == round(written_outline(course.assignment).code_points, 2)
     assert all(t["status"] == "passed" for t in result["tests"])
-    assert (tmp_path / "gradescope-outline.txt").is_file()
+    assert (tmp_path / "autograder-outline.txt").is_file()
     assert result["extra_data"]["isolation"]["level"] == FULL
 
 

@@ -38,7 +38,7 @@ def autograder_zip(tmp_path_factory):
     return out
 
 
-def run_autograder(autograder_zip, tmp_path, submission_files=(), metadata=None):
+def run_autograder(autograder_zip, tmp_path, submission_files=(), metadata=None, python=sys.executable):
     """Unpack the zip as /autograder/source, put the submission in place, run run_autograder."""
     root = tmp_path / "autograder"
     with zipfile.ZipFile(autograder_zip) as archive:
@@ -53,7 +53,7 @@ def run_autograder(autograder_zip, tmp_path, submission_files=(), metadata=None)
     if metadata is not None:
         (root / "submission_metadata.json").write_text(json.dumps(metadata))
     shutil.copy(root / "source" / "run_autograder", root / "run_autograder")  # Gradescope's image build does this
-    env = dict(os.environ, AUTOGRADER_ROOT=str(root), GRADER_PYTHON=sys.executable, PYTHONPATH=str(ROOT))
+    env = dict(os.environ, AUTOGRADER_ROOT=str(root), GRADER_PYTHON=str(python), PYTHONPATH=str(ROOT))
     process = subprocess.run([str(root / "run_autograder")], cwd=tmp_path, env=env, capture_output=True, text=True,
                              timeout=600)
     results = json.loads((root / "results" / "results.json").read_text())
@@ -70,7 +70,8 @@ def test_zip_layout_scripts_and_pins(autograder_zip):
     assert {"setup.sh", "run_autograder", "autograder.json", "grader-src/pyproject.toml"} <= names
     assert modes["setup.sh"] & stat.S_IXUSR and modes["run_autograder"] & stat.S_IXUSR
     assert "apt-get install -y --no-install-recommends python3 python3-venv" in setup
-    assert "--index-url https://download.pytorch.org/whl/cpu" in setup and "torch==" in constraints
+    assert "CPU_INDEX=\"https://download.pytorch.org/whl/cpu\"" in setup and "--index-url \"$CPU_INDEX\"" in setup
+    assert "torch==" in constraints
     folder = ROOT / "solutions/weight_decay"
     hidden = sorted(n for n in names if n.startswith("assignment/checks/hidden/"))
     assert hidden == sorted(f"assignment/checks/hidden/{p.name}" for p in (folder / "checks/hidden").glob("*.py"))
@@ -82,7 +83,7 @@ def test_zip_layout_scripts_and_pins(autograder_zip):
 
 
 def test_build_writes_the_outline_of_manually_graded_questions(autograder_zip):
-    text = (autograder_zip.parent / "gradescope-outline.txt").read_text()
+    text = (autograder_zip.with_name(f"{autograder_zip.stem}-outline.txt")).read_text()
     outline = written_outline(ASSIGNMENT)
     assert f"Autograder (programming): {outline.code_points:g} points" in text
     written = [line.strip() for line in text.splitlines() if line.startswith("  ")]

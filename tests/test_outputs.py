@@ -87,7 +87,7 @@ def test_feedback_page_structure(solution_report, tmp_path):
     write_outputs(solution_report, tmp_path / "solution", ASSIGNMENT)
     html = (tmp_path / "solution" / "feedback.html").read_text()
     tree = parse(html)
-    assert tree.find(".//p[@id='total']").text.strip() == f"{solution_report.score:.4g} / 14 points"
+    assert tree.find(".//p[@id='total']").text.strip() == f"{solution_report.score:.2f} / 14 points"
     assert tree.find(".//p[@id='awaiting']").text.startswith(f"{solution_report.awaiting_review:g} points awaiting review")
     sections = tree.findall(".//details[@class='question']")
     assert [s.get("id") for s in sections] == ["q1", "q2", "q3", "q4", "q5", "q6"]
@@ -95,7 +95,8 @@ def test_feedback_page_structure(solution_report, tmp_path):
     assert img is not None and img.get("src").startswith("data:image/png;base64,")
     assert len(tree.findall(".//div[@class='answer']")) == 6
     assert tree.find(".//section[@id='code']") is not None
-    assert not [e for e in tree.iter() if e.tag in ("script", "link")]
+    # Nothing fetched or run: the one link is the empty icon (data:), so the browser asks no server for one.
+    assert not [e for e in tree.iter() if e.tag == "script" or e.tag == "link" and e.get("href") != "data:,"]
     assert "http://" not in html and "https://" not in html, "the page must work offline"
 
 
@@ -120,3 +121,39 @@ def test_feedback_withholds_hidden_inputs_and_expected_values(wrong_report):
     assert hidden and public
     assert all("expected" not in [dt.text for dt in li.iter("dt")] for li in hidden)
     assert all("expected" in [dt.text for dt in li.iter("dt")] for li in public)
+
+
+def test_feedback_heading_total_and_points_read_as_written(solution_report):
+    """The manifest's title, not the folder's name title-cased; the total to two decimals as every page
+    shows it; "1 point", never "1 points"."""
+    import dataclasses
+
+    from grader.batch import _outcome
+    from grader.points_text import points
+
+    titled = dataclasses.replace(ASSIGNMENT, title="Weight decay: L1, L2 and a λ sweep")
+    tree = parse(render_feedback(solution_report, titled))
+    assert "".join(tree.find(".//h1").itertext()) == "Weight decay: L1, L2 and a λ sweep: feedback"
+    odd = dataclasses.replace(solution_report, questions=tuple(
+        dataclasses.replace(q, score=q.score - 1 / 7) if n == 0 else q for n, q in enumerate(solution_report.questions)))
+    assert odd.score != round(odd.score, 2)
+    shown = f"{odd.score:.2f} / {odd.max_score:g}"
+    assert "".join(parse(render_feedback(odd, titled)).find(".//p[@id='total']").itertext()).startswith(shown)
+    assert _outcome(odd).startswith(shown)
+    assert points(1) == "1 point" and points(0.5) == "0.5 points" and points(2) == "2 points"
+
+
+def test_a_question_with_an_instructors_comment_is_open_on_the_feedback_page(solution_report):
+    """Even when the question lost points only in review (no check failed): the comment is for reading."""
+    from grader.review import Review, apply_reviews, review_checks
+
+    question = next(q.question for q in solution_report.questions if review_checks(solution_report, q.question))
+    reviewed = apply_reviews(solution_report, {question: Review("solution", question, 0.0, "Say why.")}, ASSIGNMENT)
+    assert [c.outcome.status for q in reviewed.questions if q.question == question for c in q.checks
+            if c.outcome.status == "failed"] == [], "no check failed in it"
+    details = {d.get("id"): d for d in parse(render_feedback(reviewed, ASSIGNMENT)).findall(".//details[@class='question']")}
+    assert details[question].get("open") is not None
+    assert "Instructor's comment: Say why." in "".join(details[question].itertext())
+    silent = apply_reviews(solution_report, {question: Review("solution", question, 0.0, "")}, ASSIGNMENT)
+    details = {d.get("id"): d for d in parse(render_feedback(silent, ASSIGNMENT)).findall(".//details[@class='question']")}
+    assert details[question].get("open") is None, "a review without a comment leaves the page as it was"

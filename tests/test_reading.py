@@ -20,8 +20,8 @@ CASES = {
     "truncated": (SOLUTION.read_bytes()[: len(SOLUTION.read_bytes()) // 2], errors.TruncatedNotebook, "upload the notebook again"),
     "bad_utf8": (SOLUTION.read_bytes().replace(b"Weight Decay", b"Weight \xff Decay", 1), errors.NotUtf8, "UTF-8"),
     "json_not_notebook": (b'{"hello": 1}', errors.NotANotebook, "not a Jupyter notebook"),
-    "nbformat3": (json.dumps({"nbformat": 3, "nbformat_minor": 0, "worksheets": [], "metadata": {}}).encode(),
-                  errors.UnsupportedNotebookVersion, "format 3"),
+    "nbformat5": (json.dumps({"nbformat": 5, "nbformat_minor": 0, "cells": [], "metadata": {}}).encode(),
+                  errors.UnsupportedNotebookVersion, "format 5"),
     "invalid_schema": (json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "bogus"}]}).encode(),
                        errors.InvalidNotebook, "not a valid notebook"),
     "other_assignment": (SOLUTION.read_bytes().replace(b'"assignment": "weight_decay"', b'"assignment": "dropout"'),
@@ -55,3 +55,34 @@ def test_outputs_and_answers_are_read_from_sources_only(tmp_path):
     submission = read_submission(path, ASSIGNMENT)
     assert [c.source for c in submission.code_cells][0] == "".join(notebook["cells"][1]["source"])
     assert sorted(submission.answers) == ["q1", "q2", "q3", "q4", "q5", "q6"]
+
+
+def format3(tmp_path):
+    """The solution as IPython 2 saved notebooks (format 3: cells inside worksheets, no cell ids)."""
+    import nbformat
+
+    path = tmp_path / "old.ipynb"
+    nbformat.write(nbformat.convert(nbformat.read(SOLUTION, as_version=4), 3), path, version=3)
+    assert json.loads(path.read_text())["nbformat"] == 3
+    return path
+
+
+def test_a_format_3_notebook_is_upgraded_as_jupyter_does_and_read_the_same_each_time(tmp_path):
+    path = format3(tmp_path)
+    first, again = read_submission(path, ASSIGNMENT), read_submission(path, ASSIGNMENT)
+    current = read_submission(SOLUTION, ASSIGNMENT)
+    assert [c.source for c in first.code_cells] == [c.source for c in current.code_cells]
+    assert first.answers == current.answers
+    from grader.submission import _parse
+    ids = [c.id for c in _parse(path, path.read_bytes()).cells]
+    assert ids == [c.id for c in _parse(path, path.read_bytes()).cells] and len(set(ids)) == len(ids)
+
+
+@pytest.mark.e2e
+def test_a_format_3_notebook_is_graded_like_the_same_notebook_in_format_4(warm, tmp_path):
+    from grader.pipeline import grade_notebook
+    from helpers import TEST_OPTIONS, scores
+
+    old = grade_notebook(format3(tmp_path), "old", ASSIGNMENT, warm, TEST_OPTIONS)
+    current = grade_notebook(SOLUTION, "current", ASSIGNMENT, warm, TEST_OPTIONS)
+    assert old.error is None and scores(old) == scores(current) and old.score == current.score > 0

@@ -85,9 +85,13 @@ def test_bundle_holds_stub_public_checks_readme(tmp_path):
     assert result.returncode == 0, result.stderr
     bundle = tmp_path / "bundle"
     files = sorted(p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file())
-    assert files == ["README.md", "assignment.toml", "checks/manifest.json",
-                     *sorted(f"checks/public/{p.name}" for p in PUBLIC.glob("*.py")), "child_helpers.py",
-                     "model_probe.py", "reference.py", "weight_decay.ipynb"]
+    # The solution's outputs the public checks compare with (the bundle holds no solution to run).
+    outputs = [f for f in files if f.startswith("checks/solution-outputs/")]
+    assert outputs and all(f.endswith((".bin", "signatures.json")) for f in outputs)
+    assert [f for f in files if f not in outputs] == [
+        "README.md", "assignment.toml", "checks/manifest.json",
+        *sorted(f"checks/public/{p.name}" for p in PUBLIC.glob("*.py")), "child_helpers.py", "reference.py",
+        "weight_decay.ipynb"]
     assert (bundle / "weight_decay.ipynb").read_text() == (ROOT / "exercises/weight_decay/weight_decay.ipynb").read_text()
     readme = (bundle / "README.md").read_text()
     assert "grader check weight_decay.ipynb" in readme and 'from grader import check; check("weight_decay.ipynb")' in readme

@@ -30,7 +30,7 @@ def server(warm, tmp_path_factory):
                                env=dict(os.environ, PYTHONPATH=str(ROOT)))
     process.stdout.readline()
     url = process.stdout.readline().strip()
-    yield url, url.split("/?")[0]
+    yield url, url.rstrip("/")
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=120) == 0  # after writing the reviewed students' files
 
@@ -55,6 +55,9 @@ def test_three_answers_reviewed_with_the_keyboard_only_are_kept_and_exported(bro
     reviewed = {}
     for n in range(3):
         key = current(page)
+        # q5 has rubric items (rubric.toml): the page leaves digits to them, and `s` goes to the score.
+        assert page.evaluate("document.activeElement.id") != "score"
+        page.keyboard.press("s")
         assert page.evaluate("document.activeElement.id") == "score", "the score field has the focus"
         page.keyboard.type(f"0.{n + 2}")
         page.keyboard.press("Tab")  # the suggestion button
@@ -100,7 +103,7 @@ def test_a_save_over_a_stale_page_gets_the_conflict_message_and_the_first_review
     assert "first reviewer" in two.locator("#stored").inner_text()
     assert two.locator("#comment").input_value() == "second reviewer", "nothing the second reviewer typed is lost"
     one.goto(server[1] + "/review?status=all&student=s009&answer=q6")
-    assert "1 points, “first reviewer”" in one.locator("#stored").inner_text()
+    assert "1 point, “first reviewer”" in one.locator("#stored").inner_text()
     first.close()
     second.close()
 
@@ -112,16 +115,21 @@ def test_an_answer_holding_script_and_onerror_is_shown_as_text(browser, server, 
     page.wait_for_timeout(300)
     assert dialogs == [] and page.title() == title != "pwned"
     assert page.get_by_text('<script>document.title = "pwned"; alert(1)</script>', exact=False).count() >= 1
-    assert page.get_by_text('<img src=x onerror="alert(2)">', exact=False).count() >= 1
+    # The image is not fetched: the feedback page's written answer shows it as text, its rendered
+    # notebook (and the review page, with the same renderer) as a note.
+    assert page.get_by_text('<img src=x onerror="alert(2)">', exact=False).count() >= 1 or \
+        page.get_by_text("[image not shown: only images embedded in the notebook are]", exact=False).count() >= 1
+    assert page.locator("img[onerror], img[src='x']").count() == 0
     context.close()
 
 
-def test_a_request_without_the_token_gets_403(browser, server):  # noqa: F811
+def test_a_request_without_the_key_gets_403(browser, server):  # noqa: F811
     context = browser.new_context()
     page = context.new_page()
+    origin = server[1].rsplit("/", 1)[0]
     for path in ("/", "/review", "/export.csv", "/solution/feedback.html"):
-        response = page.goto(server[1] + path)
-        assert response.status == 403 and "needs the token" in page.content()
+        response = page.goto(origin + path)
+        assert response.status == 403 and "needs the key" in page.content()
     context.close()
 
 
@@ -137,4 +145,20 @@ def test_no_page_of_a_200_student_class_scrolls_sideways(browser, server, path, 
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
     widths = page.evaluate("({scroll: document.scrollingElement.scrollWidth, client: document.scrollingElement.clientWidth})")
     assert widths["scroll"] <= widths["client"], widths
+    context.close()
+
+
+@pytest.mark.parametrize("path", ["/", "/solution/feedback.html", "/review", "/students"])
+def test_pages_load_without_a_console_error_or_a_failed_request(browser, server, path):  # noqa: F811
+    """The navigation's stylesheet is not blocked by the page's own policy, and no favicon 404s."""
+    context, page, _ = signed_in(browser, server)
+    problems = []
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.on("requestfailed", lambda r: problems.append(f"failed {r.url}"))
+    page.goto(server[1] + path)
+    page.wait_for_load_state("networkidle")
+    assert problems == []
+    nav = page.locator("nav.serve-nav")
+    assert nav.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(31, 41, 55)", "the nav is styled"
     context.close()

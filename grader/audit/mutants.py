@@ -83,9 +83,9 @@ _ARITHMETIC = {cst.Add: cst.Subtract, cst.Subtract: cst.Add, cst.Multiply: cst.D
 _AUGMENTED = {cst.AddAssign: cst.SubtractAssign, cst.SubtractAssign: cst.AddAssign,
               cst.MultiplyAssign: cst.DivideAssign, cst.DivideAssign: cst.MultiplyAssign,
               cst.PowerAssign: cst.MultiplyAssign}
-_AUGMENTED_TO_BINARY = {cst.AddAssign: cst.Add, cst.SubtractAssign: cst.Subtract, cst.MultiplyAssign: cst.Multiply,
+_AUGMENTED_TO_BINARY: dict[type, type] = {cst.AddAssign: cst.Add, cst.SubtractAssign: cst.Subtract, cst.MultiplyAssign: cst.Multiply,
                         cst.DivideAssign: cst.Divide}
-_BINARY_TO_AUGMENTED = {v: k for k, v in _AUGMENTED_TO_BINARY.items()}
+_BINARY_TO_AUGMENTED: dict[type, type] = {v: k for k, v in _AUGMENTED_TO_BINARY.items()}
 _COMPARISON = {cst.LessThan: (cst.LessThanEqual, cst.GreaterThan), cst.LessThanEqual: (cst.LessThan,),
                cst.GreaterThan: (cst.GreaterThanEqual, cst.LessThan), cst.GreaterThanEqual: (cst.GreaterThan,),
                cst.Equal: (cst.NotEqual,), cst.NotEqual: (cst.Equal,), cst.Is: (cst.IsNot,), cst.IsNot: (cst.Is,),
@@ -133,7 +133,8 @@ class _Sites(cst.CSTVisitor):
     """Every (node, replacement, operator, description) in the cell's regions."""
 
     def __init__(self, cell: ParsedCell):
-        self.cell, self.sites = cell, []
+        self.cell = cell
+        self.sites: list[tuple] = []
 
     def _add(self, node, replacement, operator, description):
         self.sites.append((node, replacement, operator, description))
@@ -249,7 +250,7 @@ class _Sites(cst.CSTVisitor):
             half = value // 2 if isinstance(value, int) else value / 2
             candidates.append((half, "c → c/2"))
         seen = set()
-        for new, description in candidates:
+        for new, _description in candidates:
             if new == value or repr(new) in seen:
                 continue
             seen.add(repr(new))
@@ -302,7 +303,7 @@ class _Sites(cst.CSTVisitor):
             if len(smalls) == 1 and isinstance(smalls[0], cst.Expr) and isinstance(
                     smalls[0].value, (cst.SimpleString, cst.ConcatenatedString)):
                 return  # a docstring
-        self._add(node, cst.SimpleStatementLine([cst.Pass()], leading_lines=node.leading_lines), "remove_statement",
+        self._add(node, cst.SimpleStatementLine([cst.Pass()], leading_lines=getattr(node, "leading_lines", ())), "remove_statement",
                   "statement → pass")
 
 
@@ -348,6 +349,7 @@ def mutants_of(cell: ParsedCell) -> list[Mutant]:
             continue
         first, _, column = cell.lines_of(node)
         region = cell.region_of(node)
+        assert region is not None, "sites are collected inside solution regions only"
         diff, change = _diff(cell.source, source, cell)
         added = "\n".join(line[1:].strip() for line in change.split("\n") if line.startswith("+"))
         key = f"{cell.cell_id}|{region.ordinal}|{first - region.begin}|{column}|{operator}|{added}"

@@ -47,7 +47,7 @@ class Region:
 
 def regions_of(source: str) -> list[Region]:
     """The cell's solution regions, in order (markers as ``grader stub`` reads them)."""
-    found, begin = [], None
+    found, begin = [], None  # type: list[Region], int | None
     for number, line in enumerate(source.split("\n"), start=1):
         stripped = line.strip()
         if stripped == markers.BEGIN_SOLUTION and begin is None:
@@ -140,7 +140,7 @@ class ParsedCell:
                          "assignment.toml, or put the cell under a heading naming the question (## q1: ...)")
 
     def _names_defined_in(self, region: Region | None) -> set[str]:
-        names = set()
+        names: set[str] = set()
         if region is None:
             return names
         for statement in self.module.body:

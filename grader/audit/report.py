@@ -8,7 +8,9 @@ Judgement:
   all; a survivor the instructor listed in ``audit-equivalent.toml`` is equivalent instead, shown with its
   reason and left out of the score; a mutant that could not be graded is unjudged;
 - a question's mutation score is killed / (mutants - equivalent - unjudged), and must reach the manifest's
-  ``[audit] mutation_threshold``.
+  ``[audit] mutation_threshold``;
+- each mistake of ``mistakes.toml`` loses points in its own question only and is named by its symptom
+  (grader/audit/mistakes.py).
 The audit fails (exit 1) when any of these does not hold, or a notebook could not be graded.
 """
 from __future__ import annotations
@@ -26,6 +28,7 @@ from rich.text import Text
 
 from grader.assignment import Assignment
 from grader.audit.equivalent import FILENAME, toml_entry
+from grader.audit.mistakes import judge_mistake
 from grader.audit.nothing import ALL
 from grader.audit.run import SOLUTION_ID, code_points
 from grader.text import printable
@@ -41,7 +44,8 @@ _ENV.finalize = lambda value: value if isinstance(value, markupsafe.Markup) or n
 def build_report(assignment: Assignment, variants, code_questions, notes, reports, equivalents, settings,
                  wall_time) -> dict:
     """The audit's findings as a JSON-ready dict (see the module's docstring for the judgement)."""
-    problems, notes = [], list(notes)
+    problems: list[str] = []
+    notes = list(notes)
     solution = _solution(reports.get(SOLUTION_ID), code_questions, problems)
     nothing = [_nothing(v, reports.get(v.id), code_questions, problems) for v in variants if v.kind == "nothing"]
     problems += _nothing_problems(nothing)
@@ -54,6 +58,9 @@ def build_report(assignment: Assignment, variants, code_questions, notes, report
         elif generated[entry.id]["question"] != entry.question:
             notes.append(f"{FILENAME} lists {entry.id} under {entry.question}, but it mutates "
                          f"{generated[entry.id]['question']}")
+    listed = [v.mistake for v in variants if v.kind == "mistake"]
+    mistakes = [judge_mistake(v, reports.get(v.id), solution["points"], listed, problems, notes)
+                for v in variants if v.kind == "mistake"]
     questions = [_question(q, assignment, code_questions, solution, nothing, mutants, problems)
                  for q in assignment.questions]
     unjudged = [m["notebook"] for m in mutants if m["status"] == "unjudged"]
@@ -66,6 +73,7 @@ def build_report(assignment: Assignment, variants, code_questions, notes, report
         "wall_time_s": round(wall_time, 1), "notebooks": len(variants),
         "status": "failed" if problems else "passed", "problems": problems, "notes": notes,
         "solution": solution, "questions": questions, "nothing": nothing, "mutants": mutants,
+        "mistakes": mistakes,
     }
 
 
@@ -169,7 +177,7 @@ def _feedback_css() -> markupsafe.Markup:
     """The feedback page's stylesheet, so the audit page looks like it."""
     source = (_TEMPLATES / "feedback.html.j2").read_text(encoding="utf-8")
     match = re.search(r"<style>(.*?)</style>", source, re.S)
-    return markupsafe.Markup(match.group(1) if match else "")
+    return markupsafe.Markup(match.group(1) if match else "")  # noqa: S704 - the grader's own template
 
 
 def write_html(report: dict, out_dir: Path) -> Path:
@@ -223,6 +231,9 @@ def print_report(report: dict, file=None, paths=()) -> None:
         for line in _diff_lines(m["diff"]):
             console.print(Text("    " + printable(line["text"]),
                                style={"add": "green", "del": "red", "hunk": "dim"}.get(line["kind"], "")))
+    for m in report.get("mistakes", []):
+        console.print(Text(f"mistake {m['id']} ({m['question']}): {m['status']}",
+                           style="green" if m["status"] == "named" else "bold red"))
     for note in report["notes"]:
         console.print(Text("note: " + printable(note), style="dim"))
     for problem in report["problems"]:

@@ -4,7 +4,7 @@ Every notebook is graded by ``grader.batch.grade_batch``, as a class would be: w
 their warm processes, the assignment's isolation and time limits (or ``--cell-timeout`` and
 ``--call-timeout``), a gradebook in a scratch folder. The notebooks are written to a temporary folder
 under ids that say what they are: ``solution``, ``nothing-q1-return_none``, ``nothing-all-return_none``,
-``mutant-q1-0007``.
+``mutant-q1-0007``, ``mistake-ID`` (each mistake of ``mistakes.toml``: grader/audit/mistakes.py).
 
 Code points: the points of a question's checks that are not written-answer checks (``outcome.written``:
 checks that read the answers, which people score). Every variant keeps the solution's written answers.
@@ -22,6 +22,7 @@ import nbformat
 
 from grader.assignment import Assignment, Limits, load_assignment
 from grader.audit.equivalent import read_equivalents
+from grader.audit.mistakes import mistake_notebooks
 from grader.audit.mutants import Mutant, mutants_of
 from grader.audit.nothing import ALL, KINDS, nothing_notebook
 from grader.audit.regions import parse_solution
@@ -45,6 +46,7 @@ class Variant:
     question: str | None = None
     body: str | None = None
     mutant: Mutant | None = None
+    mistake: object = None  # a listed mistake (grader/checks/mistakes.py), for kind "mistake"
 
 
 def generate(assignment: Assignment) -> tuple[list[Variant], list[str], list[str]]:
@@ -69,6 +71,8 @@ def generate(assignment: Assignment) -> tuple[list[Variant], list[str], list[str
         notebook = nothing_notebook(solution, cells, set(code_questions), body)
         if notebook is not None:
             variants.append(Variant(f"nothing-{ALL}-{body}", "nothing", notebook, ALL, body))
+    for variant_id, mistake, notebook in mistake_notebooks(assignment, solution):
+        variants.append(Variant(variant_id, "mistake", notebook, mistake.question, mistake=mistake))
     numbers: dict[str, int] = {}
     for mutant in mutants:
         numbers[mutant.question] = numbers.get(mutant.question, 0) + 1

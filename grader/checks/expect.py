@@ -20,18 +20,23 @@ from grader.sandbox.handles import Global, RemoteRef
 __all__ = ["CheckFailed", "expect_float", "expect_gradient", "expect_number", "expect_tensor", "show", "show_call"]
 
 
-def _call_facts(what, input, where) -> tuple[str, str, str]:
-    """``what``, ``input``, ``where`` as given, else from the check's last call into the notebook."""
+def _call_facts(what, input, where) -> tuple[str, str | None, str | None]:
+    """``what``, ``input``, ``where`` as given, else from the check's last call into the notebook. Without
+    a call, ``what`` must be given; a missing ``input`` or ``where`` is then shown as none."""
     call = last_call()
-    if call is None and what is None:
-        raise TypeError("expect_*: pass what=, input= and where=, or call the notebook through the student "
-                        "fixture first (student.fn(name)(...) or student.call(name, ...))")
+    if call is None:
+        if what is None:
+            raise TypeError("expect_*: pass what=, input= and where=, or call the notebook through the student "
+                            "fixture first (student.fn(name)(...) or student.call(name, ...))")
+        return what, input, where
     return (what if what is not None else call.what, input if input is not None else call.input,
             where if where is not None else call.where)
 
 
 def show(value, limit: int = 8) -> str:
-    """A short, faithful description of a value for feedback."""
+    """A short, faithful description of a value for feedback.
+
+    Example: ``show(torch.tensor([1.0, 2.0]))`` is ``"tensor shape (2,) float32 [1, 2]"``."""
     if isinstance(value, torch.Tensor):
         dtype = str(value.dtype).removeprefix("torch.")
         flat = value.detach().reshape(-1)
@@ -68,7 +73,10 @@ def show_call(name: str, *args, **kwargs) -> str:
 def expect_tensor(got, expected: torch.Tensor, *, what: str | None = None, input: str | None = None,
                   where: str | None = None, symptom: str | None = None, rtol: float = 1e-5,
                   atol: float = 1e-6) -> torch.Tensor:
-    """``got`` must be a tensor of ``expected``'s dtype and shape with close values."""
+    """``got`` must be a tensor of ``expected``'s dtype and shape with close values (``rtol``, ``atol``);
+    ``symptom`` is the message on wrong values; ``what``, ``input``, ``where`` default to the last call.
+
+    Example: ``expect_tensor(student.fn("softmax")(x), torch.softmax(x, -1), symptom="rows sum to one")``."""
     what, input, where = _call_facts(what, input, where)
     evidence = dict(expected=show(expected), got=show(got), input=input, where=where)
     if not isinstance(got, torch.Tensor):
@@ -86,7 +94,9 @@ def expect_tensor(got, expected: torch.Tensor, *, what: str | None = None, input
 def expect_number(got, expected=None, *, what: str | None = None, input: str | None = None,
                   where: str | None = None, symptom: str | None = None):
     """``got`` must be a plain Python int or float (not a tensor, numpy scalar or bool), equal to
-    ``expected`` when one is given (compared exactly: for computed values use expect_float)."""
+    ``expected`` when one is given (compared exactly: for computed values use expect_float).
+
+    Example: ``expect_number(student.call("count_params", 3), 12)``."""
     what, input, where = _call_facts(what, input, where)
     evidence = dict(expected=show(expected) if expected is not None else "a plain Python number", got=show(got),
                     input=input, where=where)
@@ -100,7 +110,9 @@ def expect_number(got, expected=None, *, what: str | None = None, input: str | N
 
 def expect_float(got, expected: float, *, what: str | None = None, input: str | None = None,
                  where: str | None = None, symptom: str | None = None, rel: float = 1e-5, abs_: float = 1e-7) -> float:
-    """``got`` must be a number close to ``expected``."""
+    """``got`` must be a number close to ``expected`` (``rel``, ``abs_``).
+
+    Example: ``expect_float(student.call("accuracy", y_hat, y), 0.75, symptom="the share of right predictions")``."""
     what, input, where = _call_facts(what, input, where)
     evidence = dict(expected=show(float(expected)), got=show(got), input=input, where=where)
     if type(got) not in (float, int) or isinstance(got, bool):
@@ -111,7 +123,10 @@ def expect_float(got, expected: float, *, what: str | None = None, input: str | 
 
 
 def expect_gradient(student, name: str, x: torch.Tensor, expected: torch.Tensor, *, symptom: str) -> None:
-    """Autograd in the student's process must give ``expected`` as the gradient of sum(name(x))."""
+    """Autograd in the student's process must give ``expected`` as the gradient of sum(name(x)).
+
+    Example: ``expect_gradient(student, "l1_penalty", w, torch.sign(w), symptom="the gradient is sign(w)")``
+    (or compare with the solution's: ``same_as_solution(student, "l1_penalty", w, gradients=True)``)."""
     call = show_call(name, x)
     try:
         grads = student.helper("grads_of", Global(name), x, what=f"{name}() with autograd")

@@ -13,11 +13,13 @@ from __future__ import annotations
 import re
 import zlib
 from types import SimpleNamespace
+from typing import Any, Literal
 
 import pytest
 import torch
 
 from grader.checks.calls import Student, last_call, remember
+from grader.checks.context import CheckContext, enter
 from grader.checks.copies import FRESH_MARKER, CheckCopies
 from grader.checks.expect import CheckFailed
 from grader.errors import (MissingName, NotImplementedYet, StudentCodeError,
@@ -35,7 +37,8 @@ class CheckSession:
         self.copy_order: list[str] = []  # questions whose checks use a copy, in the order they run
         self.begin(None, SimpleNamespace(code_cells=(), answers={}))
 
-    def begin(self, notebook, submission, cell_failures=()):
+    def begin(self, notebook, submission, cell_failures=(), deadline=None):
+        self.deadline = deadline  # grader/deadline.py: a check starts only while the run's budget lasts
         self.notebook = notebook
         self.submission = submission
         self.cell_failures = {f.cell: f for f in cell_failures}
@@ -72,6 +75,9 @@ class CheckSession:
         # before (other submissions, other checks): same notebook, same grade, on any worker.
         torch.default_generator.manual_seed(seed_for(item.nodeid))  # CPU only: torch.manual_seed costs 3 ms
         remember(None)
+        enter(CheckContext(self.assignment, _question(item), seed_for(item.nodeid)))
+        if self.deadline is not None and self.deadline.low:
+            pytest.skip(self.deadline.message)
 
     def pytest_collection_modifyitems(self, items):
         # One question's checks run together (public, then hidden, as collected), so its copy of the
@@ -130,7 +136,7 @@ class CheckSession:
         case = item.callspec.id if hasattr(item, "callspec") else ""
         extras = tuple((k, v) for k, v in report.user_properties)
         props = dict(extras)
-        base = dict(question=question.args[0] if question else "?", name=f"{doc} [{case}]" if case else doc,
+        base: dict[str, Any] = dict(question=question.args[0] if question else "?", name=f"{doc} [{case}]" if case else doc,
                     check=doc, case=case,
                     visibility="after_published" if "hidden" in item.path.parts else "visible",
                     weight=self._weight(item), extras=extras, origin=self._origin(item),
@@ -141,7 +147,9 @@ class CheckSession:
                                     message=str(props.get("message", "")))
             return CheckOutcome(**base, status=PASSED, fraction=1.0, message=str(props.get("message", "")))
         if report.skipped:
-            return CheckOutcome(**base, status=FAILED, fraction=0.0, message="this check was skipped")
+            budget = self.deadline is not None and self.deadline.low
+            return CheckOutcome(**base, status=FAILED, fraction=0.0,
+                                message=self.deadline.message if budget else "this check was skipped")
         exc = call.excinfo.value
         if not isinstance(exc, (AssertionError, StudentCodeError)):
             # The check's own code broke: the student is not charged; the instructor has to look.
@@ -239,6 +247,8 @@ def _brief_report(item, call) -> pytest.TestReport:
     """The check's report without pytest's formatted traceback, which would show the check's source
     (never shown here) and costs ~10 ms a failing check (it reads and formats source files)."""
     exc = call.excinfo.value if call.excinfo else None
+    outcome: Literal["passed", "failed", "skipped"]
+    longrepr: tuple[str, int, str] | str | None
     if exc is None:
         outcome, longrepr = "passed", None
     elif isinstance(exc, pytest.skip.Exception):

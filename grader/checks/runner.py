@@ -37,12 +37,14 @@ def pytest_arguments(assignment: Assignment, suites) -> list[str]:
             "--import-mode=importlib"]
 
 
-def run_checks(notebook, submission, assignment: Assignment, suites=(PUBLIC, HIDDEN), cell_failures=()):
+def run_checks(notebook, submission, assignment: Assignment, suites=(PUBLIC, HIDDEN), cell_failures=(),
+               deadline=None):
     """Run the chosen check suites against ``notebook``; return their outcomes in check order.
 
     ``cell_failures`` let a check explain a missing name by the cell that stopped before defining it.
+    ``deadline`` (grader/deadline.py): checks not started when the run's budget is spent fail as not run.
     """
-    return _session_for(assignment, tuple(suites)).run(notebook, submission, cell_failures)
+    return _session_for(assignment, tuple(suites)).run(notebook, submission, cell_failures, deadline)
 
 
 @dataclass
@@ -50,6 +52,7 @@ class _Job:
     notebook: object
     submission: object
     cell_failures: tuple
+    deadline: object = None
     done: threading.Event = field(default_factory=threading.Event)
     outcomes: list = field(default_factory=list)
     error: BaseException | None = None
@@ -80,7 +83,7 @@ class CheckServer(CheckSession):
         return True
 
     def _run(self, job: _Job) -> list:
-        self.begin(job.notebook, job.submission, job.cell_failures)
+        self.begin(job.notebook, job.submission, job.cell_failures, job.deadline)
         try:
             for index, item in enumerate(self.items):
                 # What a previous submission left on the item (extra data, captured sections).
@@ -126,12 +129,12 @@ class _Session:
     def usable(self) -> bool:
         return self.thread.is_alive() and not self.server.collect_errors
 
-    def run(self, notebook, submission, cell_failures) -> list:
+    def run(self, notebook, submission, cell_failures, deadline=None) -> list:
         if not self.usable:
             detail = "; ".join(self.server.collect_errors) or f"pytest exit status {self.exit_code}"
             raise GraderError(f"the checks of {self.name} could not run ({detail}); "
                               "this is a problem of the assignment, not the submission")
-        job = _Job(notebook, submission, tuple(cell_failures))
+        job = _Job(notebook, submission, tuple(cell_failures), deadline)
         with self._lock:  # one submission at a time per session
             self.server.jobs.put(job)
             job.done.wait()

@@ -17,7 +17,10 @@ __all__ = ["suggest_from_rubric"]
 
 def suggest_from_rubric(answers, record, qid: str, concepts: list[str]) -> float:
     """Judge ``qid``'s answer: fail when it is missing, empty or unchanged; else record the share of
-    ``concepts`` (regular expressions, case-insensitive) it mentions as the suggested fraction."""
+    ``concepts`` (regular expressions, case-insensitive) it mentions as the suggested fraction.
+
+    Example: ``suggest_from_rubric(answers, record, "q2", [r"trace", r"squar"])`` in a check with the
+    ``answers`` and ``record`` fixtures."""
     answer = answers.get(qid)
     mark = f"<!-- answer {qid} -->"
     if answer is None:

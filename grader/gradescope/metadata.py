@@ -43,7 +43,7 @@ def read_metadata(path: Path) -> SubmissionMetadata | None:
         return None
     if not isinstance(data, dict):
         return None
-    users = data.get("users") if isinstance(data.get("users"), list) else []
+    users = data["users"] if isinstance(data.get("users"), list) else []
     students = tuple((str(u.get("name") or ""), str(u.get("email") or "")) for u in users if isinstance(u, dict))
     previous = data.get("previous_submissions")
     return SubmissionMetadata(

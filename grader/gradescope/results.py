@@ -42,7 +42,8 @@ def summary(report: GradeReport, score: float | None = None, max_score: float | 
         lines.append(f"{report.awaiting_review:g} points awaiting review: written answers count once an instructor "
                      "has read them.")
     if report.isolation:
-        lines.append(f"Your code ran isolated at level {report.isolation.get('level', 'unknown')!r}.")
+        lines.append(f"Your code ran isolated at level {report.isolation.get('level', 'unknown')!r} "
+                     f"({report.isolation.get('summary', report.isolation.get('level', 'unknown'))}).")
     for failure in report.cell_failures:
         lines.append(f"Cell {failure.cell}: {failure.error}")
     lines += list(report.notes) + list(report.cell_notes)
@@ -55,11 +56,11 @@ def gradescope_results(report: GradeReport) -> dict:
         # Rounded question by question: each question's tests add up to its rounded points, as on the
         # feedback page, and so the total does too.
         mine = group_checks(question.checks)
-        shown, most = rounded_points([g.score for g in mine], [g.max_score for g in mine])
+        shown, maxima = rounded_points([g.score for g in mine], [g.max_score for g in mine])
         groups += [(number, group) for group in mine]
         scores += shown
-        maxes += most
-    tests, index = [], {}
+        maxes += maxima
+    tests, index = [], {}  # type: list[dict], dict[int, int]
     for (number, group), score, most in zip(groups, scores, maxes):
         index[number] = index.get(number, 0) + 1
         status = group.status

@@ -12,15 +12,16 @@ from grader.outputs.notebook_html import graded_notebook
 from grader.results import GradeReport
 
 
-def render_outputs(report: GradeReport, assignment=None) -> tuple[GradeReport, dict[str, str]]:
+def render_outputs(report: GradeReport, assignment=None, graded: bytes | None = None) -> tuple[GradeReport, dict[str, str]]:
     """The report with its render time added, and the texts of its files by name (``assignment``
     adds its feedback figures). The feedback page shows the graded notebook, rendered again from its
-    file (``report.source``) while that file is unchanged; otherwise it says why it cannot."""
+    file (``report.source``) while that file is unchanged, or from ``graded`` (the bytes just graded,
+    which a cluster worker holds while the file is on the driver); otherwise it says why it cannot."""
     # Imported here: grader.gradescope.results uses modules of this package, which would import it half-made.
     from grader.gradescope.results import gradescope_results
 
     start = time.perf_counter()
-    notebook = graded_notebook(report)
+    notebook = graded_notebook(report, graded)
     html = render_feedback(report, assignment, notebook)
     report = dataclasses.replace(report, timings={**report.timings, "render": round(time.perf_counter() - start, 4)})
     results = json.dumps(gradescope_results(report), indent=2, allow_nan=False) + "\n"

@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from grader.results import ERROR, FAILED, PASSED, REVIEW, REVIEWED, CheckOutcome, ScoredCheck
+from grader.results import ERROR, FAILED, PASSED, PENDING, REVIEW, REVIEWED, CheckOutcome, ScoredCheck
 
 # Reports stored before outcomes carried ``check``, ``case`` and ``unfinished`` are read by their names/messages.
 _CASE = re.compile(r"^(?P<check>.*) \[(?P<case>[^\[\]]*)\]$")
 _NOT_IMPLEMENTED = re.compile(r"^not implemented yet: (?P<function>[A-Za-z_][\w.]*)\(\)")
 # The order in which a folded check's status is decided: the worst case names the row.
-_PRECEDENCE = (FAILED, ERROR, REVIEW, REVIEWED, "pending", PASSED)
+_PRECEDENCE = (FAILED, ERROR, REVIEW, REVIEWED, PENDING, PASSED)
 
 
 def check_name(outcome: CheckOutcome) -> str:

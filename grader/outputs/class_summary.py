@@ -14,6 +14,8 @@ students is one wrapping, collapsible block (``benchmarks/bench_class_summary.py
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import math
 from collections import Counter
 from dataclasses import dataclass
@@ -22,12 +24,18 @@ from pathlib import Path
 import jinja2
 import markupsafe
 
+from grader.answer_groups import identical_answers
 from grader.assignment import Assignment
 from grader.outputs import save_files
 from grader.outputs.check_groups import group_checks
 from grader.results import FAILED, REVIEW, GradeReport
 from grader.review import apply_reviews
 from grader.text import printable
+
+# The page's one script (sorting and filtering), inline so the file works opened from disk, and allowed by
+# its hash alone: the page's policy (in the file, and sent by grader serve) runs no other script.
+SCRIPT = markupsafe.Markup((Path(__file__).parent / "templates" / "class_summary.js").read_text())  # noqa: S704 - our own file
+SCRIPT_HASH = "sha256-" + base64.b64encode(hashlib.sha256(SCRIPT.encode()).digest()).decode()
 
 _ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
@@ -108,6 +116,8 @@ class ClassSummary:
     awaiting_points: float = 0.0
     questions: tuple[QuestionStats, ...] = ()
     students: tuple[StudentRow, ...] = ()
+    # Written answers several students wrote identically (grader.answer_groups.IdenticalAnswers per question).
+    identical: tuple = ()
 
     @property
     def mean(self) -> float:
@@ -179,7 +189,8 @@ def summarise(reports, assignment: Assignment) -> ClassSummary:
     return ClassSummary(graded, tuple(r for r in reports if r.error), assignment.total_points,
                         _bins([r.score for r in graded], assignment.total_points), tuple(checks), tuple(mistakes),
                         waiting, round(sum(r.awaiting_review for r in graded), 6),
-                        _question_stats(graded, assignment), tuple(sorted(students, key=lambda s: s.student)))
+                        _question_stats(graded, assignment), tuple(sorted(students, key=lambda s: s.student)),
+                        identical_answers(graded, [q.id for q in assignment.questions if q.written]))
 
 
 def _question_stats(graded, assignment: Assignment) -> tuple[QuestionStats, ...]:
@@ -202,7 +213,8 @@ def _bins(scores, top: float, count: int | None = None) -> tuple[Bin, ...]:
 
 def render_class_summary(summary: ClassSummary, assignment: Assignment) -> str:
     biggest = max((b.count for b in summary.bins), default=0) or 1
-    return _ENV.get_template("class_summary.html.j2").render(s=summary, assignment=assignment, biggest=biggest)
+    return _ENV.get_template("class_summary.html.j2").render(s=summary, assignment=assignment, biggest=biggest,
+                                                            script=SCRIPT, script_hash=SCRIPT_HASH)
 
 
 def write_class_summary(gradebook, out_dir: Path, assignment: Assignment) -> Path:

@@ -20,13 +20,16 @@ import importlib
 from grader.outputs.check_groups import case_id, group_checks, split_unfinished
 from grader.outputs.evidence import check_output
 from grader.outputs.rounding import rounded_points
-from grader.results import PASSED, REVIEW, GradeReport, QuestionScore
+from grader.points_text import points
+from grader.results import PASSED, PENDING, REVIEW, REVIEWED, GradeReport, QuestionScore
+from grader.review import COMMENT
 from grader.text import printable
 
 _ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
     autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 _ENV.filters["printable"] = printable
+_ENV.filters["points"] = points
 # Every value a template prints goes through printable: messages and names come from student code.
 _ENV.finalize = lambda value: value if isinstance(value, markupsafe.Markup) or not isinstance(value, str) \
     else printable(value)
@@ -127,9 +130,21 @@ def render_feedback(report: GradeReport, assignment=None, notebook=None) -> str:
                           "complete": not unfinished and not any(c["status"] == "failed" for c in checks),
                           "answer": report.answers.get(question.question),
                           "review": any(c["status"] == REVIEW for c in checks),
+                          # An instructor's comment is opened, whatever the checks did: it is written to be read.
+                          "commented": any(c.outcome.status == REVIEWED and c.outcome.message.startswith(COMMENT)
+                                           for c in question.checks),
+                          "rubric_items": _rubric_items(question),
                           "figures": _figures(question, hook)})
     # A self-check's share still to be judged, exact (its rows show rounded parts): the terminal says the same.
-    pending = round(sum(c.max_score for q in report.questions for c in q.checks if c.outcome.status == "pending"), 6)
+    pending = round(sum(c.max_score for q in report.questions for c in q.checks if c.outcome.status == PENDING), 6)
     return _ENV.get_template("feedback.html.j2").render(
-        report=report, questions=questions, cells=cells, check_output=check_output, notebook=notebook,
+        report=report, title=assignment.title if assignment is not None else report.assignment.replace("_", " ").title(),
+        questions=questions, cells=cells, check_output=check_output, notebook=notebook,
         pending=pending)
+
+
+def _rubric_items(question) -> list[dict]:
+    """The rubric items a reviewer applied to the question's written answer (label, points, comment)."""
+    return [{"label": label, "points": points, "comment": comment}
+            for check in question.checks for key, value in check.outcome.extras if key == "rubric_items"
+            for label, points, comment in value]

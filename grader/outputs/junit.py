@@ -71,7 +71,7 @@ def junit_xml(reports) -> str:
     suites = [_testsuite(r) for r in reports]
     root.extend(suites)
     for key in ("tests", "failures", "errors"):
-        root.set(key, str(sum(int(s.get(key)) for s in suites)))
+        root.set(key, str(sum(int(s.get(key, "0")) for s in suites)))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 

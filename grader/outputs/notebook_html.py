@@ -58,23 +58,28 @@ def render_notebook(notebook: nbformat.NotebookNode) -> markupsafe.Markup:
     return markupsafe.Markup(holes.fill(clean_rendered_html(html)))  # noqa: S704 - cleaned just above
 
 
-def notebook_view(source: str | Path, sha256: str) -> NotebookView:
+def notebook_view(source: str | Path, sha256: str, graded: bytes | None = None) -> NotebookView:
     """The graded notebook's view, from its file when the file is still the one that was graded.
 
     The grade report keeps the file's path and hash, not its cells' outputs; so outputs regenerated later
     (``grader export``, a review) render the file again when it is unchanged, and say that it is gone or
     changed otherwise, rather than show a notebook that is not the one graded.
     """
-    path = Path(source)
+    if graded is not None:  # the bytes just graded (on a cluster worker, the driver's file is not here)
+        return _view_of(graded, sha256, str(Path(source)))
     try:
-        raw = path.read_bytes()
+        raw = Path(source).read_bytes()
     except OSError:
         return NotebookView(missing="The notebook file is no longer where it was graded from, so it is not "
                                     "shown here; your written answers and code above are from the graded file.")
+    return _view_of(raw, sha256, str(Path(source)))
+
+
+def _view_of(raw: bytes, sha256: str, source: str) -> NotebookView:
     if hashlib.sha256(raw).hexdigest() != sha256:
         return NotebookView(missing="The notebook file has changed since it was graded, so it is not shown "
                                     "here; your written answers and code above are from the graded file.")
-    ahead = _RENDERED_AHEAD.pop((str(path), sha256), None)
+    ahead = _RENDERED_AHEAD.pop((source, sha256), None)
     if ahead is not None:
         return ahead
     try:
@@ -102,9 +107,10 @@ def render_ahead(source: str | Path) -> None:
     _RENDERED_AHEAD[(str(path), sha256)] = notebook_view(path, sha256)
 
 
-def graded_notebook(report) -> NotebookView | None:
-    """The view of ``report``'s notebook for its feedback page; None for a file that could not be graded."""
-    return None if report.error else notebook_view(report.source, report.sha256)
+def graded_notebook(report, graded: bytes | None = None) -> NotebookView | None:
+    """The view of ``report``'s notebook for its feedback page, from ``graded`` (the bytes graded, when
+    the caller holds them) or else its file; None for a file that could not be graded."""
+    return None if report.error else notebook_view(report.source, report.sha256, graded)
 
 
 def render_markdown(source: str, holes, attachments: dict | None = None) -> str:

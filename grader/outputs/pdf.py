@@ -68,11 +68,11 @@ def html_to_pdf(html: str, target: Path) -> PrintedPdf:
     worker.start()
     worker.join()
     if "error" in outcome:
-        error = outcome["error"]
-        if isinstance(error, PdfUnavailable):
-            raise error
-        raise PdfUnavailable(f"Chromium ({executable}) could not print the PDF: {error}; check that it starts "
-                             f"(`{executable} --headless --version`)") from error
+        raised = outcome["error"]
+        if isinstance(raised, PdfUnavailable):
+            raise raised
+        raise PdfUnavailable(f"Chromium ({executable}) could not print the PDF: {raised}; check that it starts "
+                             f"(`{executable} --headless --version`)") from raised
     return PrintedPdf(target, tuple(outcome["refused"]))
 
 

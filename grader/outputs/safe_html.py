@@ -12,6 +12,19 @@ each formula for a random token (``MathHoles``), bleach cleans the HTML around
 it, and only then are the tokens replaced, in text nodes only, by MathML that
 passed its own allowlist. bleach would strip MathML, and TeX sanitized as HTML
 would turn ``a < b`` into ``a &lt; b``.
+
+Why three HTML libraries, each for one job (bleach and BeautifulSoup are
+nbconvert's own dependencies, installed with it in any case; nh3 is the one
+this module adds):
+- bleach cleans what a student wrote: its html5lib token stream takes filters,
+  which turn an image that is not embedded into a note (``_ImagesWithoutSource``),
+  and with ``strip=False`` a disallowed tag is shown escaped, as the student
+  typed it, instead of vanishing. nh3 has neither: it can only drop.
+- nh3 (ammonia, in Rust) is the last gate over the whole rendered page, where
+  bleach's pure-Python parser took a third of a render.
+- BeautifulSoup finds math tokens inside attribute values (an image's alt
+  text), which must become TeX source, not MathML; it parses only a page
+  where a cheap pattern says a token may sit in an attribute.
 """
 from __future__ import annotations
 

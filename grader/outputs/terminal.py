@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from grader.outputs.evidence import check_output
+from grader.results import PASSED, PENDING
 from grader.text import printable
 
 _STYLES = {"passed": "bold green", "failed": "bold red", "review": "bold blue", "pending": "bold yellow"}
@@ -19,7 +20,7 @@ _LABELS = {"passed": "PASS", "failed": "FAIL", "review": "REVIEW", "pending": "L
 
 
 def _details(check) -> str:
-    if check.outcome.status in ("passed", "pending"):
+    if check.outcome.status in (PASSED, PENDING):
         return ""
     return printable(check_output(check.outcome))
 

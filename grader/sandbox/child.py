@@ -25,6 +25,7 @@ import torch
 from IPython.core.inputtransformer2 import TransformerManager
 
 from grader.sandbox import hot_pages, landlock, syscall_filter
+from grader.sandbox.scenario import run_scenario
 from grader.sandbox.protocol import Codec, ProtocolError, recv_message, send_message, to_wire
 
 # Student code may patch the builtins module; this module keeps the originals.
@@ -114,7 +115,7 @@ class Runtime:
             module = str(type.__getattribute__(cls, "__module__"))
             # The notebook's own classes by their name; others qualified (numpy.float64, not float64).
             type_name = (name if module in ("__main__", "builtins") else f"{module.split('.')[0]}.{name}")[:200]
-        except Exception:
+        except Exception:  # noqa: BLE001 - a student's class may make even its name raise
             type_name = "object"
         return {"t": "ref", "id": ref_id, "type": type_name}
 
@@ -280,7 +281,7 @@ class Runtime:
             send_message(self.sock, reply, out_blobs)
 
 
-_streams = (sys.stdout, sys.stderr)
+_streams: tuple = (sys.stdout, sys.stderr)
 
 
 def _flush_output():
@@ -404,7 +405,8 @@ def _prefault(rt, runs):
 
 
 BASE_HELPERS = {"get": _get, "prefault": _prefault, "set_tensor": _set_tensor, "backward": _backward,
-                "grad": _grad, "grads_of": _grads_of, "locate": _locate, "probe_call": _probe_call}
+                "grad": _grad, "grads_of": _grads_of, "locate": _locate, "probe_call": _probe_call,
+                "run_scenario": run_scenario}
 
 
 def main(sock: socket.socket, output_fd: int, header: dict, guard):

@@ -22,6 +22,16 @@ Layers, in the order a child enters them:
   landlock     read only the interpreter and its libraries, write only scratch;
                no TCP; no signals to processes outside the sandbox
   seccomp      no exec, no network sockets, no ptrace, no namespaces or mounts
+
+And a floor that needs no kernel feature (grader/sandbox/file_modes.py):
+  file-modes   the child, under a uid of its own without the right to read past file modes (the
+               grader is root, Landlock missing), cannot enter hidden paths root closed to other
+               users; the grader closes them before any student code runs when the first child
+               finds them readable (grader/sandbox/warm_process.py)
+
+Once in, the child tries to read a few real hidden files (``Policy.probe``): the report says which
+layers keep hidden files unreadable, or that some were readable, and ``summary`` puts it in words
+(``partial: no private mounts, no Landlock; hidden files protected by uid``).
 """
 from __future__ import annotations
 
@@ -32,9 +42,15 @@ import sys
 import sysconfig
 from dataclasses import dataclass, field
 
+from grader.sandbox import file_modes  # imported here: a child cannot read it once isolated
+
 FULL, PARTIAL, PROCESS = "full", "partial", "process"
 LEVELS = (PROCESS, PARTIAL, FULL)
 LAYERS = ("namespaces", "private-fs", "rlimits", "user", "no-new-privs", "landlock", "seccomp")
+FLOOR = "file-modes"  # not needed for FULL: mounts and Landlock hide the same files
+LAYER_NAMES = {"namespaces": "namespaces", "private-fs": "private mounts", "rlimits": "rlimits", "user": "own uid",
+               "no-new-privs": "no-new-privs", "landlock": "Landlock", "seccomp": "seccomp"}
+HIDING = {"private-fs": "private mounts", "landlock": "Landlock", FLOOR: "uid"}  # the layers that hide files
 FIRST_STUDENT_UID = 1_000_000  # far above any real account; one uid per child (its host pid added)
 
 
@@ -74,6 +90,7 @@ class Policy:
     scratch_root: the one place children write (each mounts its own tmpfs inside).
     hidden: paths covered by empty mounts in the child (hidden checks, solutions, the repository's history).
     readable: paths the child may read beneath (the interpreter, its libraries, system libraries).
+    probe: real files beneath the hidden paths (and those paths) the child tries to read once isolated.
     """
 
     requested: str
@@ -81,23 +98,51 @@ class Policy:
     hidden: tuple[str, ...] = ()
     readable: Readable = field(default_factory=Readable)
     limits: ResourceLimits = field(default_factory=ResourceLimits)
+    probe: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Report:
-    """Which layers took hold in a child, and why the others did not."""
+    """Which layers took hold in a child, and why the others did not.
+
+    hidden_readable: which of the probed hidden paths the child could read, once isolated (empty: none).
+    """
 
     entered: tuple[str, ...]
     missing: dict
+    hidden_readable: tuple[str, ...] = ()
 
     @property
     def level(self) -> str:
         if all(layer in self.entered for layer in LAYERS):
             return FULL
-        return PARTIAL if self.entered else PROCESS
+        return PARTIAL if any(layer in self.entered for layer in LAYERS) else PROCESS
+
+    @property
+    def hidden_protected_by(self) -> tuple[str, ...]:
+        """The layers in force that keep hidden files unreadable (empty when some were readable)."""
+        if self.hidden_readable:
+            return ()
+        return tuple(name for layer, name in HIDING.items() if layer in self.entered)
+
+    @property
+    def summary(self) -> str:
+        """The level and what it is made of, e.g. ``partial: no private mounts, no Landlock; hidden files
+        protected by uid``."""
+        if self.level == FULL:
+            head = FULL
+        else:
+            absent = [LAYER_NAMES[layer] for layer in LAYERS if layer not in self.entered]
+            head = f"{self.level}: " + ", ".join(f"no {name}" for name in absent)
+        if self.hidden_readable:
+            return f"{head}; hidden files READABLE by student code"
+        by = self.hidden_protected_by
+        return f"{head}; hidden files protected by {' and '.join(by)}" if by else head
 
     def to_wire(self) -> dict:
-        return {"level": self.level, "entered": list(self.entered), "missing": dict(self.missing)}
+        return {"level": self.level, "summary": self.summary, "entered": list(self.entered),
+                "missing": dict(self.missing), "hidden_readable": list(self.hidden_readable),
+                "hidden_protected_by": list(self.hidden_protected_by)}
 
 
 def readable_paths(package_dir: str, hidden=(), search_path=None, imported=None) -> Readable:
@@ -232,7 +277,15 @@ class Isolation:
         self._layer("no-new-privs", self._no_new_privs)
         self._layer("landlock", self._landlock)
         self._layer("seccomp", self._seccomp)
-        return Report(tuple(self.entered), dict(self.missing))
+        if self._file_modes_hold():
+            self.entered.append(FLOOR)
+        return Report(tuple(self.entered), dict(self.missing), file_modes.readable(self.policy.probe))
+
+    def _file_modes_hold(self) -> bool:
+        """This child runs as a uid of its own that did not keep the right to read past file modes (it keeps
+        it only where Landlock confines reading): paths root closed to others are closed to it."""
+        return (self.policy.requested != "none" and os.getuid() == self.uid != 0 and "user" in self.entered
+                and "landlock" not in self.entered)
 
     def _private_fs(self, scratch):
         if "namespaces" not in self.entered:
@@ -274,8 +327,15 @@ class Isolation:
 
     def _landlock(self):
         if self.ruleset is None:
-            return "Landlock is not available in this kernel"
-        self.ruleset.restrict_self()
+            return "Landlock is not available (this kernel lacks it, or a seccomp filter denies it)"
+        try:
+            self.ruleset.restrict_self()
+        except BaseException:
+            if os.getuid() != 0 and "user" in self.entered:
+                from grader.sandbox import namespaces
+
+                namespaces.drop_capabilities()  # the read-past-modes right was kept for Landlock to confine
+            raise
         return None
 
     def _seccomp(self):

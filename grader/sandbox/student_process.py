@@ -37,6 +37,7 @@ class StudentProcess:
         self._talking = threading.Lock()  # one request at a time, whichever thread asks
         self.output: OutputCapture | None = None
         self.isolation: dict = {}
+        self.sweep_uid: int | None = None  # without a PID namespace, the uid whose processes die with it
 
     # --- requests -----------------------------------------------------------
     def _request(self, header, blobs, timeout, what):
@@ -152,6 +153,8 @@ class StudentProcess:
                         kill(self.pid, signal.SIGKILL)
                     except (ProcessLookupError, PermissionError):
                         pass
+            if self.sweep_uid is not None:
+                kill_every_process_of(self.sweep_uid)
         try:
             self.sock.close()
         except OSError:
@@ -184,3 +187,20 @@ def host_pid(parent: int, inner: int) -> int:
         if nspids and int(nspids[-1]) == inner:
             return int(candidate)
     return 0
+
+
+def kill_every_process_of(uid: int) -> None:
+    """SIGKILL every process of ``uid`` (a student's own uid; the grader is root): what a notebook started in
+    a session or group of its own, where no PID namespace ends them with it. A forked helper becomes
+    ``uid`` and signals -1, which reaches exactly that uid's processes (and never the helper itself)."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            os.kill(-1, signal.SIGKILL)
+        except BaseException:  # noqa: BLE001 - nothing to do in a helper that is about to exit
+            pass
+        os._exit(0)
+    os.waitpid(pid, 0)

@@ -18,7 +18,21 @@ import traceback
 from grader.sandbox import huge_pages, isolation, namespaces
 
 
-def warm_up(helper_modules, packages=(), collapse=True):
+def import_packages(names) -> dict:
+    """Import the packages an assignment's notebooks may import (its manifest's ``[packages] imports``) once,
+    here: every child has them loaded. What does not import is returned, name to error, for the grader to say."""
+    errors = {}
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # noqa: BLE001 - any failure of a third-party import is reported, not fatal
+            errors[name] = f"{type(exc).__name__}: {exc}"[:500]
+    return errors
+
+
+def warm_up(helper_modules, packages=(), imports=(), collapse=True) -> dict:
+    """Everything every child shares, loaded once; returns the ``imports`` that failed (name: error).
+    ``collapse``: back the shared heap with huge pages (a batch's warm process; not one notebook's)."""
     import torch
 
     # Single-threaded before any op: forking after an intra-op pool has
@@ -51,6 +65,7 @@ def warm_up(helper_modules, packages=(), collapse=True):
     # An assignment's helpers warm up what its notebooks use, at import (this process never runs student code).
     for name in helper_modules:
         importlib.import_module(name)
+    import_errors = import_packages(imports)
     from grader.sandbox import syscall_filter
 
     if syscall_filter.available() is None:  # loads libseccomp now: a child cannot read it once restricted
@@ -62,6 +77,7 @@ def warm_up(helper_modules, packages=(), collapse=True):
     # saves a few ms per fork, which one notebook (a fork and a copy per question) does not win back.
     if collapse:
         huge_pages.collapse()
+    return import_errors
 
 
 def policy_from(config: dict) -> isolation.Policy:
@@ -71,7 +87,8 @@ def policy_from(config: dict) -> isolation.Policy:
     package_dir = os.path.dirname(grader.__file__)
     hidden = tuple(config.get("hidden", ()))
     return isolation.Policy(requested=config["isolation"], scratch_root=config["scratch_root"], hidden=hidden,
-                            readable=isolation.readable_paths(package_dir, hidden), limits=limits)
+                            readable=isolation.readable_paths(package_dir, hidden), limits=limits,
+                            probe=tuple(config.get("probe", ())))
 
 
 def spawn(control, header, policy, ruleset):
@@ -121,12 +138,13 @@ def main() -> None:
 
     control = socket.socket(fileno=int(sys.argv[1]))
     config = json.loads(sys.argv[2])
-    warm_up(config.get("helpers", ()), config.get("packages", ()), config.get("collapse", True))
+    import_errors = warm_up(config.get("helpers", ()), config.get("packages", ()), config.get("imports", ()),
+                            config.get("collapse", True))
     policy = policy_from(config)
     ruleset = isolation.build_ruleset(policy)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     namespaces.become_subreaper()  # a child whose PID-1 grandchild outlives it leaves that to us
-    send_message(control, {"ok": True, "pid": os.getpid()})
+    send_message(control, {"ok": True, "pid": os.getpid(), "import_errors": import_errors})
     while True:
         try:
             header, _ = recv_message(control)

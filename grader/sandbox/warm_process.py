@@ -12,10 +12,15 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.errors import IsolationUnavailable, ProtocolError, SandboxError, StudentCodeError
-from grader.sandbox.isolation import LEVELS, PROCESS, ResourceLimits
+from grader.sandbox import file_modes
+from grader.sandbox.isolation import FIRST_STUDENT_UID, LEVELS, PROCESS, ResourceLimits
 from grader.sandbox.output import OutputCapture
+
+if TYPE_CHECKING:
+    from grader.sandbox.student_process import StudentProcess
 
 # The protocol and the student process's handle import torch; they are imported once the process is launched,
 # so that launching it (the first thing a single notebook's grading does) does not wait for torch here.
@@ -50,22 +55,27 @@ class WarmProcess:
     ``level`` and ``isolation`` tell what a probe child actually got.
     packages: ``(name, folder, version)`` of assignment folders to import as packages before
     ``helper_modules`` (grader/assignment_imports.py). hidden: more paths no child may see.
+    imports: packages the notebooks may import, imported once here; ``import_errors`` says which failed
+    (known once the process is ready).
     batch: made for many notebooks: the constructor waits until the process is ready and a probe child
     has told the isolation level, the process's memory is collapsed into huge pages, and each ``spawn``
     starts the next child ahead. ``batch=False`` (one notebook): the constructor only launches the
-    process, so the caller's own start-up overlaps its start-up; the first ``spawn`` waits for it, and
-    the isolation level is the one that child entered, checked before it is handed out (before any of
-    its cells runs). The same isolation either way: every child enters every layer before its first cell.
+    process, so the caller's own start-up overlaps its start-up; the first ``spawn`` (or ``ready``) waits
+    for it, and the isolation level is the one that child entered, checked (and the hidden files' modes
+    closed, as for a batch) before it is handed out, before any of its cells runs. The same isolation
+    either way: every child enters every layer before its first cell.
     """
 
     def __init__(self, helper_modules=(), isolation: str = "auto", require: str = PROCESS,
-                 limits: ResourceLimits | None = None, packages=(), hidden=(), batch: bool = True):
+                 limits: ResourceLimits | None = None, packages=(), hidden=(), imports=(), batch: bool = True):
         self.batch = batch
         self._require = require
+        self._isolation_requested = isolation
         self._started = False
         self._starting = threading.Lock()
         self.isolation: dict | None = None
         self.level: str | None = None
+        self.import_errors: dict = {}
         self._lock = threading.Lock()
         self._spare: tuple | None = None  # ((helpers, seed), StudentProcess) started ahead of need
         self._preparing: threading.Thread | None = None
@@ -75,10 +85,13 @@ class WarmProcess:
         # Children run as other users: they may pass through to their own scratch, not list or read.
         os.chmod(self.home, 0o711)
         os.chmod(self.scratch_root, 0o711)
+        hidden = hidden_paths(hidden)
+        self._hidden = hidden
+        self.modes = file_modes.ProtectedModes()
         config = {"helpers": [m for m in helper_modules if m], "isolation": isolation,
                   "scratch_root": self.scratch_root, "packages": [[str(v) for v in p] for p in packages],
-                  "hidden": list(hidden_paths(hidden)), "limits": dataclasses.asdict(limits or ResourceLimits()),
-                  "collapse": batch}
+                  "hidden": list(hidden), "limits": dataclasses.asdict(limits or ResourceLimits()),
+                  "imports": list(imports), "probe": list(file_modes.probe_files(hidden)), "collapse": batch}
         ours, theirs = socket.socketpair()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "grader.sandbox.warm", str(theirs.fileno()), json.dumps(config)],
@@ -87,10 +100,7 @@ class WarmProcess:
         theirs.close()
         self.control = ours
         if batch:
-            self._wait_started()
-            probe = self._start("", 0, 5.0)
-            probe.kill()
-            self._check_level(probe)
+            self.ready()
 
     def _wait_started(self) -> None:
         """Wait for the process to say it is ready (once; later calls return at once)."""
@@ -101,17 +111,49 @@ class WarmProcess:
                 return
             self.control.settimeout(STARTUP_SECONDS)
             try:
-                recv_message(self.control)
+                ready, _ = recv_message(self.control)
+                errors = ready.get("import_errors")
+                self.import_errors = errors if isinstance(errors, dict) else {}
             except (EOFError, OSError, ProtocolError) as exc:
-                err = self.proc.stderr.read().decode(errors="replace")[-2000:] if self.proc.poll() is not None else ""
+                err = self.proc.stderr.read().decode(errors="replace")[-2000:] \
+                    if self.proc.stderr is not None and self.proc.poll() is not None else ""
                 self.close()
+                from grader.sandbox.memory import out_of_memory_cause
+
+                cause = out_of_memory_cause()
+                if cause or self.proc.returncode == -9:
+                    raise SandboxError(f"the warm process (which imports torch) was killed while starting: "
+                                       f"{cause or 'by SIGKILL, most likely for memory'}") from None
                 raise SandboxError(f"the warm process did not start ({exc}); check that torch imports: {err}") from None
             self.control.settimeout(30)
             self._started = True
 
-    def _check_level(self, child: "StudentProcess") -> None:
-        """Take the isolation level ``child`` entered as this process's; IsolationUnavailable (the process
-        closed) when it is below the required one."""
+    def ready(self) -> dict:
+        """Wait until the process is ready and the isolation its children get is known (a probe child tells,
+        unless a notebook's child already has); returns ``isolation``. IsolationUnavailable (the process
+        closed) below the required level."""
+        self._wait_started()
+        if self.isolation is None:
+            probe = self._settle(self._start("", 0, 5.0), "", 0, 5.0)
+            probe.kill()
+        assert self.isolation is not None
+        return self.isolation
+
+    def _settle(self, child: "StudentProcess", helpers: str, seed: int, call_timeout: float) -> "StudentProcess":
+        """Take the isolation ``child`` entered as this process's, after closing the hidden files to other
+        users when it could read them (the floor layer: as root, before any student code runs; then
+        ``child`` is replaced by one started after it). Returns the child to use; IsolationUnavailable
+        (the process closed) when it is below the required level."""
+        try:
+            if child.isolation.get("hidden_readable") and self._isolation_requested != "none":
+                self.modes = file_modes.protect(self._hidden)
+                if self.modes.changed:
+                    child.kill()
+                    child = self._start(helpers, seed, call_timeout)
+        except BaseException:
+            child.kill()
+            self.close()
+            raise
         self.isolation = child.isolation
         self.level = self.isolation.get("level", PROCESS)
         if LEVELS.index(self.level) < LEVELS.index(self._require):
@@ -119,6 +161,7 @@ class WarmProcess:
             child.kill()
             self.close()
             raise IsolationUnavailable(self._require, self.level, missing)
+        return child
 
     def spawn(self, helpers: str, seed: int, call_timeout: float) -> "StudentProcess":
         """A fresh notebook process, seeded with ``seed``, its runtime given ``helpers``.
@@ -132,7 +175,7 @@ class WarmProcess:
             self._wait_started()
             process = self._start(helpers, seed, call_timeout)
             if self.level is None:
-                self._check_level(process)
+                process = self._settle(process, helpers, seed, call_timeout)
             process.call_timeout = call_timeout
             return process
         process = self._take_spare(helpers, seed) or self._start(helpers, seed, call_timeout)
@@ -211,9 +254,14 @@ class WarmProcess:
             process.kill()
             said = process.output.text()[-1500:]
             raise SandboxError(f"a child did not finish entering its isolation ({exc}): {said}") from None
-        process.isolation = hello.get("isolation") if type(hello.get("isolation")) is dict else {}
+        isolation = hello.get("isolation")
+        process.isolation = isolation if isinstance(isolation, dict) else {}
         process.separate_copies = hello.get("separate_copies") is True
         process.origin = self.proc.pid
+        entered = process.isolation.get("entered") or ()
+        if os.getuid() == 0 and "user" in entered and "namespaces" not in entered:
+            # No PID namespace to end what the notebook starts: its uid (grader/sandbox/warm.py) is swept instead.
+            process.sweep_uid = FIRST_STUDENT_UID + reply["pid"]
         return process
 
     def close(self):
@@ -226,6 +274,7 @@ class WarmProcess:
             self.proc.wait()
             self.proc.stderr.close()
             shutil.rmtree(self.home, ignore_errors=True)
+            self.modes.restore()
 
     def __enter__(self):
         return self

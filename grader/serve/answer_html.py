@@ -1,48 +1,42 @@
-"""A student's written answer (Markdown, untrusted) as HTML that can only ever be text.
+"""A student's written answer (Markdown, untrusted) as the feedback page typesets it, concepts marked.
 
-markdown-it with raw HTML off escapes every tag the student typed; links,
-images and link references are switched off too, so nothing in an answer
-makes the reviewer's browser fetch or open an address the student chose
-(they show as the text typed). The rubric's matched concepts are marked in
-the text by splitting text tokens, each piece escaped on its own.
+One renderer for both pages: ``notebook_html.render_markdown`` (nbconvert's
+Markdown with math held out of it, the student's raw HTML cleaned to an
+allowlist, so a ``<script>`` or an ``onerror`` shows as text or goes) and
+server-side MathML; so a formula reads the same to the reviewer as to the
+student, with no Markdown emphasis or escapes applied inside it. The rubric's
+matched concepts are then marked in the text between tags, never inside a
+formula or an attribute.
 """
 from __future__ import annotations
 
 import re
 
 import markupsafe
-from markdown_it import MarkdownIt
-from markdown_it.common.utils import escapeHtml
+from bs4 import BeautifulSoup, NavigableString, PageElement
 
+from grader.outputs.notebook_html import render_markdown
+from grader.outputs.safe_html import MathHoles
 from grader.text import printable
 
-_MD = MarkdownIt("commonmark", {"html": False, "breaks": True}).disable(["image", "link", "reference", "autolink"])
+# Text a concept is never marked in: the formulas' tokens (until MathML replaces them), code.
+_UNMARKED = {"code", "pre", "script", "style"}
 
 
-def _spans(text: str, patterns) -> list[tuple[int, int]]:
-    found = []
+def _spans(text: str, patterns, holes_prefix: str) -> list[tuple[int, int]]:
+    found: list[tuple[int, int]] = []
     for pattern in patterns:
         found.extend((m.start(), m.end()) for m in pattern.finditer(text) if m.end() > m.start())
+    held = [(m.start(), m.end()) for m in re.finditer(re.escape(holes_prefix) + r"\d+x", text)]
     merged: list[tuple[int, int]] = []
     for start, end in sorted(found):
+        if any(start < h_end and h_start < end for h_start, h_end in held):
+            continue  # inside a formula
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
             merged.append((start, end))
     return merged
-
-
-def _text_rule(renderer, tokens, idx, options, env):
-    text = tokens[idx].content
-    pieces, position = [], 0
-    for start, end in _spans(text, env.get("patterns", ())):
-        pieces += [escapeHtml(text[position:start]), '<mark class="concept">', escapeHtml(text[start:end]), "</mark>"]
-        position = end
-    pieces.append(escapeHtml(text[position:]))
-    return "".join(pieces)
-
-
-_MD.add_render_rule("text", _text_rule)
 
 
 def compiled(patterns) -> tuple[re.Pattern, ...]:
@@ -57,6 +51,34 @@ def compiled(patterns) -> tuple[re.Pattern, ...]:
     return tuple(found)
 
 
+def _marked(html: str, patterns, holes_prefix: str) -> str:
+    soup = BeautifulSoup(html, "html.parser")
+    for text in list(soup.find_all(string=True)):
+        if not isinstance(text, NavigableString) or any(p.name in _UNMARKED for p in text.parents):
+            continue
+        spans = _spans(str(text), patterns, holes_prefix)
+        if not spans:
+            continue
+        pieces: list[PageElement] = []
+        position = 0
+        for start, end in spans:
+            pieces.append(NavigableString(text[position:start]))
+            mark = soup.new_tag("mark", attrs={"class": "concept"})
+            mark.string = text[start:end]
+            pieces.append(mark)
+            position = end
+        pieces.append(NavigableString(text[position:]))
+        for piece in pieces:
+            text.insert_before(piece)
+        text.extract()
+    return str(soup)
+
+
 def answer_html(text: str, matched=()) -> markupsafe.Markup:
-    """``text`` rendered as Markdown, every character of it escaped, ``matched`` concepts marked."""
-    return markupsafe.Markup(_MD.render(printable(text), {"patterns": compiled(matched)}))
+    """``text`` rendered as the feedback page renders Markdown, ``matched`` concepts marked."""
+    holes = MathHoles()
+    html = render_markdown(printable(text), holes)
+    patterns = compiled(matched)
+    if patterns:
+        html = _marked(html, patterns, f"mathhole{holes._nonce}x")
+    return markupsafe.Markup(holes.fill(html))

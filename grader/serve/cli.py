@@ -1,14 +1,17 @@
-"""``grader serve --out DIR``: start the review app on a free local port and print its address with the token.
+"""``grader serve --out DIR``: start the review app on a local port and print its address with the key.
 
-Bound to 127.0.0.1 unless ``--host`` says otherwise. uvicorn stops on
-Ctrl-C (SIGINT) or SIGTERM after finishing the requests in flight; the
-files in DIR are then brought up to date and the command exits 0. Several
+Bound to 127.0.0.1 unless ``--host`` says otherwise; the folder's key and
+last port are reused, so a restart is invisible to open tabs. uvicorn stops
+on Ctrl-C (SIGINT) or SIGTERM after the requests in flight (1 s at most);
+files in DIR not yet rewritten are listed for the next start, and the
+command exits 0 at once. Several
 servers may share one folder: the gradebook refuses a save made from a stale
 page, whichever server it came through.
 """
 from __future__ import annotations
 
 import ipaddress
+import os
 import signal
 import socket
 import sys
@@ -30,7 +33,12 @@ def add_serve_command(commands) -> None:
                        help="address to listen on (default 127.0.0.1: this machine only)")
     serve.add_argument("--port", type=int, default=0, help="port to listen on (default 0: any free port)")
     serve.add_argument("--no-browser", action="store_true", help="print the address without opening a browser")
+    serve.add_argument("--anonymous", action="store_true",
+                       help="anonymous review: the review queue and answer groups show a handle instead of each "
+                            "student's id (ids stay in the CSV export, results.json and feedback pages)")
     add_assignment_arguments(serve, " (default: the folder the gradebook was graded with)")
+    # The command line's server ends its process once stopped (see _exit_now); a caller in Python does not.
+    serve.set_defaults(exit_when_stopped=True)
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -74,12 +82,14 @@ def run_serve(args) -> int:
 
     with Gradebook(args.out, create=False) as gradebook:
         assignment = assignment_from(args, recorded=gradebook.assignment_folder())
-    guard = Guard()
-    sock = _listen(args.host, args.port)
-    url = f"http://{_address(args.host, sock.getsockname()[1])}/?token={guard.token}"
+    # The folder's key and last port: a restarted server answers the tabs left open as if nothing happened.
+    guard = Guard.for_folder(args.out)
+    sock = _listen_again(args.host, args.port, args.out)
+    url = f"http://{_address(args.host, sock.getsockname()[1])}{guard.root}/"
     refresher = OutputRefresher(args.out, assignment)
-    app = create_app(ClassStore(args.out, assignment), guard, refresher)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False))
+    app = create_app(ClassStore(args.out, assignment), guard, refresher, anonymous=args.anonymous)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False,
+                                           timeout_graceful_shutdown=1))
     previous = signal.signal(signal.SIGTERM, _raise_stop)
     try:
         if not _loopback(args.host):
@@ -99,18 +109,49 @@ def run_serve(args) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
         sock.close()
-    try:
-        if refresher.pending():
-            print(f"grader serve: rewriting the files of {refresher.pending()} reviewed students in {args.out}...",
-                  file=sys.stderr)
-        refresher.stop()
-    except (KeyboardInterrupt, _Stop):
-        print(f"grader serve stopped; reviews are in the gradebook, some files in {args.out} are older: "
-              f"`grader export --out {args.out}` rewrites them.", file=sys.stderr)
-        return 0
-    print("grader serve stopped; reviews are in the gradebook and the files in the folder are up to date.",
-          file=sys.stderr)
+    # Stopping never waits for files: the gradebook holds every review, and what is left is rewritten
+    # on the next start (or by `grader export`).
+    left = refresher.stop()
+    if left:
+        print(f"grader serve stopped; reviews are in the gradebook. The files of {left} reviewed students in "
+              f"{args.out} are rewritten on the next start, or now by `grader export --out {args.out}`.",
+              file=sys.stderr)
+    else:
+        print("grader serve stopped; reviews are in the gradebook and the files in the folder are up to date.",
+              file=sys.stderr)
+    if getattr(args, "exit_when_stopped", False):
+        _exit_now(0)
     return 0
+
+
+def _exit_now(code: int) -> None:
+    """End the process without the interpreter's teardown: with torch and the web stack loaded it takes
+    seconds on a busy machine, and Ctrl-C must give the prompt back at once. Everything is written and
+    closed by now (gradebook, socket, the list of files to rewrite); only the output buffers are left."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+PORT_FILE = ".serve-port"
+
+
+def _listen_again(host: str, port: int, out_dir: Path) -> socket.socket:
+    """With no --port, the port this folder was last served on when it is free (open tabs reconnect),
+    else any free one; the port is remembered for the next start."""
+    remembered = Path(out_dir) / PORT_FILE
+    sock = None
+    if port == 0:
+        try:
+            sock = _listen(host, int(remembered.read_text().strip()))
+        except (OSError, ValueError, GraderError):
+            sock = None
+    sock = sock or _listen(host, port)
+    try:
+        remembered.write_text(f"{sock.getsockname()[1]}\n")
+    except OSError:
+        pass
+    return sock
 
 
 def _loopback(host: str) -> bool:

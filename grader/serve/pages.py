@@ -5,8 +5,9 @@ Pages are rendered with jinja2 (autoescape on); student text reaches them
 only as template values or through ``answer_html``. The summary and
 feedback pages are the ones ``grader grade`` writes (``render_class_summary``,
 ``render_feedback``), with reviews applied and the app's navigation added;
-their policy lets their own inline code run but forbids any request or form
-they could make, as a second line behind their escaping.
+their policy runs no script but the summary's own (by its hash) and forbids
+any request or form they could make, as a second line behind their escaping.
+Every link an app page makes starts with ``root`` (the key, see ``guard``).
 """
 from __future__ import annotations
 
@@ -28,13 +29,19 @@ from starlette.staticfiles import StaticFiles
 from grader.errors import ReviewConflict, ReviewError
 from grader.export import gradebook_csv
 from grader.gradescope.results import gradescope_results
+from grader.outputs.class_summary import SCRIPT_HASH as SUMMARY_SCRIPT_HASH
 from grader.outputs.class_summary import render_class_summary, summarise
 from grader.outputs.feedback import render_feedback
 from grader.outputs.notebook_html import graded_notebook
+from grader.points_text import points
 from grader.review import Review, check_review, review_checks
 from grader.serve import queue
+from grader.serve.anonymous import StudentIds
 from grader.serve.answer_html import answer_html
 from grader.serve.guard import Guard
+from grader.serve.similarity_pages import SimilarityPages
+from grader.serve.rubric_items import (RubricPages, answer_items, question_links, save_answer_items,
+                                       seed_rubric)
 from grader.serve.store import ClassStore
 from grader.text import printable
 
@@ -45,25 +52,39 @@ _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), au
 _ENV.finalize = lambda value: value if isinstance(value, markupsafe.Markup) or not isinstance(value, str) \
     else printable(value)
 _ENV.filters["points"] = lambda value: f"{value:.4g}"
+_ENV.filters["in_points"] = lambda value: points(value, ".4g")  # "1 point", "0.5 points"
 _ENV.filters["exact"] = lambda value: f"{value:.6g}"
 _ENV.filters["count"] = lambda value: f"{value:,}"
-GRADER_PAGE_POLICY = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-                      "img-src 'self' data:; connect-src 'none'; form-action 'none'; base-uri 'none'; "
+# The grader's pages run no script but the class summary's own, allowed by its hash; their (and the app's
+# navigation's) style is inline.
+GRADER_PAGE_POLICY = (f"default-src 'none'; script-src '{SUMMARY_SCRIPT_HASH}'; style-src 'unsafe-inline'; "
+                      "img-src data:; connect-src 'none'; form-action 'none'; base-uri 'none'; "
                       "frame-ancestors 'none'")
 MAX_COMMENT = 5000
+NAV_CSS = markupsafe.Markup((HERE / "static" / "nav.css").read_text())  # noqa: S704 - our own file, inlined on grader pages
 SHARING = ("Other reviewers may work at the same time (another grader serve on this folder, or grader review): "
            "a save made from a page older than their review of that answer is refused and says so.")
 
 
-def create_app(store: ClassStore, guard: Guard, refresher=None) -> Starlette:
-    """The app serving ``store``'s class; ``refresher`` (an OutputRefresher) hears of each saved review."""
-    pages = _Pages(store, guard, refresher)
+def create_app(store: ClassStore, guard: Guard, refresher=None, anonymous: bool = False) -> Starlette:
+    """The app serving ``store``'s class; ``refresher`` (an OutputRefresher) hears of each saved review;
+    ``anonymous`` hides student ids in the review queue and the answer groups."""
+    seed_rubric(store)
+    pages = _Pages(store, guard, refresher, StudentIds(anonymous))
+    items = RubricPages(store, guard, refresher, pages.ids, pages._page)
+    similarity = SimilarityPages(store, guard.root)
     routes = [
+        Route("/groups", items.groups, methods=["GET"]),
+        Route("/groups", items.save_group, methods=["POST"]),
+        Route("/rubric", items.rubric, methods=["GET"]),
+        Route("/rubric", items.save_item, methods=["POST"]),
         Route("/", pages.summary),
         Route("/students", pages.students),
         Route("/review", pages.review, methods=["GET"]),
         Route("/review", pages.save, methods=["POST"]),
         Route("/export.csv", pages.export),
+        Route("/similarity", similarity.index),
+        Route("/similarity/pair", similarity.pair),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         Route("/{student}/feedback.html", pages.feedback),
         Route("/{student}/results.json", pages.results),
@@ -83,11 +104,16 @@ def _with_nav(html: str, nav: str) -> str:
 
 
 class _Pages:
-    def __init__(self, store: ClassStore, guard: Guard, refresher):
+    def __init__(self, store: ClassStore, guard: Guard, refresher, ids: StudentIds | None = None):
         self.store, self.guard, self.refresher = store, guard, refresher
+        self.ids = ids or StudentIds()
+
+    def _page(self, name: str, code: int = 200, **context) -> HTMLResponse:
+        """An app page; ``root`` (the key) starts every link it makes."""
+        return _page(name, code, root=self.guard.root, **context)
 
     def _nav(self, progress) -> str:
-        return _ENV.get_template("nav.html.j2").render(progress=progress)
+        return _ENV.get_template("nav.html.j2").render(progress=progress, root=self.guard.root, nav_css=NAV_CSS)
 
     def _grader_page(self, html: str, progress) -> HTMLResponse:
         return HTMLResponse(_with_nav(html, self._nav(progress)), headers={"Content-Security-Policy": GRADER_PAGE_POLICY})
@@ -134,13 +160,15 @@ class _Pages:
         rows = []
         for sid, stored in snapshot.reports.items():
             report = self.store.reviewed(stored, reviews)
-            waiting = [i for i in snapshot.items if i.student_id == sid and i.question not in reviews.get(sid, {})]
+            answers = [i for i in snapshot.items if i.student_id == sid]
+            waiting = [i for i in answers if i.question not in reviews.get(sid, {})]
             rows.append({"id": sid, "score": report.score, "max": report.max_score, "error": report.error,
-                         "waiting": len(waiting), "first": waiting[0].question if waiting else ""})
-        return _page("students.html.j2", rows=rows, progress=queue.progress(snapshot.items, reviews))
+                         "answers": len(answers), "waiting": len(waiting),
+                         "first": waiting[0].question if waiting else ""})
+        return self._page("students.html.j2", rows=rows, progress=queue.progress(snapshot.items, reviews))
 
     def _missing(self, message: str, snapshot, reviews) -> HTMLResponse:
-        return _page("message.html.j2", 404, message=message, progress=queue.progress(snapshot.items, reviews))
+        return self._page("message.html.j2", 404, message=message, progress=queue.progress(snapshot.items, reviews))
 
     def _filters(self, source) -> tuple[str, str]:
         questions = {q.id for q in self.store.assignment.questions}
@@ -150,12 +178,13 @@ class _Pages:
 
     def review(self, request: Request):
         question, status = self._filters(request.query_params)
-        key = (request.query_params.get("student", ""), request.query_params.get("answer", ""))
         notice = None
         saved = request.query_params.get("saved")
         if saved:
             notice = f"Saved: {saved}."
         with self.store.gradebook() as gradebook:
+            key = (self.ids.resolve(request.query_params.get("student", ""), self.store.snapshot(gradebook).reports),
+                   request.query_params.get("answer", ""))
             return self._review_page(gradebook, question, status, key, notice=notice)
 
     def _review_page(self, gradebook, question, status, key, *, notice=None, problem=None, entered=None,
@@ -169,8 +198,8 @@ class _Pages:
         def link(target):
             if target is None:
                 return None
-            return "/review?" + urlencode({"question": question, "status": status, "student": target.student_id,
-                                           "answer": target.question})
+            return self.guard.root + "/review?" + urlencode({"question": question, "status": status,
+                                           "student": self.ids.shown(target.student_id), "answer": target.question})
         questions = [q for q in self.store.assignment.questions
                      if any(i.question == q.id for i in snapshot.items)]
         context = {
@@ -187,27 +216,44 @@ class _Pages:
                                    else {"score": "", "comment": ""}),
             "based_on": based_on if based_on is not None else (stored.reviewed_at if stored else ""),
             "notice": notice, "problem": problem, "csrf": self.guard.csrf, "sharing": SHARING,
+            "anonymous": self.ids.anonymous,
+            **(answer_items(gradebook, item, stored, self.ids) if item else question_links(question)),
         }
-        return _page("review.html.j2", status_code, **context)
+        return self._page("review.html.j2", status_code, **context)
 
     async def save(self, request: Request):
         form = await request.form()
         if not self.guard.form_ok(form):
             return Response("403: this form lacks its CSRF token; reload the review page and save again.\n",
                             status_code=403, media_type="text/plain")
-        fields = {name: str(form.get(name, "")) for name in
-                  ("student", "answer", "score", "comment", "based_on", "question", "status")}
+        fields: dict[str, object] = {name: str(form.get(name, "")) for name in
+                                     ("student", "answer", "score", "comment", "based_on", "question", "status",
+                                      "adjustment")}
+        fields["items"] = sorted({int(str(v)) for v in form.getlist("item") if str(v).isdigit()})
         return await run_in_threadpool(self._save, fields)
 
     def _save(self, fields: dict) -> Response:
         question, status = self._filters(fields)
-        key = (fields["student"], fields["answer"])
         entered = {"score": fields["score"], "comment": fields["comment"]}
         with self.store.gradebook() as gradebook:
             snapshot = self.store.snapshot(gradebook)
+            key = (self.ids.resolve(fields["student"], snapshot.reports), fields["answer"])
             if key not in snapshot.index:
-                return self._missing(f"{key[0]} has no written answer to {key[1]}.", snapshot, gradebook.reviews())
+                return self._missing(f"{fields['student']} has no written answer to {key[1]}.", snapshot,
+                                     gradebook.reviews())
             again = {"entered": entered, "status_code": 422}
+            if fields["items"]:
+                try:
+                    review = save_answer_items(gradebook, snapshot.index[key], fields)
+                except ReviewConflict as conflict:
+                    stored = conflict.stored
+                    return self._review_page(gradebook, question, status, key, entered=entered, status_code=409,
+                                             based_on=stored.reviewed_at if stored else "",
+                                             problem=self.ids.hide(str(conflict), key[0]))
+                except ReviewError as exc:
+                    return self._review_page(gradebook, question, status, key, based_on=fields["based_on"],
+                                             problem=f"Not saved: {exc}.", **again)
+                return self._saved(gradebook, snapshot, review, question, status, key)
             try:
                 score = float(fields["score"])
             except ValueError:
@@ -232,16 +278,21 @@ class _Pages:
             except ReviewConflict as conflict:
                 stored = conflict.stored
                 return self._review_page(gradebook, question, status, key, entered=entered, status_code=409,
-                                         based_on=stored.reviewed_at if stored else "", problem=str(conflict))
+                                         based_on=stored.reviewed_at if stored else "",
+                                         problem=self.ids.hide(str(conflict), key[0]))
             except ReviewError as exc:
                 return self._review_page(gradebook, question, status, key, based_on=fields["based_on"],
                                          problem=f"Not saved: {exc}.", **again)
-            if self.refresher is not None:
-                self.refresher.mark(review.student_id)
-            reviews = gradebook.reviews()
-            following = queue.after(snapshot.items, queue.matching(snapshot.items, reviews, question, status), key)
+            return self._saved(gradebook, snapshot, review, question, status, key)
+
+    def _saved(self, gradebook, snapshot, review, question, status, key) -> Response:
+        """The redirect to the answer after ``key`` once ``review`` is saved."""
+        if self.refresher is not None:
+            self.refresher.mark(review.student_id)
+        reviews = gradebook.reviews()
+        following = queue.after(snapshot.items, queue.matching(snapshot.items, reviews, question, status), key)
         target = {"question": question, "status": status,
-                  "saved": f"{review.student_id} {review.question}, {review.score:g} points"}
+                  "saved": f"{self.ids.shown(review.student_id)} {review.question}, {points(review.score)}"}
         if following is not None:
-            target.update(student=following.student_id, answer=following.question)
-        return RedirectResponse("/review?" + urlencode(target), status_code=303)
+            target.update(student=self.ids.shown(following.student_id), answer=following.question)
+        return RedirectResponse(self.guard.root + "/review?" + urlencode(target), status_code=303)

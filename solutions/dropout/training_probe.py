@@ -99,6 +99,10 @@ def mode_symptom(log, task: Task) -> tuple[str, str] | None:
         return ("the validation loss was measured in training mode, with dropout on: call model.eval() before "
                 "validating (and model.train() before the next epoch's training)",
                 f"{sum(t for t, _ in val)} of {len(val)} forward passes on validation data in training mode")
+    if any(grad for _, grad in val):
+        return ("the validation loss was computed with gradients on: compute it without gradients "
+                "(inside torch.no_grad())",
+                f"{sum(g for _, g in val)} of {len(val)} forward passes on validation data with gradients enabled")
     if not all(train):
         return ("training steps ran in eval mode, without dropout: call model.train() at the start of every "
                 "epoch (after validating, the model is still in eval mode)",

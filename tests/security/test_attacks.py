@@ -13,6 +13,10 @@ no secret appears in any output, nothing outside the scratch changed, no
 listener was reached, no student process is left, and every page is free of
 script and terminal escapes. A control batch graded without isolation shows
 that the detectors do fire when the protection is absent.
+
+``RED_TEAM_LEVEL=partial`` runs the same suite expecting reduced isolation (tests/security/
+test_denied_kernel_features.py runs it so, with namespaces and Landlock denied): every result then
+says which layers keep hidden files unreadable, and none was readable.
 """
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import socket
 import tempfile
 import threading
@@ -49,6 +54,12 @@ TARGETS = {"weight_decay": "", "dropout": "\n\ndef dropout_layer(X, dropout):\n 
 LIMITS = Limits(cell=5.0, call=1.5)
 PLACEHOLDERS = ("TOKEN", "SECRET_FILE", "OUT", "SUBS", "MARK", "PORT", "UNIX_SOCKET", "GRADER_PID")
 PROTECTED_TREES = ("grader", "solutions", "exercises", "tests")
+LEVEL = os.environ.get("RED_TEAM_LEVEL", "full")  # the level every result must report
+
+
+def assert_expected_isolation(isolation: dict) -> None:
+    assert isolation["level"] == LEVEL, isolation
+    assert not isolation["hidden_readable"] and isolation["hidden_protected_by"], isolation
 
 
 def fill(code: str, values: dict) -> str:
@@ -235,23 +246,31 @@ def grade_attacks(base: Path, attacks, isolation: str, assignment=ASSIGNMENT) ->
     os.environ["GRADER_TEST_SECRET"] = token
     log: list[str] = []
     home = base / "grader-tmp"
-    home.mkdir()
+    if LEVEL != "full":
+        # Without Landlock the child keeps no right to pass file modes: its scratch must be reachable by its
+        # own uid, as under /tmp on Gradescope (pytest's base folder is root's alone).
+        home = Path(tempfile.mkdtemp(prefix="red-team-grader-"))
+        os.chmod(home, 0o755)
+    home.mkdir(exist_ok=True)
     # The batch's workers put their warm processes and scratch folders here (TMPDIR reaches the workers).
     os.environ["TMPDIR"] = str(home)
     tempfile.tempdir = None
     try:
         exit_code = grade_batch([subs], out, assignment,
                                 GradeOptions(limits=LIMITS, isolation=isolation,
-                                             require_isolation="full" if isolation == "auto" else "process"),
+                                             require_isolation=LEVEL if isolation == "auto" else "process"),
                                 BatchSettings(workers=2, progress=False), log=lambda line, **_: log.append(line))
     finally:
         del os.environ["GRADER_TEST_SECRET"], os.environ["TMPDIR"]
         tempfile.tempdir = None
         listeners.close()
     control = json.loads((out / "control" / "results.json").read_text())
-    return Batch(out, token, exit_code, log, listeners, marks, protected_before,
+    batch = Batch(out, token, exit_code, log, listeners, marks, protected_before,
                  {tree: tree_digest(ROOT / tree) for tree in PROTECTED_TREES}, student_processes(home),
                  question_scores(control), assignment)
+    if LEVEL != "full":
+        shutil.rmtree(home, ignore_errors=True)  # outside pytest's folder: not removed with it
+    return batch
 
 
 _BATCHES: dict[str, Batch] = {}
@@ -279,7 +298,7 @@ def weight_decay_batch(tmp_path_factory):
 def test_the_batch_ran_at_full_isolation(batch):
     """The suite fails, not skips, where CI lacks the isolation: require_isolation='full' raises then."""
     isolation = batch.results("control")["extra_data"]["isolation"]
-    assert isolation["level"] == "full", isolation
+    assert_expected_isolation(isolation)
     assert batch.control_scores and sum(batch.control_scores.values()) == pytest.approx(
         sum(q.points for q in batch.assignment.questions), abs=0.01)
 
@@ -290,8 +309,11 @@ def test_attack_earns_nothing_and_costs_nothing_else(batch, attack):
     scores = question_scores(results)
     earned = [(t["name"], t["score"]) for t in results["tests"] if t["tags"] == ["q1"] and t["score"] > 0]
     assert question_scores(results, code_only=True)["q1"] == 0, earned
-    assert results["extra_data"]["isolation"]["level"] == "full"
-    if not attack.sabotage:
+    assert_expected_isolation(results["extra_data"]["isolation"])
+    # Without a PID namespace, kill(-1) reaches the notebook's own process (its uid's only other process): it
+    # sabotages itself, as SECURITY.md's "Not covered" allows; the grader and other notebooks are other uids.
+    self_sabotage = LEVEL != "full" and attack.name == "signals-to-the-grader"
+    if not attack.sabotage and not self_sabotage:
         others = {q: s for q, s in scores.items() if q != "q1"}
         expected = {q: s for q, s in batch.control_scores.items() if q != "q1"}
         assert others == expected
@@ -322,7 +344,9 @@ def test_no_secret_reaches_any_output(batch):
     assert batch.token not in text
     leaked = [line for line in hidden_secrets(batch.assignment) if line in text]
     assert not leaked, leaked[:5]
-    for marker in ('"nbformat_minor"', "ref: refs/heads", "root:x:0:0", "[core]"):
+    # /etc/passwd is readable by every user: only Landlock keeps it from the child, so below full it may show.
+    markers = ('"nbformat_minor"', "ref: refs/heads", "[core]") + (("root:x:0:0",) if LEVEL == "full" else ())
+    for marker in markers:
         assert marker not in text, marker
 
 

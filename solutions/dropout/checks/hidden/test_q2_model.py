@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from dropout import mlp_probe as probe
+from grader.checks import Scenario
 from grader.checks.expect import CheckFailed
 from grader.errors import StudentRaised
 
@@ -91,12 +92,14 @@ def test_modes_switch(student):
                           "(an nn.Module starts with self.training = True)", expected="dropout in the new model's output",
                           got="the plain MLP's output", input=call, where="DropoutMLP.__init__")
     probe.judge_train(out, x, layers, p1, p2, call=call)
+    _expect_mode(student, model, "train", call)
     probe.set_mode(student, model, "eval")
     call = call.replace("of a new", "after eval() of")
     out = probe.forward(student, model, X, call=call)
     if probe.dropout_shows(out, X, layers):
         raise CheckFailed("after eval() the model still applies dropout: eval() must switch it off",
                           expected="the plain MLP's output", got="an output with dropout", input=call, where=probe.WHERE)
+    _expect_mode(student, model, "eval", call)
     probe.set_mode(student, model, "train")
     call = call.replace("after eval() of", "after eval() then train() of")
     out = probe.forward(student, model, X, call=call)
@@ -104,3 +107,15 @@ def test_modes_switch(student):
         raise CheckFailed("after train() the model applies no dropout: train() must switch it back on",
                           expected="dropout in the output", got="the plain MLP's output", input=call, where=probe.WHERE)
     probe.judge_train(out, x, layers, p1, p2, call=call)
+    _expect_mode(student, model, "train", call)
+
+
+def _expect_mode(student, model, mode, call):
+    """self.training tells the mode, as in nn.Module (read in the student's process)."""
+    s = Scenario()
+    s.compare(s.probe("mode", model))
+    (got,) = s.observe(student)
+    if got != mode:
+        raise CheckFailed("self.training must tell the mode, as in nn.Module: True for a new model and after "
+                          "train(), False after eval()", expected=f"self.training {mode == 'train'}",
+                          got=f"self.training {got == 'train'}", input=call, where=probe.WHERE)

@@ -2,8 +2,7 @@
 import pytest
 import torch
 
-from weight_decay.model_probe import known_parameters, new_model, optimizer_and_params, recover
-from grader.checks.expect import CheckFailed, expect_tensor, show
+from grader.checks import CheckFailed, Scenario
 
 pytestmark = pytest.mark.question("q4")
 
@@ -13,8 +12,14 @@ def test_initialisation(student):
     """new models start with weights N(0, sigma^2) and a zero bias"""
     for sigma in (None, 0.5):
         target = 0.01 if sigma is None else sigma
-        call = "WeightDecayScratch(200, 0.0, 0.01" + ("" if sigma is None else f", sigma={sigma}") + ")"
-        w, b = recover(student, new_model(student, 200, 0.0, 0.01, sigma), 200)
+        s = Scenario()
+        model = s.call("WeightDecayScratch", 200, 0.0, 0.01, *(() if sigma is None else (sigma,)))
+        s.compare(s.probe("affine_map", model, 200), "forward(X), which must return a tensor of shape (n, 1),")
+        (read,) = s.observe(student)
+        if not isinstance(read, tuple):
+            raise CheckFailed("forward(X) must return a tensor of shape (n, 1) for X of shape (n, num_inputs)",
+                              expected="shape (201, 1)", got=str(read), input=s.shown(), where="WeightDecayScratch.forward")
+        w, b = read
         std, mean = w.std().item(), w.mean().item()
         if not 0.8 * target <= std <= 1.2 * target or abs(mean) > 4 * target / 200 ** 0.5:
             if sigma is None and abs(std - 1 / (3 * 200) ** 0.5) < 0.006 and w.abs().max() <= 200 ** -0.5 + 1e-6:
@@ -25,33 +30,19 @@ def test_initialisation(student):
             else:
                 symptom = "the initial weights should be drawn from N(0, sigma^2)"
             raise CheckFailed(symptom, expected=f"weights with mean ~0 and std ~{target}",
-                              got=f"mean {mean:.4g}, std {std:.4g}", input=call, where="WeightDecayScratch.__init__")
+                              got=f"mean {mean:.4g}, std {std:.4g}", input=s.shown(), where="WeightDecayScratch.__init__")
         if b.item() != 0.0:
-            raise CheckFailed("the bias must start at 0", expected="0", got=f"{b.item():.6g}", input=call,
+            raise CheckFailed("the bias must start at 0", expected="0", got=f"{b.item():.6g}", input=s.shown(),
                               where="WeightDecayScratch.__init__")
 
 
 @pytest.mark.points(2)
 def test_penalty_excludes_bias(student):
     """penalty() is lambd/2 ||w||^2 over the weights only, never the bias"""
-    lambd, n = 0.8, 5
-    model = new_model(student, n, lambd, 0.1)
-    w, _ = known_parameters(student, model, n)
-    _, _, bias = optimizer_and_params(student, model, n)
-    student.helper("set_tensor", bias, torch.tensor([2.0]))
-    b = torch.tensor(2.0, dtype=torch.float64)
-    got = student.method(model, "penalty")
-    expected = torch.tensor(lambd / 2 * (w ** 2).sum().item())
-    call = (f"penalty() of WeightDecayScratch({n}, {lambd}, 0.1) with the weights set to {show(w.float())} "
-            "and the bias to 2.0")
-    if not isinstance(got, torch.Tensor) or got.numel() != 1:
-        raise CheckFailed("penalty() must return a tensor with one value", expected=show(expected), got=show(got),
-                          input=call, where="WeightDecayScratch.penalty")
-    value = got.detach().double().reshape(())
-    wrong = {"the penalty includes the bias: penalise the weights only": lambd / 2 * ((w ** 2).sum() + b ** 2),
-             "the penalty is missing the factor 1/2: lambd / 2 * ||w||^2": lambd * (w ** 2).sum(),
-             "the norm is not squared: lambd / 2 * ||w||^2 uses the squared norm": lambd / 2 * w.norm()}
-    symptom = next((s for s, v in wrong.items() if torch.isclose(value, v.double(), rtol=1e-4)),
-                   "penalty() should be lambd / 2 * ||w||^2 over the weights")
-    expect_tensor(value.float(), expected.float(), what="penalty()", input=call, where="WeightDecayScratch.penalty",
-                  symptom=symptom, rtol=1e-4)
+    s = Scenario()
+    model = s.call("WeightDecayScratch", 5, 0.8, 0.1)
+    optimizer = s.method(model, "configure_optimizer")
+    s.probe("load_by_size", optimizer, [torch.tensor([-0.5, 0.25, 1.0, -1.5, 0.75]), torch.tensor([2.0])])
+    s.compare(s.probe("item", s.method(model, "penalty")), "penalty() with the bias set to 2.0",
+              symptom="penalty() should be lambd / 2 * ||w||^2 over the weights")
+    s.run(student, rtol=1e-4)
