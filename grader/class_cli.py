@@ -6,17 +6,18 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from grader.points_text import points
-from grader.batch import BatchSettings
 from grader.cli_assignment import add_assignment_arguments, assignment_from
 from grader.errors import ReviewError
-from grader.export import gradebook_csv, regenerate_outputs
-from grader.gradebook import Gradebook
+from grader.points_text import points
 from grader.review import Review, awaiting_review, check_review, review_checks
 from grader.roster import read_roster
 from grader.rubric_items import load_rubric
 from grader.text import printable
+
+if TYPE_CHECKING:
+    from grader.batch import BatchSettings
 
 
 def add_batch_arguments(grade: argparse.ArgumentParser) -> None:
@@ -31,7 +32,9 @@ def add_batch_arguments(grade: argparse.ArgumentParser) -> None:
                        help="progress bar (default: when stderr is a terminal; else a line per submission)")
 
 
-def batch_settings(args) -> BatchSettings:
+def batch_settings(args) -> "BatchSettings":
+    from grader.batch import BatchSettings  # the batch machinery is imported only by ``grader grade``
+
     if args.workers is not None and args.workers < 1:
         raise SystemExit("grader: --workers must be at least 1")
     return BatchSettings(workers=args.workers, force=args.force,
@@ -60,6 +63,8 @@ def add_commands(commands) -> None:
 
 
 def run(args) -> int:
+    from grader.gradebook import Gradebook  # here: the other commands do not need it
+
     with Gradebook(args.out, create=False) as gradebook:
         assignment = assignment_from(args, recorded=gradebook.assignment_folder())
         if args.command == "export":
@@ -68,6 +73,8 @@ def run(args) -> int:
 
 
 def _export(args, gradebook, assignment) -> int:
+    from grader.export import gradebook_csv, regenerate_outputs  # the outputs' templates: export and review only
+
     written = regenerate_outputs(gradebook, args.out, assignment)
     print(f"rewrote results.json and feedback.html of {written} students, and {args.out / 'index.html'}",
           file=sys.stderr)
@@ -106,6 +113,8 @@ def _review(args, gradebook, assignment) -> int:
         print("grader: to record a review give --student, --question and --score or --items (and --comment)",
               file=sys.stderr)
         return 2
+    from grader.export import regenerate_outputs
+
     if args.items is not None:
         review = _review_by_items(args, gradebook)
     else:

@@ -9,20 +9,18 @@ from pathlib import Path
 
 from grader import class_cli
 from grader.assignment import HIDDEN, PUBLIC, Limits, load_assignment
-from grader.batch import grade_batch
 from grader.cli_assignment import add_assignment_arguments, assignment_argument, assignment_from
 from grader.cli_authoring import AUTHORING_COMMANDS, add_authoring_commands, run_authoring_command
 from grader.cli_delivery import DELIVERY_COMMANDS, add_delivery_commands, run_delivery_command
 from grader import cli_similarity
 from grader.deadline import add_deadline_argument, deadline_from
 from grader.errors import GraderError
-from grader.gradebook import Gradebook
-from grader.outputs.junit import write_junit
-from grader.pipeline import GradeOptions, find_notebooks
 from grader.sandbox.isolation import LEVELS, PROCESS
 from grader.serve import cli as serve_cli
-from grader.stub import write_stub
 from grader.text import printable
+
+# Each command imports what it uses when it runs: torch and pytest only where notebooks are graded, nbconvert
+# only where a notebook or a page is written (tests/test_single_notebook.py holds the light ones to it).
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -61,6 +59,8 @@ def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "stub":
+            from grader.stub import write_stub
+
             assignment = load_assignment(args.assignment, args.course)
             out = args.out or assignment.exercise
             out.parent.mkdir(parents=True, exist_ok=True)
@@ -77,20 +77,39 @@ def main(argv=None) -> int:
             return serve_cli.run_serve(args)
         if args.command == cli_similarity.COMMAND:
             return cli_similarity.run_similarity(args)
-        assignment = assignment_from(args, find_notebooks(args.paths))
-        limits = Limits(cell=args.cell_timeout or assignment.limits.cell, call=args.call_timeout or assignment.limits.call)
-        options = GradeOptions(limits=limits,
-                               suites=(PUBLIC,) if args.public_only else (PUBLIC, HIDDEN),
-                               isolation=args.isolation, require_isolation=args.require_isolation,
-                               deadline=deadline_from(args))
-        status = grade_batch(args.paths, args.out, assignment, options, class_cli.batch_settings(args))
-        if args.junit:
-            with Gradebook(args.out) as gradebook:
-                write_junit(gradebook.reports(), args.junit)
-        return status
+        return _grade(args)
     except GraderError as exc:
         print(f"grader: {printable(str(exc))}", file=sys.stderr)
         return 2
+
+
+def _grade(args) -> int:
+    from grader.pipeline import GradeOptions, find_notebooks
+
+    files = find_notebooks(args.paths)
+    assignment = assignment_from(args, files)
+    limits = Limits(cell=args.cell_timeout or assignment.limits.cell, call=args.call_timeout or assignment.limits.call)
+    options = GradeOptions(limits=limits,
+                           suites=(PUBLIC,) if args.public_only else (PUBLIC, HIDDEN),
+                           isolation=args.isolation, require_isolation=args.require_isolation,
+                           deadline=deadline_from(args))
+    settings = class_cli.batch_settings(args)
+    if len(files) == 1 and not settings.scheduler:
+        # One notebook: its warm process starts now, while the rest of the grader is imported
+        # (grader/single_notebook.py); the batch below finds it ready and grades in this process.
+        from grader import single_notebook, worker
+
+        worker.keep_warm_process(assignment, options, single_notebook.start(files[0], assignment, options))
+    from grader.batch import grade_batch
+
+    status = grade_batch(args.paths, args.out, assignment, options, settings)
+    if args.junit:
+        from grader.gradebook import Gradebook
+        from grader.outputs.junit import write_junit
+
+        with Gradebook(args.out) as gradebook:
+            write_junit(gradebook.reports(), args.junit)
+    return status
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from grader.assignment import BUNDLE_MANIFEST as MANIFEST
 from grader.assignment import HIDDEN, Assignment
-from grader.check_weights import collect_weights
 from grader.errors import GraderError
 
 
@@ -38,6 +37,8 @@ def collect_hidden_shares(assignment: Assignment) -> tuple[HiddenShare, ...]:
         raise GraderError(f"no hidden checks in {assignment.checks_dir}: this needs the instructor's assignment "
                           "folder, not a student's release")
     shares: dict[str, HiddenShare] = {}
+    from grader.check_weights import collect_weights  # pytest and torch: not for a bundle's manifest
+
     for check in collect_weights(assignment, [HIDDEN]):
         old = shares.get(check.question, HiddenShare(check.question, 0, 0.0))
         shares[check.question] = HiddenShare(check.question, old.checks + 1, old.weight + check.weight,

@@ -6,17 +6,21 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from grader.assignment import Assignment
-from grader.checks.runner import HIDDEN, PUBLIC, run_checks
-from grader.assignment import Limits
+from grader.assignment import HIDDEN, PUBLIC, Assignment, Limits
 from grader.deadline import Deadline
-from grader.execution import execute_cells
 from grader.results import GradeReport
-from grader.sandbox.warm_process import WarmProcess
 from grader.sandbox.isolation import PROCESS
 from grader.scoring import score_outcomes
 from grader.submission import read_submission
+
+if TYPE_CHECKING:
+    from grader.sandbox.warm_process import WarmProcess
+
+# torch and pytest (the checks, the student process's protocol) are imported where a notebook is graded, not
+# here: the command line reads this module for every command, and one notebook's warm process is started
+# before the grader imports them, so the two start-ups overlap (grader/single_notebook.py).
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,9 @@ def grade_notebook(path: Path, submission_id: str, assignment: Assignment, warm:
     3. Run the checks against that process.
     4. Score the outcomes.
     """
+    from grader.checks.runner import run_checks
+    from grader.execution import execute_cells
+
     timings: dict[str, float] = {}
     with _timed(timings, "read"):
         submission = read_submission(path, assignment)
@@ -117,11 +124,18 @@ def submission_ids(files: list[Path]) -> list[str]:
     return unique
 
 
-def start_warm_process(assignment: Assignment, options: GradeOptions) -> WarmProcess:
+def start_warm_process(assignment: Assignment, options: GradeOptions, single: bool = False) -> WarmProcess:
     """A warm process for ``assignment``: its folder imported as a package, its child helpers loaded,
     the folder hidden from every child. Raises IsolationUnavailable before any grading when the
-    platform gives less isolation than required."""
+    platform gives less isolation than required.
+
+    ``single``: for one notebook. The process is launched and this returns at once (its start-up overlaps
+    the caller's; the first ``spawn`` waits for it, and checks the isolation level on that child before
+    any of its cells runs), and nothing is done that pays off only over many notebooks (huge pages,
+    processes started ahead)."""
+    from grader.sandbox.warm_process import WarmProcess
+
     return WarmProcess([assignment.module(assignment.child_helpers)], isolation=options.isolation,
                        require=options.require_isolation,
                        packages=[(assignment.name, assignment.folder, assignment.version)], hidden=[assignment.folder],
-                       imports=assignment.packages.imports)
+                       imports=assignment.packages.imports, batch=not single)

@@ -16,7 +16,8 @@ from grader.assignment import MANIFEST, PUBLIC, Assignment, Limits, assignment_f
 from grader.hidden_shares import HiddenShare, collect_hidden_shares, read_manifest
 from grader.errors import GraderError
 from grader.outputs.feedback import render_feedback
-from grader.pipeline import GradeOptions, grade_notebook, start_warm_process
+from grader import single_notebook
+from grader.pipeline import GradeOptions, grade_notebook
 from grader.results import FAILED, PASSED, PENDING, CheckOutcome, GradeReport
 from grader.scoring import score_outcomes
 
@@ -89,8 +90,8 @@ def self_check(notebook: Path, *, assignment: str | Path | None = None, checks: 
     """Run the public checks on ``notebook``.
 
     1. Find the checks and what the hidden ones weigh.
-    2. When ``written_pdf`` is given, write the PDF of the written answers there (first: it needs no
-       grading, and a missing browser is said before minutes of checks).
+    2. When ``written_pdf`` is given, write the PDF of the written answers there (before grading: it
+       needs none, and a missing browser is said before the checks run).
     3. Grade the notebook with the public checks only.
     4. Rescore with the hidden checks' shares pending.
     5. Write feedback.html (beside the notebook unless ``feedback`` says where).
@@ -99,10 +100,11 @@ def self_check(notebook: Path, *, assignment: str | Path | None = None, checks: 
     """
     notebook = Path(notebook)
     graded_with, shares = locate_checks(notebook, assignment, checks)
-    if written_pdf is not None:
-        written_pdf = write_written_pdf(notebook, graded_with, Path(written_pdf))
     options = GradeOptions(limits or graded_with.limits, (PUBLIC,), deadline=deadline)
-    with start_warm_process(graded_with, options) as warm:
+    # Started before the PDF is printed: the warm process's start-up overlaps it (grader/single_notebook.py).
+    with single_notebook.start(notebook, graded_with, options, shows_notebook=False) as warm:
+        if written_pdf is not None:
+            written_pdf = write_written_pdf(notebook, graded_with, Path(written_pdf))
         report = grade_notebook(notebook, notebook.stem, graded_with, warm, options)
     report = with_pending(report, graded_with, shares)
     target = Path(feedback) if feedback else notebook.parent / "feedback.html"

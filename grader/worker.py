@@ -75,6 +75,15 @@ def kept_warm_process(assignment: Assignment, options: GradeOptions) -> WarmProc
     return _WARM[_key(assignment, options)]
 
 
+def keep_warm_process(assignment: Assignment, options: GradeOptions, warm: WarmProcess) -> None:
+    """Make ``warm`` (started by the caller, e.g. for one notebook) this process's warm process for the
+    assignment and settings; closed like the others."""
+    old = _WARM.pop(_key(assignment, options), None)
+    if old is not None:
+        old.close()
+    _WARM[_key(assignment, options)] = warm
+
+
 def _restart(assignment, options: GradeOptions) -> WarmProcess:
     old = _WARM.pop(_key(assignment, options), None)
     if old is not None:

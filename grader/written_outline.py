@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from grader.assignment import HIDDEN, PUBLIC, Assignment
-from grader.check_weights import collect_weights
 from grader.results import PASSED, CheckOutcome
 from grader.scoring import score_outcomes
 
@@ -48,6 +47,8 @@ class Outline:
 def written_outline(assignment: Assignment) -> Outline:
     """Collect every check and score it as earned in full by the grading's own rule: each question's
     points split into its written answer's share and its code's."""
+    from grader.check_weights import collect_weights  # pytest and torch: only when the checks are weighed
+
     outcomes = [CheckOutcome(check.question, "", "", check.weight, PASSED, 1.0, written=check.written)
                 for check in collect_weights(assignment, [PUBLIC, HIDDEN])]
     parts, code_points = [], 0.0

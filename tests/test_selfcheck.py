@@ -64,12 +64,13 @@ def test_stub_in_the_bundle_plain_text_and_honest(bundle, tmp_path):
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "\x1b" not in out, "plain text when stdout is not a terminal"
-    assert "FAIL   q1  l1_penalty sums absolute values  0.00 / 0.25" in out
-    assert "not implemented yet: l1_penalty() still raises NotImplementedError" in out
-    assert "Public checks: 0 of 7 passed, 0.00 of 2.27 points." in out
-    assert "Still to be judged after you submit: 11.73 of 14 points (45 hidden checks" in out
+    assert "FAIL   q1  l1_penalty sums absolute values  0.00 / 0.28" in out
+    assert ("not implemented yet: l1_penalty(tensor shape (4,) float32 [1, -2, 0, 3.5]) still raises "
+            "NotImplementedError") in out
+    assert "Public checks: 0 of 7 passed, 0.00 of 2.36 points." in out
+    assert "Still to be judged after you submit: 11.64 of 14 points (43 hidden checks" in out
     page = (folder / "feedback.html").read_text()
-    assert 'id="pending"' in page and "11.73 of 14 points are still to be judged" in page
+    assert 'id="pending"' in page and "11.64 of 14 points are still to be judged" in page
     assert check(folder, "--strict").returncode == 1
 
 
@@ -77,7 +78,7 @@ def test_solution_passes_every_public_check_but_is_not_told_all_passed(bundle, t
     folder = student_copy(bundle, tmp_path, nbformat.read(SOLUTION, as_version=4))
     result = check(folder, "--strict", "--feedback", tmp_path / "mine.html")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Public checks: 7 of 7 passed, 2.27 of 2.27 points." in result.stdout
+    assert "Public checks: 7 of 7 passed, 2.36 of 2.36 points." in result.stdout
     assert "all tests passed" not in result.stdout.lower() and "Still to be judged" in result.stdout
     assert (tmp_path / "mine.html").exists() and not (folder / "feedback.html").exists()
 
@@ -107,8 +108,8 @@ def test_one_line_in_a_notebook_shows_the_same_result(bundle, tmp_path):
     html, text = shown["text/html"], shown["text/plain"]
     assert "<table>" in html and html.count('<tr class="check failed">') == 7
     assert html.count('<tr class="check pending">') == 10  # q1-q4: code and written parts
-    assert "Public checks: 0 of 7 passed, 0.00 of 2.27 points." in html
-    assert "Still to be judged after you submit: 11.73 of 14 points" in html and "Still to be judged" in text
+    assert "Public checks: 0 of 7 passed, 0.00 of 2.36 points." in html
+    assert "Still to be judged after you submit: 11.64 of 14 points" in html and "Still to be judged" in text
     assert (folder / "feedback.html").exists()
 
 

@@ -22,7 +22,7 @@ from grader.checks.plugin import CheckSession
 from grader.errors import GraderError
 
 EMPTY_INI = Path(__file__).with_name("pytest.ini")
-__all__ = ["COLLECTION_LOCK", "HIDDEN", "PUBLIC", "pytest_arguments", "run_checks"]
+__all__ = ["COLLECTION_LOCK", "HIDDEN", "PUBLIC", "prepare_session", "pytest_arguments", "run_checks"]
 
 
 def pytest_arguments(assignment: Assignment, suites) -> list[str]:
@@ -150,6 +150,12 @@ class _Session:
 _SESSIONS: dict[tuple, _Session] = {}
 # Held while a collection imports an assignment's modules and checks (one at a time in a process).
 COLLECTION_LOCK = threading.RLock()
+
+
+def prepare_session(assignment: Assignment, suites=(PUBLIC, HIDDEN)) -> None:
+    """Collect the checks now (this process's session for them), e.g. in a thread while a notebook's
+    cells run, so that the first ``run_checks`` does not pay for it."""
+    _session_for(assignment, tuple(suites))
 
 
 def _session_for(assignment: Assignment, suites: tuple) -> _Session:

@@ -30,7 +30,8 @@ from grader.gradescope.metadata import SubmissionMetadata, read_metadata
 from grader.outputs.feedback import render_feedback
 from grader.outputs.notebook_html import graded_notebook
 from grader.gradescope.results import code_only, gradescope_results
-from grader.pipeline import GradeOptions, grade_notebook, start_warm_process, unreadable_report
+from grader import single_notebook
+from grader.pipeline import GradeOptions, grade_notebook, unreadable_report
 from grader.results import GradeReport
 
 
@@ -159,8 +160,8 @@ def grade_submission(folder: Path, assignment: Assignment, limits: Limits,
     except SubmissionError as exc:
         return unreadable_report(folder, "submission", assignment, str(exc))
     options = GradeOptions(limits, deadline=deadline)
-    with start_warm_process(assignment, options) as warm:
-        refusal = refuse_readable_hidden(warm.isolation, allow_readable_hidden)
+    with single_notebook.start(notebook, assignment, options) as warm:  # one notebook: overlapped start-ups
+        refusal = refuse_readable_hidden(warm.ready(), allow_readable_hidden)
         if refusal:
             return unreadable_report(notebook, notebook.stem, assignment, refusal)
         try:

@@ -9,6 +9,7 @@ process, on recorded values only.
 from __future__ import annotations
 
 import base64
+import sys
 from pathlib import Path
 
 import jinja2
@@ -90,6 +91,25 @@ def feedback_hook(assignment):
         return None
     assignment.import_package()
     return importlib.import_module(assignment.module(assignment.feedback))
+
+
+def warm_up(assignment=None) -> None:
+    """Pay a first page's one-time costs now (e.g. in a thread while a notebook is graded): the template
+    compiled, the assignment's feedback module imported and, when it draws with matplotlib, a first figure
+    drawn (fonts and the Agg renderer loaded)."""
+    _ENV.get_template("feedback.html.j2")
+    feedback_hook(assignment)
+    if "matplotlib" in sys.modules:
+        import io
+
+        from matplotlib.figure import Figure
+
+        figure = Figure(figsize=(2, 1.5), dpi=50)
+        axes = figure.add_subplot()
+        axes.plot([1.0, 2.0], [1.0, 10.0], label="a")
+        axes.set_yscale("log")
+        axes.legend()
+        figure.savefig(io.BytesIO(), format="png")
 
 
 def render_feedback(report: GradeReport, assignment=None, notebook=None) -> str:

@@ -66,24 +66,45 @@ def notebook_view(source: str | Path, sha256: str, graded: bytes | None = None) 
     changed otherwise, rather than show a notebook that is not the one graded.
     """
     if graded is not None:  # the bytes just graded (on a cluster worker, the driver's file is not here)
-        return _view_of(graded, sha256)
+        return _view_of(graded, sha256, str(Path(source)))
     try:
         raw = Path(source).read_bytes()
     except OSError:
         return NotebookView(missing="The notebook file is no longer where it was graded from, so it is not "
                                     "shown here; your written answers and code above are from the graded file.")
-    return _view_of(raw, sha256)
+    return _view_of(raw, sha256, str(Path(source)))
 
 
-def _view_of(raw: bytes, sha256: str) -> NotebookView:
+def _view_of(raw: bytes, sha256: str, source: str) -> NotebookView:
     if hashlib.sha256(raw).hexdigest() != sha256:
         return NotebookView(missing="The notebook file has changed since it was graded, so it is not shown "
                                     "here; your written answers and code above are from the graded file.")
+    ahead = _RENDERED_AHEAD.pop((source, sha256), None)
+    if ahead is not None:
+        return ahead
     try:
         return NotebookView(html=render_notebook(nbformat.reads(raw.decode("utf-8"), as_version=4)))
     except Exception as error:  # noqa: BLE001 - the grade's files are written all the same, with this said
         return NotebookView(missing=f"The notebook could not be rendered here ({type(error).__name__}); "
                                     "your written answers and code above are from the graded file.")
+
+
+# Views rendered while the notebook was being graded (one notebook from a cold start), by (file, sha256):
+# the view depends on the file's bytes alone, which the hash pins. Each is taken by the page it was made for.
+_RENDERED_AHEAD: dict[tuple[str, str], NotebookView] = {}
+
+
+def render_ahead(source: str | Path) -> None:
+    """Render the view of the notebook file ``source`` now, for the page written once it is graded
+    (``notebook_view`` uses it while the file's hash is the same). Meant for a thread of its own while the
+    notebook's cells and checks run: a first render pays nbconvert's import and template compilation."""
+    path = Path(source)
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return  # said by notebook_view when the page is written
+    sha256 = hashlib.sha256(raw).hexdigest()
+    _RENDERED_AHEAD[(str(path), sha256)] = notebook_view(path, sha256)
 
 
 def graded_notebook(report, graded: bytes | None = None) -> NotebookView | None:

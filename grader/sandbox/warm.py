@@ -30,8 +30,9 @@ def import_packages(names) -> dict:
     return errors
 
 
-def warm_up(helper_modules, packages=(), imports=()) -> dict:
-    """Everything every child shares, loaded once; returns the ``imports`` that failed (name: error)."""
+def warm_up(helper_modules, packages=(), imports=(), collapse=True) -> dict:
+    """Everything every child shares, loaded once; returns the ``imports`` that failed (name: error).
+    ``collapse``: back the shared heap with huge pages (a batch's warm process; not one notebook's)."""
     import torch
 
     # Single-threaded before any op: forking after an intra-op pool has
@@ -72,8 +73,10 @@ def warm_up(helper_modules, packages=(), imports=()) -> dict:
     # Every child inherits these objects; a full collection in a child would touch each one and
     # so copy every page of the heap. Frozen, the collector never looks at them again.
     gc.freeze()
-    # Last, so that it covers what every child will share.
-    huge_pages.collapse()
+    # Last, so that it covers what every child will share. Only for a batch: it costs ~0.3-0.6 s once and
+    # saves a few ms per fork, which one notebook (a fork and a copy per question) does not win back.
+    if collapse:
+        huge_pages.collapse()
     return import_errors
 
 
@@ -135,7 +138,8 @@ def main() -> None:
 
     control = socket.socket(fileno=int(sys.argv[1]))
     config = json.loads(sys.argv[2])
-    import_errors = warm_up(config.get("helpers", ()), config.get("packages", ()), config.get("imports", ()))
+    import_errors = warm_up(config.get("helpers", ()), config.get("packages", ()), config.get("imports", ()),
+                            config.get("collapse", True))
     policy = policy_from(config)
     ruleset = isolation.build_ruleset(policy)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel

@@ -12,13 +12,18 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.errors import IsolationUnavailable, ProtocolError, SandboxError, StudentCodeError
-from grader.sandbox import file_modes, hot_pages
+from grader.sandbox import file_modes
 from grader.sandbox.isolation import FIRST_STUDENT_UID, LEVELS, PROCESS, ResourceLimits
 from grader.sandbox.output import OutputCapture
-from grader.sandbox.protocol import recv_message, send_message
-from grader.sandbox.student_process import StudentProcess
+
+if TYPE_CHECKING:
+    from grader.sandbox.student_process import StudentProcess
+
+# The protocol and the student process's handle import torch; they are imported once the process is launched,
+# so that launching it (the first thing a single notebook's grading does) does not wait for torch here.
 
 NOTEBOOK = "notebook"  # the kind of process spawn makes, for grader/sandbox/hot_pages.py
 STARTUP_SECONDS = 120.0
@@ -50,11 +55,27 @@ class WarmProcess:
     ``level`` and ``isolation`` tell what a probe child actually got.
     packages: ``(name, folder, version)`` of assignment folders to import as packages before
     ``helper_modules`` (grader/assignment_imports.py). hidden: more paths no child may see.
-    imports: packages the notebooks may import, imported once here; ``import_errors`` says which failed.
+    imports: packages the notebooks may import, imported once here; ``import_errors`` says which failed
+    (known once the process is ready).
+    batch: made for many notebooks: the constructor waits until the process is ready and a probe child
+    has told the isolation level, the process's memory is collapsed into huge pages, and each ``spawn``
+    starts the next child ahead. ``batch=False`` (one notebook): the constructor only launches the
+    process, so the caller's own start-up overlaps its start-up; the first ``spawn`` (or ``ready``) waits
+    for it, and the isolation level is the one that child entered, checked (and the hidden files' modes
+    closed, as for a batch) before it is handed out, before any of its cells runs. The same isolation
+    either way: every child enters every layer before its first cell.
     """
 
     def __init__(self, helper_modules=(), isolation: str = "auto", require: str = PROCESS,
-                 limits: ResourceLimits | None = None, packages=(), hidden=(), imports=()):
+                 limits: ResourceLimits | None = None, packages=(), hidden=(), imports=(), batch: bool = True):
+        self.batch = batch
+        self._require = require
+        self._isolation_requested = isolation
+        self._started = False
+        self._starting = threading.Lock()
+        self.isolation: dict | None = None
+        self.level: str | None = None
+        self.import_errors: dict = {}
         self._lock = threading.Lock()
         self._spare: tuple | None = None  # ((helpers, seed), StudentProcess) started ahead of need
         self._preparing: threading.Thread | None = None
@@ -65,11 +86,12 @@ class WarmProcess:
         os.chmod(self.home, 0o711)
         os.chmod(self.scratch_root, 0o711)
         hidden = hidden_paths(hidden)
+        self._hidden = hidden
         self.modes = file_modes.ProtectedModes()
         config = {"helpers": [m for m in helper_modules if m], "isolation": isolation,
                   "scratch_root": self.scratch_root, "packages": [[str(v) for v in p] for p in packages],
                   "hidden": list(hidden), "limits": dataclasses.asdict(limits or ResourceLimits()),
-                  "imports": list(imports), "probe": list(file_modes.probe_files(hidden))}
+                  "imports": list(imports), "probe": list(file_modes.probe_files(hidden)), "collapse": batch}
         ours, theirs = socket.socketpair()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "grader.sandbox.warm", str(theirs.fileno()), json.dumps(config)],
@@ -77,43 +99,69 @@ class WarmProcess:
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         theirs.close()
         self.control = ours
-        self.control.settimeout(STARTUP_SECONDS)
-        try:
-            ready, _ = recv_message(self.control)
-            self.import_errors = ready.get("import_errors") if type(ready.get("import_errors")) is dict else {}
-        except (EOFError, OSError, ProtocolError) as exc:
-            err = self.proc.stderr.read().decode(errors="replace")[-2000:] \
-                if self.proc.stderr is not None and self.proc.poll() is not None else ""
-            self.close()
-            from grader.sandbox.memory import out_of_memory_cause
+        if batch:
+            self.ready()
 
-            cause = out_of_memory_cause()
-            if cause or self.proc.returncode == -9:
-                raise SandboxError(f"the warm process (which imports torch) was killed while starting: "
-                                   f"{cause or 'by SIGKILL, most likely for memory'}") from None
-            raise SandboxError(f"the warm process did not start ({exc}); check that torch imports: {err}") from None
-        self.control.settimeout(30)
+    def _wait_started(self) -> None:
+        """Wait for the process to say it is ready (once; later calls return at once)."""
+        from grader.sandbox.protocol import recv_message
+
+        with self._starting:
+            if self._started:
+                return
+            self.control.settimeout(STARTUP_SECONDS)
+            try:
+                ready, _ = recv_message(self.control)
+                errors = ready.get("import_errors")
+                self.import_errors = errors if isinstance(errors, dict) else {}
+            except (EOFError, OSError, ProtocolError) as exc:
+                err = self.proc.stderr.read().decode(errors="replace")[-2000:] \
+                    if self.proc.stderr is not None and self.proc.poll() is not None else ""
+                self.close()
+                from grader.sandbox.memory import out_of_memory_cause
+
+                cause = out_of_memory_cause()
+                if cause or self.proc.returncode == -9:
+                    raise SandboxError(f"the warm process (which imports torch) was killed while starting: "
+                                       f"{cause or 'by SIGKILL, most likely for memory'}") from None
+                raise SandboxError(f"the warm process did not start ({exc}); check that torch imports: {err}") from None
+            self.control.settimeout(30)
+            self._started = True
+
+    def ready(self) -> dict:
+        """Wait until the process is ready and the isolation its children get is known (a probe child tells,
+        unless a notebook's child already has); returns ``isolation``. IsolationUnavailable (the process
+        closed) below the required level."""
+        self._wait_started()
+        if self.isolation is None:
+            probe = self._settle(self._start("", 0, 5.0), "", 0, 5.0)
+            probe.kill()
+        assert self.isolation is not None
+        return self.isolation
+
+    def _settle(self, child: "StudentProcess", helpers: str, seed: int, call_timeout: float) -> "StudentProcess":
+        """Take the isolation ``child`` entered as this process's, after closing the hidden files to other
+        users when it could read them (the floor layer: as root, before any student code runs; then
+        ``child`` is replaced by one started after it). Returns the child to use; IsolationUnavailable
+        (the process closed) when it is below the required level."""
         try:
-            self.isolation = self._probe()
-            if self.isolation.get("hidden_readable") and isolation != "none":
-                # The floor layer: as root, hidden paths closed to other users, before any student code runs.
-                self.modes = file_modes.protect(hidden)
+            if child.isolation.get("hidden_readable") and self._isolation_requested != "none":
+                self.modes = file_modes.protect(self._hidden)
                 if self.modes.changed:
-                    self.isolation = self._probe()
+                    child.kill()
+                    child = self._start(helpers, seed, call_timeout)
         except BaseException:
+            child.kill()
             self.close()
             raise
+        self.isolation = child.isolation
         self.level = self.isolation.get("level", PROCESS)
-        if LEVELS.index(self.level) < LEVELS.index(require):
+        if LEVELS.index(self.level) < LEVELS.index(self._require):
             missing = "; ".join(f"{k}: {v}" for k, v in self.isolation.get("missing", {}).items())
+            child.kill()
             self.close()
-            raise IsolationUnavailable(require, self.level, missing)
-
-    def _probe(self) -> dict:
-        """The isolation a child gets here (and whether it can read hidden files), from a child that runs nothing."""
-        probe = self._start("", 0, 5.0)
-        probe.kill()
-        return probe.isolation
+            raise IsolationUnavailable(self._require, self.level, missing)
+        return child
 
     def spawn(self, helpers: str, seed: int, call_timeout: float) -> "StudentProcess":
         """A fresh notebook process, seeded with ``seed``, its runtime given ``helpers``.
@@ -123,12 +171,21 @@ class WarmProcess:
         cells and checks; a batch then rarely waits for a start. A process prepared ahead is as
         fresh as one started on demand: no student code has run in it.
         """
+        if not self.batch:
+            self._wait_started()
+            process = self._start(helpers, seed, call_timeout)
+            if self.level is None:
+                process = self._settle(process, helpers, seed, call_timeout)
+            process.call_timeout = call_timeout
+            return process
         process = self._take_spare(helpers, seed) or self._start(helpers, seed, call_timeout)
         process.call_timeout = call_timeout
         self._prepare(helpers, seed, call_timeout)
         return process
 
     def _prepare(self, helpers, seed, call_timeout):
+        from grader.sandbox import hot_pages
+
         def start():
             process = None
             try:
@@ -145,11 +202,13 @@ class WarmProcess:
         self._preparing = threading.Thread(target=start, name="prepare-notebook-process", daemon=True)
         self._preparing.start()
 
-    @staticmethod
-    def learn(notebook: "StudentProcess") -> None:
+    def learn(self, notebook: "StudentProcess") -> None:
         """Learn what notebook processes write from ``notebook``, finished, its copies gone
-        (grader/sandbox/hot_pages.py)."""
-        hot_pages.LEARNED.learn(NOTEBOOK, notebook)
+        (grader/sandbox/hot_pages.py); only for a batch, whose later notebooks use it."""
+        if self.batch:
+            from grader.sandbox import hot_pages
+
+            hot_pages.LEARNED.learn(NOTEBOOK, notebook)
 
     def _take_spare(self, helpers, seed) -> "StudentProcess | None":
         if self._preparing is not None:
@@ -165,6 +224,9 @@ class WarmProcess:
         return None
 
     def _start(self, helpers: str, seed: int, call_timeout: float) -> "StudentProcess":
+        from grader.sandbox.protocol import recv_message, send_message
+        from grader.sandbox.student_process import StudentProcess
+
         scratch = tempfile.mkdtemp(prefix="nb-", dir=self.scratch_root)
         ours, theirs = socket.socketpair()
         output_r, output_w = os.pipe()

@@ -1,0 +1,230 @@
+"""One notebook from a cold start: what a student's check and every Gradescope run wait for.
+
+For the weight-decay solution and its stub, each from a fresh process, against nbclient running the same
+notebook's cells in a fresh kernel (a fresh process too: what nbgrader and otter pay per notebook):
+
+  grade       ``grader grade NOTEBOOK --out DIR``, command to files (results.json, feedback.html, gradebook,
+              class summary)
+  check       ``grader check weight_decay.ipynb`` in the release bundle (``grader release``), the
+              notebook copied into it
+  gradescope  ``run_autograder`` of the Gradescope zip (``grader gradescope build``) unpacked into a
+              local autograder root, the notebook as the submission (README, "To try it here")
+  help        ``grader --help``
+
+Rounds alternate the commands (nbclient first in each); the medians over the rounds and the ratio to
+nbclient's median are printed, then a breakdown of one more ``grader grade``, ``check`` and Gradescope run
+of the solution: where the time goes, stage by stage (benchmarks/single_timeline.py records it). Run from
+the repository root:
+
+    .venv/bin/python benchmarks/bench_single.py                 # 5 rounds
+    .venv/bin/python benchmarks/bench_single.py --rounds 3 --no-stub
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTION = ROOT / "solutions" / "weight_decay" / "weight_decay.ipynb"
+STUB = ROOT / "exercises" / "weight_decay" / "weight_decay.ipynb"
+TIMELINE = ROOT / "benchmarks" / "single_timeline.py"
+
+NBCLIENT = """
+import sys
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+path = Path(sys.argv[1])
+notebook = nbformat.read(path, as_version=4)
+NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=True,
+               resources={"metadata": {"path": str(path.parent)}}).execute()
+"""
+
+
+def environment() -> dict:
+    """This checkout's grader, whatever the interpreter has installed."""
+    return dict(os.environ, PYTHONPATH=str(ROOT), PYTHONWARNINGS="ignore")
+
+
+def timed(command, cwd, env=None) -> float:
+    began = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, env=env or environment(), stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True, timeout=600)
+    elapsed = time.perf_counter() - began
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(map(str, command))} failed ({done.returncode}): {done.stderr[-2000:]}")
+    return elapsed
+
+
+class Layouts:
+    """The release bundle and the Gradescope zip, made once; a fresh copy of each per run."""
+
+    def __init__(self, python: str, tmp: Path):
+        self.python, self.tmp = python, tmp
+        subprocess.run([python, "-m", "grader", "release", "weight_decay", "--out", str(tmp / "release")],
+                       cwd=ROOT, env=environment(), check=True, capture_output=True)
+        subprocess.run([python, "-m", "grader", "gradescope", "build", "weight_decay", "--out",
+                        str(tmp / "autograder.zip")], cwd=ROOT, env=environment(), check=True, capture_output=True)
+        self.runs = 0
+
+    def fresh(self, kind: str) -> Path:
+        self.runs += 1
+        return self.tmp / f"{kind}-{self.runs}"
+
+    def grade(self, notebook: Path, timeline: Path | None = None) -> tuple[list, Path]:
+        out = self.fresh("graded")
+        return self._grader(["grade", str(notebook), "--out", str(out)], ROOT, timeline), ROOT
+
+    def check(self, notebook: Path, timeline: Path | None = None):
+        bundle = self.fresh("bundle")
+        shutil.copytree(self.tmp / "release", bundle)
+        shutil.copy(notebook, bundle / "weight_decay.ipynb")
+        return self._grader(["check", "weight_decay.ipynb"], bundle, timeline), bundle
+
+    def gradescope(self, notebook: Path, timeline: Path | None = None):
+        root = self.fresh("autograder")
+        with zipfile.ZipFile(self.tmp / "autograder.zip") as archive:
+            archive.extractall(root / "source")
+            for info in archive.infolist():  # zipfile drops permissions; Gradescope's unzip keeps them
+                os.chmod(root / "source" / info.filename, info.external_attr >> 16 & 0o777)
+        (root / "submission").mkdir()
+        shutil.copy(notebook, root / "submission" / "weight_decay.ipynb")
+        if timeline is None:
+            return [str(root / "source" / "run_autograder")], root
+        # The same command run_autograder execs, under the timeline recorder.
+        return self._grader(["gradescope", "run", "--root", str(root), "--source", str(root / "source")], root,
+                            timeline), root
+
+    def _grader(self, args, cwd, timeline):
+        if timeline is None:
+            return [self.python, "-m", "grader", *args]
+        return [self.python, str(TIMELINE), str(timeline), *args]
+
+    def env_for(self, cwd: Path) -> dict:
+        return dict(environment(), AUTOGRADER_ROOT=str(cwd), GRADER_PYTHON=self.python)
+
+
+def rounds(layouts: Layouts, notebooks: dict, count: int) -> dict:
+    times: dict[str, list[float]] = {}
+    for number in range(count):
+        for name, notebook in notebooks.items():
+            times.setdefault(f"nbclient {name}", []).append(
+                timed([layouts.python, "-c", NBCLIENT, str(notebook)], ROOT))
+            for kind in ("grade", "check", "gradescope"):
+                command, cwd = getattr(layouts, kind)(notebook)
+                times.setdefault(f"{kind} {name}", []).append(timed(command, cwd, layouts.env_for(cwd)))
+        times.setdefault("help", []).append(timed([layouts.python, "-m", "grader", "--help"], ROOT))
+        print(f"  round {number + 1} of {count} done", file=sys.stderr, flush=True)
+    return times
+
+
+def report(times: dict, notebooks) -> None:
+    print(f"{'command':<22} {'median s':>9} {'min':>7} {'max':>7}   ratio to nbclient's median")
+    for name in notebooks:
+        base = statistics.median(times[f"nbclient {name}"])
+        for kind in ("nbclient", "grade", "check", "gradescope"):
+            values = times[f"{kind} {name}"]
+            ratio = "" if kind == "nbclient" else f"{statistics.median(values) / base:.2f}  (target <= 0.5)"
+            print(f"{kind + ' ' + name:<22} {statistics.median(values):9.2f} {min(values):7.2f} {max(values):7.2f}   "
+                  f"{ratio}")
+    helps = times["help"]
+    print(f"{'grader --help':<22} {statistics.median(helps):9.2f} {min(helps):7.2f} {max(helps):7.2f}   "
+          "(target < 0.5 s)")
+
+
+# --- the breakdown ---------------------------------------------------------------------------------------------
+
+def _spans(events, label, thread=None):
+    return [(start, end) for name, who, start, end in events if name == label and (thread is None or who == thread)]
+
+
+def _first(events, label, thread=None):
+    spans = _spans(events, label, thread)
+    return spans[0] if spans else None
+
+
+def breakdown(events: list, wall: float) -> list[tuple[str, float]]:
+    """The main thread's time, stage by stage, and what ran beside it."""
+    rows = []
+    launched = _first(events, "WarmProcess.__init__")
+    waited = _first(events, "WarmProcess._wait_started", "MainThread")
+    cells = _first(events, "execute_cells")
+    checks = _first(events, "run_checks")
+    render = (_first(events, "render_outputs") or _first(events, "write_results")
+              or _first(events, "render_feedback", "MainThread"))
+    returned = _first(events, "main returned")
+    ready = waited[1] if waited else launched[1] if launched else None
+    if launched:
+        rows.append(("grader start-up until the warm process is launched (interpreter, imports, reading)",
+                     launched[0]))
+        rows.append(("  warm process ready, from its launch (torch, helpers, warm-up; in the background "
+                     "when launched ahead)", ready - launched[0]))
+    if cells:
+        # Launched ahead, the main thread waits for it inside the first spawn; else the constructor waits.
+        waiting = (waited[1] - waited[0]) if waited else (launched[1] - launched[0]) if launched else 0.0
+        rows.append(("main thread waiting for the warm process", waiting))
+        rows.append(("cells (the notebook's process started, its cells run)",
+                     cells[1] - cells[0] - (waited[1] - waited[0] if waited else 0.0)))
+    if checks:
+        collect = [e - s for s, e in _spans(events, "_Session.__init__") if checks[0] <= s <= checks[1]]
+        rows.append(("checks", checks[1] - checks[0]))
+        if collect:
+            rows.append(("  of which collecting the checks (pytest)", sum(collect)))
+        # The checks run in a thread of their own (pytest's session), while the main thread waits for them.
+        reference = sum(e - s for s, e in _spans(events, "reference") if checks[0] <= s <= checks[1])
+        rows.append(("  of which computing reference values in the grader", reference))
+    if render:
+        rows.append(("render (feedback page, results.json; a Gradescope run writes them too)", render[1] - render[0]))
+    if render and returned:
+        rows.append(("writing (files, gradebook, class summary) and the rest", returned[0] - render[1]))
+    if returned:
+        rows.append(("interpreter start and exit, threads joined", wall - returned[0]))
+    for label in ("import torch", "import pytest", "import nbconvert", "import matplotlib", "_Session.__init__",
+                  "render_ahead", "warm_up"):
+        for start, end in _spans(events, label):
+            rows.append((f"  beside: {label} ({'before' if ready and end <= ready else 'after'} the warm process "
+                         f"was ready)", end - start))
+    rows.append(("total, command to exit", wall))
+    return rows
+
+
+def show_breakdowns(layouts: Layouts, notebook: Path, tmp: Path) -> None:
+    for kind in ("grade", "check", "gradescope"):
+        timeline = tmp / f"timeline-{kind}.json"
+        command, cwd = getattr(layouts, kind)(notebook, timeline)
+        wall = timed(command, cwd, layouts.env_for(cwd))
+        events = json.loads(timeline.read_text())
+        print(f"\nwhere the time goes: {kind}, the solution (seconds)")
+        for label, seconds in breakdown(events, wall):
+            print(f"  {label:<92} {seconds:6.3f}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds (default 5)")
+    parser.add_argument("--no-stub", action="store_true", help="the solution only")
+    parser.add_argument("--python", default=sys.executable, help="the interpreter with the grader and nbclient")
+    args = parser.parse_args(argv)
+    notebooks = {"solution": SOLUTION} if args.no_stub else {"solution": SOLUTION, "stub": STUB}
+    with tempfile.TemporaryDirectory(prefix="grader-bench-single-") as tmp:
+        tmp = Path(tmp)
+        layouts = Layouts(args.python, tmp)
+        print(f"{os.cpu_count()} cores; {args.rounds} rounds, each from a fresh process; grader at {ROOT}", flush=True)
+        times = rounds(layouts, notebooks, args.rounds)
+        report(times, notebooks)
+        show_breakdowns(layouts, SOLUTION, tmp)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+"""One notebook from a cold start: commands that grade nothing never import torch, one notebook's warm process
+is started without what only a batch needs and still isolates every child, and the feedback page's view of
+the notebook rendered ahead is used only for the very file graded."""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+
+from grader.errors import IsolationUnavailable
+from grader.outputs import notebook_html
+from grader.pipeline import start_warm_process
+from helpers import ASSIGNMENT, ROOT, SOLUTION, TEST_OPTIONS
+
+# Runs grader's command line in a fresh interpreter and prints which heavy modules it imported.
+PROBE = """
+import json, sys
+from grader.cli import main
+try:
+    status = main(sys.argv[1:])
+except SystemExit as stop:
+    status = stop.code
+print(json.dumps({"status": status, "imported": [m for m in ("torch", "pytest") if m in sys.modules]}))
+"""
+
+
+def _imports_of(*args, cwd):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-c", PROBE, *map(str, args)], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=300)
+    return json.loads(done.stdout.strip().splitlines()[-1]), done
+
+
+@pytest.mark.parametrize("args", [
+    ["--help"], ["grade", "--help"], ["check", "--help"], ["serve", "--help"], ["export", "--help"],
+    ["stub", "weight_decay", "--out", "{tmp}/stub.ipynb"],
+    ["new", "quiz", "--course", "{tmp}/course"],
+], ids=lambda args: " ".join(a for a in args if "{tmp}" not in a))
+# Not ``release``: it weighs the hidden checks by collecting them, and check modules import torch themselves.
+def test_commands_that_grade_nothing_do_not_import_torch_or_pytest(args, tmp_path):
+    result, done = _imports_of(*(a.format(tmp=tmp_path) for a in args), cwd=ROOT)
+    assert result["status"] in (0, None), done.stderr
+    assert result["imported"] == [], f"grader {' '.join(args)} imported {result['imported']}"
+
+
+def test_export_and_review_of_a_graded_folder_do_not_import_torch(warm, tmp_path):
+    """The engine's part: weight decay's own feedback module draws the reference sweep with torch, so the
+    folder exported with is a copy without it."""
+    from grader.gradebook import Gradebook
+    from grader.pipeline import grade_notebook
+
+    folder = tmp_path / "weight_decay"
+    shutil.copytree(ASSIGNMENT.folder, folder)
+    manifest = folder / "assignment.toml"
+    manifest.write_text(manifest.read_text().replace('feedback = "feedback"', ""))
+    report = grade_notebook(SOLUTION, "alice", ASSIGNMENT, warm, TEST_OPTIONS)
+    with Gradebook(tmp_path / "out") as gradebook:
+        gradebook.use_assignment(ASSIGNMENT.name, folder)
+        gradebook.record(report, report.sha256, "settings")
+    for args in (["export", "--out", tmp_path / "out", "--csv", tmp_path / "scores.csv"],
+                 ["review", "--out", tmp_path / "out"],
+                 ["review", "--out", tmp_path / "out", "--student", "alice", "--question", "q1", "--score", "0.5"]):
+        result, done = _imports_of(*args, cwd=ROOT)
+        assert result["status"] == 0, done.stderr
+        assert result["imported"] == [], f"grader {args[0]} imported {result['imported']}"
+
+
+def _notebook_processes(warm, expected: int) -> int:
+    """How many processes the warm process holds below it once starting settles (a child forking its
+    notebook process, in its own PID namespace, leaves for a moment): ``expected``, or what it held last."""
+    deadline = time.monotonic() + 3
+    while True:
+        held = len(psutil.Process(warm.proc.pid).children(recursive=True))
+        if held == expected or time.monotonic() > deadline:
+            return held
+        time.sleep(0.05)
+
+
+def test_a_single_notebooks_warm_process_starts_no_spare_and_isolates_its_child_as_a_batchs_does(warm):
+    single = start_warm_process(ASSIGNMENT, TEST_OPTIONS, single=True)
+    try:
+        assert single.level is None  # launched, not waited for: its first child tells the level
+        child = single.spawn("", 0, 5.0)
+        try:
+            assert child.isolation == warm.isolation and single.level == warm.level
+            assert child.run_cell(1, "x = 6 * 7", 10)["ok"]
+            assert _notebook_processes(single, 1) == 1, "a notebook process was started ahead for one notebook"
+        finally:
+            child.kill()
+    finally:
+        single.close()
+
+
+def test_a_batchs_warm_process_still_starts_the_next_notebook_process_ahead():
+    batch = start_warm_process(ASSIGNMENT, TEST_OPTIONS)
+    try:
+        child = batch.spawn("", 0, 5.0)
+        try:
+            assert _notebook_processes(batch, 2) == 2
+        finally:
+            child.kill()
+    finally:
+        batch.close()
+
+
+def test_a_single_notebook_below_the_required_isolation_is_refused_before_any_cell_runs():
+    options = dataclasses.replace(TEST_OPTIONS, isolation="none", require_isolation="full")
+    single = start_warm_process(ASSIGNMENT, options, single=True)
+    try:
+        with pytest.raises(IsolationUnavailable):
+            single.spawn("", 0, 5.0)
+        assert single.proc.poll() is not None, "the warm process is closed with the refusal"
+    finally:
+        single.close()
+
+
+def test_the_notebook_rendered_ahead_is_the_page_of_that_file_only(tmp_path):
+    notebook = tmp_path / "weight_decay.ipynb"
+    shutil.copy(SOLUTION, notebook)
+    sha = hashlib.sha256(notebook.read_bytes()).hexdigest()
+    fresh = notebook_html.notebook_view(notebook, sha)
+    notebook_html.render_ahead(notebook)
+    assert notebook_html.notebook_view(notebook, sha) == fresh
+
+    notebook_html.render_ahead(notebook)
+    notebook.write_text(notebook.read_text().replace("Weight Decay", "Weight Decay, changed"))
+    view = notebook_html.notebook_view(notebook, sha)
+    assert view.html is None and "changed since it was graded" in view.missing
