@@ -1,7 +1,7 @@
 """An assignment's files sent with grading jobs to machines that do not share the driver's files.
 
-A Dask worker gets the folder's files (manifest, checks, modules; never the
-solution notebook) with each job, and unpacks them once per version into a
+A Dask worker gets the folder's files (manifest, checks, modules, and the
+solution's outputs the checks compare with; never the solution notebook) with each job, and unpacks them once per version into a
 private temporary folder, which it then grades from like any other folder.
 """
 from __future__ import annotations
@@ -26,9 +26,18 @@ class ShippedAssignment:
 
 
 def ship(assignment: Assignment) -> ShippedAssignment:
+    """The folder's graded files, and (the solution notebook staying here) the outputs of the solution and
+    of each listed mistake that checks comparing with the solution need, as the Gradescope zip carries them."""
+    from grader.checks.bundled_outputs import all_outputs
+    from grader.checks.mistakes import MISTAKES_FILE
+    from grader.checks.solution_outputs import BUNDLED
+
     folder = assignment.folder
-    return ShippedAssignment(assignment.name, assignment.version,
-                             tuple((p.relative_to(folder).as_posix(), p.read_bytes()) for p in graded_files(folder)))
+    files = [(p.relative_to(folder).as_posix(), p.read_bytes()) for p in graded_files(folder)]
+    files += [(f"{BUNDLED}/{name}", data) for name, data in all_outputs(assignment).items()]
+    if (folder / MISTAKES_FILE).is_file():
+        files.append((MISTAKES_FILE, (folder / MISTAKES_FILE).read_bytes()))
+    return ShippedAssignment(assignment.name, assignment.version, tuple(files))
 
 
 _UNPACKED: dict[tuple[str, str], Assignment] = {}

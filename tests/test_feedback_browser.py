@@ -115,13 +115,13 @@ def test_line_numbers_never_run_into_the_code(browser, pages):
     """The gutter grows with two-digit cell and line numbers ("12:13def" was printed over the code)."""
     page, problems = open_page(browser, pages["solution"])
     overlaps = page.evaluate("""() => [...document.querySelectorAll('.code .line')].flatMap(line => {
-        const number = line.querySelector('.n'), text = number.nextSibling;
+        const number = line.querySelector('.lineno'), text = number.nextSibling;
         if (!text || !text.textContent.trim()) return [];
         const range = document.createRange(); range.selectNodeContents(text);
         const code = range.getClientRects()[0];
         return code && code.left < number.getBoundingClientRect().right + 2 ? [number.textContent] : [];
     })""")
-    numbers = page.eval_on_selector_all(".code .n", "ns => ns.map(n => n.textContent)")
+    numbers = page.eval_on_selector_all(".code .lineno", "ns => ns.map(n => n.textContent)")
     assert any(len(n.split(":")[0]) >= 2 and len(n.split(":")[1]) >= 2 for n in numbers), "two-digit cells and lines"
     assert overlaps == []
     assert problems == []
