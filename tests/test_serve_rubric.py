@@ -135,7 +135,8 @@ def test_anonymous_mode_serves_no_page_that_names_students(out):
                         base_url=f"http://testserver{guard.root}")
     queue = client.get("/review?question=q5&status=all").text
     assert f'href="{guard.root}/students"' not in queue and f'href="{guard.root}/"' not in queue
-    for path in ("/", "/students", "/similarity", "/similarity/pair?a=s001", "/s001/feedback.html",
+    assert client.get("/").headers["location"] == f"{guard.root}/review"  # the printed address: the queue
+    for path in ("/students", "/similarity", "/similarity/pair?a=s001", "/s001/feedback.html",
                  "/s001/results.json"):
         page = client.get(path)
         assert page.status_code == 404 and "anonymous review" in page.text, path

@@ -80,7 +80,7 @@ def create_app(store: ClassStore, guard: Guard, refresher=None, anonymous: bool 
         Route("/groups", items.save_group, methods=["POST"]),
         Route("/rubric", items.rubric, methods=["GET"]),
         Route("/rubric", items.save_item, methods=["POST"]),
-        Route("/", named(pages.summary)),
+        Route("/", pages.to_queue if anonymous else pages.summary),
         Route("/students", named(pages.students)),
         Route("/review", pages.review, methods=["GET"]),
         Route("/review", pages.save, methods=["POST"]),
@@ -113,6 +113,10 @@ class _Pages:
     def _page(self, name: str, code: int = 200, **context) -> HTMLResponse:
         """An app page; ``root`` (the key) starts every link it makes."""
         return _page(name, code, **{"root": self.guard.root, "anonymous": self.ids.anonymous, **context})
+
+    def to_queue(self, request: Request):
+        """The printed address in anonymous review: the queue (the class summary names students)."""
+        return RedirectResponse(self.guard.root + "/review", status_code=303)
 
     def not_anonymous(self, endpoint):
         """``endpoint``, or in anonymous review a page saying it is not shown (it names students)."""
