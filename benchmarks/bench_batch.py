@@ -40,10 +40,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
 from gallery import RIGHT, WRONG  # noqa: E402
-from grader.assignment import load_assignment  # noqa: E402
-from grader.batch import BatchSettings, grade_batch  # noqa: E402
-from grader.gradebook import Gradebook  # noqa: E402
-from grader.pipeline import GradeOptions  # noqa: E402
+from grader.assignments.manifest import load_assignment  # noqa: E402
+from grader.classroom.batch import BatchSettings, grade_batch  # noqa: E402
+from grader.classroom.gradebook import Gradebook  # noqa: E402
+from grader.grading.pipeline import GradeOptions  # noqa: E402
 from inprocess import grade_in_process  # noqa: E402
 
 SOLUTION = ROOT / "solutions" / "weight_decay" / "weight_decay.ipynb"

@@ -23,10 +23,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from class_helpers import grade_samples, record_class  # noqa: E402
 from helpers import ASSIGNMENT, TEST_OPTIONS  # noqa: E402
-from grader.gradebook import Gradebook  # noqa: E402
+from grader.classroom.gradebook import Gradebook  # noqa: E402
 from grader.outputs import write_outputs  # noqa: E402
 from grader.outputs.class_summary import write_class_summary  # noqa: E402
-from grader.pipeline import start_warm_process  # noqa: E402
+from grader.grading.pipeline import start_warm_process  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync",

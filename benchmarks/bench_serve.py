@@ -44,7 +44,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from helpers import ASSIGNMENT, TEST_OPTIONS  # noqa: E402
 from serve_helpers import graded_variants, record_class  # noqa: E402
-from grader.pipeline import start_warm_process  # noqa: E402
+from grader.grading.pipeline import start_warm_process  # noqa: E402
 
 STUDENTS = 200
 

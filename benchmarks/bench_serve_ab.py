@@ -28,7 +28,7 @@ BASE = arguments.baseline.resolve()
 sys.path[:0] = [str(WT), str(WT / "tests")]
 from helpers import ASSIGNMENT, TEST_OPTIONS  # noqa: E402
 from serve_helpers import graded_variants, record_class  # noqa: E402
-from grader.pipeline import start_warm_process  # noqa: E402
+from grader.grading.pipeline import start_warm_process  # noqa: E402
 
 
 def serve(root, out):

@@ -27,7 +27,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from helpers import ASSIGNMENT, SOLUTION  # noqa: E402
 from similarity_class import make_class  # noqa: E402
 from grader.outputs import save_files  # noqa: E402
-from grader.outputs.similarity_html import write_similarity_pages  # noqa: E402
+from grader.similarity.pages import write_similarity_pages  # noqa: E402
 from grader.similarity import find_similar  # noqa: E402
 from grader.similarity.compare import NOTEBOOK  # noqa: E402
 from grader.similarity.record import similarity_csv, similarity_json  # noqa: E402

@@ -2,7 +2,7 @@
 
 ``InProcessNotebook`` offers what the checks use of a ``StudentProcess``
 (run_cell, call, method, helper, fork, reset, kill) on top of the same runtime the
-student's child process runs (grader/sandbox/child.py), with values passed
+student's child process runs (grader/sandbox/student_side/child.py), with values passed
 through the same codec, but no process, no socket and no fork: a check's
 ``fork`` and ``reset`` only reset torch's global state and reseed. That is the cost of
 the work itself, which the isolated grader is measured against.
@@ -18,12 +18,12 @@ import matplotlib.pyplot as plt
 import torch
 
 from grader.checks.runner import run_checks
-from grader.errors import error_from_wire
-from grader.execution import NOTEBOOK_SEED
-from grader.sandbox import child
+from grader.core.errors import error_from_wire
+from grader.sandbox.run_cells import NOTEBOOK_SEED
+from grader.sandbox.student_side import child
 from grader.sandbox.handles import CODEC
-from grader.scoring import score_outcomes
-from grader.submission import read_submission
+from grader.scoring.points import score_outcomes
+from grader.assignments.read_notebook import read_submission
 
 
 class _NoTimeLimit:
@@ -45,7 +45,7 @@ child._time_limit = _NoTimeLimit
 
 class InProcessNotebook:
     def __init__(self, helpers_module: str, seed: int, call_timeout: float):
-        torch.set_num_threads(1)  # as in the student's process (grader/sandbox/warm.py): the same work
+        torch.set_num_threads(1)  # as in the student's process (grader/sandbox/student_side/warm.py): the same work
         helpers = importlib.import_module(helpers_module).HELPERS if helpers_module else {}
         child.reset_torch_state()
         child.seed_everything(seed)

@@ -21,9 +21,9 @@ import statistics
 import time
 from pathlib import Path
 
-from grader.assignment import load_assignment
-from grader.pipeline import GradeOptions, start_warm_process
-from grader.submission import read_submission
+from grader.assignments.manifest import load_assignment
+from grader.grading.pipeline import GradeOptions, start_warm_process
+from grader.assignments.read_notebook import read_submission
 
 ROOT = Path(__file__).resolve().parents[1]
 PROBE = "def probe(x):\n    return abs(x)\n"

@@ -32,12 +32,12 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grader.assignment import load_assignment  # noqa: E402
+from grader.assignments.manifest import load_assignment  # noqa: E402
 from grader.outputs import render_outputs  # noqa: E402
 from grader.outputs.feedback import render_feedback  # noqa: E402
 from grader.outputs.notebook_html import render_notebook  # noqa: E402
 from grader.outputs.safe_html import tex_to_mathml  # noqa: E402
-from grader.results import GradeReport  # noqa: E402
+from grader.core.records import GradeReport  # noqa: E402
 
 
 def median_seconds(step, repeat: int) -> float:

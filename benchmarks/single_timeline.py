@@ -27,18 +27,18 @@ _REFERENCE_DEPTH = threading.local()
 
 # module -> functions (or Class.method) whose calls are stages
 STAGES = {
-    "grader.single_notebook": ["start", "_prepare_checks", "_prepare_page"],
+    "grader.grading.single_notebook": ["start", "_prepare_checks", "_prepare_page"],
     "grader.sandbox.warm_process": ["WarmProcess.__init__", "WarmProcess._wait_started", "WarmProcess._start"],
     "grader.checks.runner": ["run_checks", "prepare_session", "_Session.__init__"],
-    "grader.execution": ["execute_cells"],
-    "grader.submission": ["read_submission"],
+    "grader.sandbox.run_cells": ["execute_cells"],
+    "grader.assignments.read_notebook": ["read_submission"],
     "grader.outputs": ["render_outputs", "save_files"],
     "grader.outputs.feedback": ["render_feedback", "warm_up"],
     "grader.outputs.notebook_html": ["render_ahead", "notebook_view"],
-    "grader.batch": ["grade_batch", "_store", "write_class_summary"],
-    "grader.gradebook": ["Gradebook.record"],
-    "grader.selfcheck": ["self_check", "locate_checks", "with_pending"],
-    "grader.gradescope.run": ["run_autograder", "grade_submission", "write_results"],
+    "grader.classroom.batch": ["grade_batch", "_store", "write_class_summary"],
+    "grader.classroom.gradebook": ["Gradebook.record"],
+    "grader.delivery.selfcheck": ["self_check", "locate_checks", "with_pending"],
+    "grader.delivery.gradescope.run": ["run_autograder", "grade_submission", "write_results"],
 }
 IMPORTS = ("torch", "pytest", "nbconvert", "matplotlib")
 

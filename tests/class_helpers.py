@@ -9,8 +9,8 @@ import nbformat
 
 from helpers import ASSIGNMENT, SOLUTION, STUB, TEST_OPTIONS, appended
 from gallery import WRONG
-from grader.gradebook import Gradebook
-from grader.pipeline import grade_notebook
+from grader.classroom.gradebook import Gradebook
+from grader.grading.pipeline import grade_notebook
 
 # Mistakes of each question, two of them in the same question (q4), one failing some inputs of a check only.
 MISTAKES = ("l1_penalty_subtracted", "l1_update_returns_float64", "frobenius_not_squared", "best_lambda_by_train_loss",

@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.pipeline import grade_notebook, start_warm_process
+from grader.grading.pipeline import grade_notebook, start_warm_process
 from helpers import ASSIGNMENT, SOLUTION, TEST_OPTIONS
 
 # Assignment folders kept as fixtures (tests/fixtures/legacy/): their checks are run by the grader, not here.

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import torch
 
-from grader.errors import MissingName, StudentRaised
+from grader.core.errors import MissingName, StudentRaised
 from grader.sandbox.handles import Global
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import nbformat
 
-from grader.assignment import Limits, load_assignment
-from grader.pipeline import GradeOptions
+from grader.assignments.manifest import Limits, load_assignment
+from grader.grading.pipeline import GradeOptions
 
 ROOT = Path(__file__).resolve().parents[1]
 # This repository is the course folder (solutions/, exercises/) for every command the tests run, from any folder.

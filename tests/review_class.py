@@ -9,8 +9,8 @@ import random
 from pathlib import Path
 
 from helpers import ASSIGNMENT, FOLDER
-from grader.gradebook import Gradebook
-from grader.submission import Answer
+from grader.classroom.gradebook import Gradebook
+from grader.assignments.read_notebook import Answer
 
 # The common answers and the rubric item (its key in solutions/weight_decay/rubric.toml) each deserves.
 COMMON = {

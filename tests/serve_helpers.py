@@ -8,8 +8,8 @@ from pathlib import Path
 import nbformat
 
 from helpers import ASSIGNMENT, FOLDER, SOLUTION, STUB, TEST_OPTIONS, appended, with_answer
-from grader.gradebook import Gradebook
-from grader.pipeline import grade_notebook
+from grader.classroom.gradebook import Gradebook
+from grader.grading.pipeline import grade_notebook
 
 # Rendered as text everywhere, or the page runs the student's code in the instructor's browser.
 HOSTILE_ANSWER = ('The penalty <script>document.title = "pwned"; alert(1)</script> shrinks weights '

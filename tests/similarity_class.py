@@ -21,9 +21,9 @@ from pathlib import Path
 
 import nbformat
 
-from grader.gradebook import Gradebook
-from grader.results import GradeReport
-from grader.stub import make_stub
+from grader.classroom.gradebook import Gradebook
+from grader.core.records import GradeReport
+from grader.delivery.stub import make_stub
 
 ASSIGNMENT_FOLDER = Path(__file__).resolve().parents[1] / "solutions" / "weight_decay"
 NAMES = ["x", "v", "vec", "weights", "t", "tensor", "params", "theta", "arr", "inp", "w_in", "data_w", "vals"]

@@ -9,13 +9,13 @@ import nbformat
 import pytest
 import torch
 
-from grader.assignment import load_assignment
+from grader.assignments.manifest import load_assignment
 from grader.checks import differences
 from grader.checks.mistakes import Mistake, read_mistakes
 from grader.checks.solution_outputs import SolutionOutputs, _read_entry, _write_entry, folder_key
-from grader.errors import AssignmentError
+from grader.core.errors import AssignmentError
 from grader.sandbox.handles import RemoteRef
-from grader.validate_checks import plain_asserts
+from grader.authoring.validate_checks import plain_asserts
 from helpers import FOLDER, appended, messages, scores
 
 
@@ -136,7 +136,7 @@ def test_solution_outputs_are_computed_once_then_read_from_disk(tmp_path, monkey
 
 @pytest.mark.e2e
 def test_validate_runs_the_public_checks_from_the_bundle(tmp_path):
-    from grader.validate import validate
+    from grader.authoring.validate import validate
 
     folder = _copy(tmp_path)
     (folder / "hidden_only.py").write_text("VALUE = 1\n")

@@ -6,13 +6,13 @@ import pytest
 import torch
 
 from helpers import ASSIGNMENT, SOLUTION, STUB
-from grader import markers
+from grader.assignments import markers
 from weight_decay import reference
 from grader.cli import main
-from grader.assignment import Limits
-from grader.execution import execute_cells
-from grader.submission import read_submission
-from grader.written_outline import written_outline
+from grader.assignments.manifest import Limits
+from grader.sandbox.run_cells import execute_cells
+from grader.assignments.read_notebook import read_submission
+from grader.delivery.written_outline import written_outline
 
 
 def test_committed_stub_is_what_the_stub_command_produces(tmp_path):

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from batch_helpers import run_cli as _run_cli
-from grader.assignment import load_assignment
+from grader.assignments.manifest import load_assignment
 from helpers import ROOT
 
 pytestmark = pytest.mark.e2e
@@ -194,8 +194,8 @@ def test_every_assignment_in_the_repository_validates(folder):
 
 
 def test_an_assignment_name_may_not_shadow_a_module_but_a_folder_of_that_name_is_fine(tmp_path, monkeypatch):
-    from grader.assignment_imports import register_package
-    from grader.errors import AssignmentError
+    from grader.assignments.package_import import register_package
+    from grader.core.errors import AssignmentError
 
     with pytest.raises(AssignmentError, match="is already the name of a module in use"):
         register_package("json", tmp_path, "v1")  # imported already

@@ -15,15 +15,15 @@ import pytest
 
 from batch_helpers import grader_main, run_cli
 from helpers import ROOT
-from grader.assignment import load_assignment
-from grader.audit.equivalent import read_equivalents
-from grader.audit.mutants import mutants_of
-from grader.audit.nothing import KINDS, nothing_notebook
-from grader.audit.regions import AuditError, parse_solution, regions_of
-from grader.audit.run import generate
-from grader.errors import AssignmentError
-from grader.markers import STUB_LINE
-from grader.scaffold import new_assignment
+from grader.assignments.manifest import load_assignment
+from grader.authoring.audit.equivalent import read_equivalents
+from grader.authoring.audit.mutants import mutants_of
+from grader.authoring.audit.nothing import KINDS, nothing_notebook
+from grader.authoring.audit.regions import AuditError, parse_solution, regions_of
+from grader.authoring.audit.run import generate
+from grader.core.errors import AssignmentError
+from grader.assignments.markers import STUB_LINE
+from grader.authoring.scaffold import new_assignment
 
 NAME = "softmax_intro"
 ALWAYS_PASSES = '''"""q1, hidden: a check that cannot fail, planted to see the audit catch it."""
@@ -187,14 +187,14 @@ def test_the_operators_of_the_catalogue_are_generated():
         operators |= {m.operator for cell in cells for m in mutants_of(cell)}
     assert operators >= {"arithmetic", "comparison", "number", "boolean", "unary", "sum_mean", "remove_statement",
                          "swap_arguments", "inplace", "detach", "return_none"}
-    from grader.scaffold import _SOLUTION_CODE
+    from grader.authoring.scaffold import _SOLUTION_CODE
 
     descriptions = {m.description for m in _mutants_of_source(_SOLUTION_CODE)}
     assert {"dim=-1 → dim=0", "keepdim=True → False", ".sum( → .mean("} <= descriptions
 
 
 def _mutants_of_source(code: str, heading: str = "## q1: softmax", names=("softmax",)):
-    from grader.assignment import Assignment, Question
+    from grader.assignments.manifest import Assignment, Question
 
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_markdown_cell(heading), nbformat.v4.new_code_cell(code)]

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from grader.checks.copies import CheckCopies
-from grader.errors import StudentCrashed, StudentTimeout
+from grader.core.errors import StudentCrashed, StudentTimeout
 from helpers import ASSIGNMENT
 
 NOTEBOOK = """

@@ -1,5 +1,5 @@
 """Checks folded per check (inputs folded, unfinished functions once), points that add up, and a class summary
-grouped by diagnosis: kernel-free, on outcomes built by hand and scored by grader.scoring."""
+grouped by diagnosis: kernel-free, on outcomes built by hand and scored by grader.scoring.points."""
 import dataclasses
 import xml.etree.ElementTree as ET
 
@@ -7,14 +7,14 @@ import html5lib
 import pytest
 
 import helpers
-from grader.gradescope.results import gradescope_results
+from grader.outputs.gradescope_results import gradescope_results
 from grader.outputs.check_groups import group_checks, split_unfinished
 from grader.outputs.class_summary import render_class_summary, summarise
 from grader.outputs.feedback import render_feedback
 from grader.outputs.junit import junit_xml
 from grader.outputs.rounding import rounded_points
-from grader.results import FAILED, PASSED, REVIEW, CheckOutcome, GradeReport
-from grader.scoring import score_outcomes
+from grader.core.records import FAILED, PASSED, REVIEW, CheckOutcome, GradeReport
+from grader.scoring.points import score_outcomes
 
 # Weight decay's questions, each split by its checks' weights alone: the outcomes built here have no written
 # answer, so a fixed written share (written_points) would leave part of each question unaccounted for.

@@ -12,14 +12,14 @@ import torch
 import xmlschema
 
 from fake_student import FakeStudent, no_submission
-from grader.assignment import load_assignment
+from grader.assignments.manifest import load_assignment
 from grader.checks.calls import Call, remember
 from grader.checks.runner import run_checks
-from grader.errors import CheckFailed, GraderError
+from grader.core.errors import CheckFailed, GraderError
 from grader.outputs.junit import junit_xml
-from grader.results import ERROR, FAILED, PASSED, CheckOutcome, GradeReport
-from grader.scaffold import new_assignment
-from grader.scoring import score_outcomes
+from grader.core.records import ERROR, FAILED, PASSED, CheckOutcome, GradeReport
+from grader.authoring.scaffold import new_assignment
+from grader.scoring.points import score_outcomes
 
 SCHEMA = Path(__file__).parent / "schemas" / "junit.xsd"
 

@@ -8,9 +8,9 @@ import pytest
 
 from batch_helpers import FAST, gradebook_rows, grader_main, question_scores, results, solution, write_class, wrong
 from helpers import ASSIGNMENT, SOLUTION, TEST_OPTIONS, appended, with_answer
-from grader.batch import BatchSettings, grade_batch
-from grader.report_json import dump_report, load_report
-from grader.written_outline import written_outline
+from grader.classroom.batch import BatchSettings, grade_batch
+from grader.classroom.stored_report import dump_report, load_report
+from grader.delivery.written_outline import written_outline
 
 pytestmark = pytest.mark.e2e
 

@@ -15,7 +15,7 @@ import pytest
 
 from batch_helpers import run_cli
 from helpers import ASSIGNMENT, ROOT, SOLUTION, appended
-from grader.deadline import Deadline
+from grader.core.deadline import Deadline
 from test_gradescope import run_autograder
 
 SLEEPING_CELLS = 21
@@ -37,7 +37,7 @@ def question_tags(results: dict) -> set:
 
 def code_questions() -> set:
     """The questions with code points (q5 and q6 are written answers only: people grade them on Gradescope)."""
-    from grader.written_outline import written_outline
+    from grader.delivery.written_outline import written_outline
 
     written = {part.question: part.points for part in written_outline(ASSIGNMENT).written}
     return {q.id for q in ASSIGNMENT.questions if q.points - written.get(q.id, 0) > 0}
@@ -98,10 +98,10 @@ def test_the_watchdog_writes_results_and_ends_a_run_that_hangs(tmp_path):
     script = textwrap.dedent(f"""
         import threading, time
         from pathlib import Path
-        from grader.assignment import load_assignment
-        from grader.deadline import Deadline
-        from grader.gradescope.run import write_results
-        from grader.gradescope.watchdog import Watchdog, out_of_time_report
+        from grader.assignments.manifest import load_assignment
+        from grader.core.deadline import Deadline
+        from grader.delivery.gradescope.run import write_results
+        from grader.delivery.gradescope.watchdog import Watchdog, out_of_time_report
         assignment = load_assignment({str(ASSIGNMENT.folder)!r})
         deadline = Deadline.after(3.0)
         print(deadline.at, flush=True)

@@ -11,8 +11,8 @@ import nbformat
 import pytest
 
 from dropout_gallery import NO_ATTEMPT, RIGHT, WRONG
-from grader.assignment import Limits, load_assignment
-from grader.pipeline import GradeOptions, grade_notebook, start_warm_process
+from grader.assignments.manifest import Limits, load_assignment
+from grader.grading.pipeline import GradeOptions, grade_notebook, start_warm_process
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = load_assignment(ROOT / "solutions" / "dropout")

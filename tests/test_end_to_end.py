@@ -38,10 +38,10 @@ import dropout_gallery
 import gallery
 from batch_helpers import question_scores, results, run_cli
 from helpers import ROOT, appended
-from grader.assignment import Assignment, load_assignment
-from grader.written_outline import written_outline
+from grader.assignments.manifest import Assignment, load_assignment
+from grader.delivery.written_outline import written_outline
 from grader.sandbox.warm_process import clean_environment
-from grader.sandbox.isolation import FULL, LAYERS
+from grader.sandbox.student_side.isolation import FULL, LAYERS
 from test_gradescope import run_autograder
 
 pytestmark = pytest.mark.e2e

@@ -8,17 +8,18 @@ import pytest
 
 from batch_helpers import run_cli
 from helpers import ROOT, SOLUTION
-from grader import batch, errors
-from grader.errors import (CheckFailed, Frame, IsolationUnavailable, MissingName, NotImplementedYet, SandboxError,
+from grader.classroom import batch
+from grader.core import errors
+from grader.core.errors import (CheckFailed, Frame, IsolationUnavailable, MissingName, NotImplementedYet, SandboxError,
                            StudentCodeError, StudentCrashed, StudentRaised, StudentTimeout, error_from_wire,
                            frames_from_wire)
-from grader.review import Review
-from grader.worker import Job
+from grader.scoring.reviews import Review
+from grader.classroom.worker import Job
 
 FRAMES = (Frame(3, 2, "    return x / 0", "normalize"), Frame(5, 1, "normalize(t)", "<module>"))
 WIRE_FRAMES = [{"cell": f.cell, "line": f.line, "text": f.text, "function": f.function} for f in FRAMES]
 
-# One example of every exception in grader/errors.py, built as the grader builds it.
+# One example of every exception in grader/core/errors.py, built as the grader builds it.
 EXAMPLES = {
     errors.GraderError: lambda: errors.GraderError("the grader could not do it"),
     errors.AssignmentError: lambda: errors.AssignmentError("assignment.toml: [questions] is missing"),

@@ -12,7 +12,7 @@ from playwright import sync_api
 
 from helpers import ASSIGNMENT, SOLUTION, TEST_OPTIONS, appended
 from grader.outputs import write_outputs
-from grader.pipeline import grade_notebook
+from grader.grading.pipeline import grade_notebook
 
 pytestmark = pytest.mark.e2e
 

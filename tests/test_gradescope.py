@@ -16,7 +16,7 @@ import jsonschema
 import pytest
 
 from helpers import ASSIGNMENT, ROOT, SOLUTION, STUB
-from grader.written_outline import written_outline
+from grader.delivery.written_outline import written_outline
 
 pytestmark = pytest.mark.e2e
 

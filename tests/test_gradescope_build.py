@@ -11,9 +11,9 @@ import zipfile
 
 import pytest
 
-import grader.gradescope.build as build
+import grader.delivery.gradescope.build as build
 from helpers import ASSIGNMENT, ROOT
-from grader.assignment import load_assignment
+from grader.assignments.manifest import load_assignment
 
 DROPOUT = load_assignment(ROOT / "solutions" / "dropout")
 
@@ -69,7 +69,7 @@ def test_an_installed_grader_builds_an_installable_zip(tmp_path):
     assert made.returncode == 0, made.stderr
     (rebuilt,) = (tmp_path / "dist2").glob("*.whl")
     with zipfile.ZipFile(rebuilt) as archive:
-        assert "grader/gradescope/files/setup.sh.j2" in archive.namelist()
+        assert "grader/delivery/gradescope/files/setup.sh.j2" in archive.namelist()
     assert (out.parent / "weight_decay-outline.txt").is_file()
 
 

@@ -10,7 +10,7 @@ import zipfile
 import pytest
 
 from helpers import ASSIGNMENT
-from grader.gradescope.build import build_autograder_zip
+from grader.delivery.gradescope.build import build_autograder_zip
 
 PYTHON3 = r"""#!/bin/sh
 # python3 -m venv DIR: a venv whose pip records its arguments and fails as FAIL_WHEN says.

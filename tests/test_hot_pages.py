@@ -9,7 +9,7 @@ import os
 import torch
 
 from helpers import SOLUTION
-from grader.sandbox import hot_pages
+from grader.sandbox.student_side import hot_pages
 
 pytestmark = pytest.mark.needs_root
 

@@ -5,7 +5,7 @@ import mmap
 import os
 
 from helpers import in_forked_child
-from grader.sandbox import huge_pages
+from grader.sandbox.student_side import huge_pages
 
 MAPS = """\
 55b20d8b3000-55b214de5000 rw-p 00000000 00:00 0                          [heap]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.assignment import load_assignment
-from grader.pipeline import grade_notebook, start_warm_process
+from grader.assignments.manifest import load_assignment
+from grader.grading.pipeline import grade_notebook, start_warm_process
 from helpers import ROOT, SOLUTION, TEST_OPTIONS, appended, messages, scores
 
 LEGACY = Path(__file__).resolve().parent / "fixtures" / "legacy"
@@ -23,7 +23,7 @@ def _course(tmp_path, name):
 @pytest.mark.e2e
 @pytest.mark.parametrize("name", ["weight_decay", "dropout"])
 def test_a_legacy_folder_still_validates(tmp_path, name):
-    from grader.validate import validate
+    from grader.authoring.validate import validate
 
     assert [str(p) for p in validate(_course(tmp_path, name))] == []
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.errors import SandboxError
+from grader.core.errors import SandboxError
 from grader.sandbox import memory
 from grader.sandbox.warm_process import WarmProcess
 

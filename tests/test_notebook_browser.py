@@ -7,7 +7,7 @@ from helpers import ASSIGNMENT, SOLUTION, TEST_OPTIONS
 from hostile_notebook import hostile
 from test_feedback_browser import PHONE, browser, open_page  # noqa: F401 - the browser fixture
 from grader.outputs import write_outputs
-from grader.pipeline import grade_notebook
+from grader.grading.pipeline import grade_notebook
 
 pytestmark = pytest.mark.e2e
 

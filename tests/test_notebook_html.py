@@ -11,7 +11,7 @@ from hostile_notebook import hostile
 from grader.outputs import render_outputs
 from grader.outputs.notebook_html import MAX_OUTPUT_CHARS, notebook_view, render_notebook
 from grader.outputs.safe_html import clean_student_html, tex_to_mathml
-from grader.results import GradeReport
+from grader.core.records import GradeReport
 
 
 @pytest.fixture(scope="module")

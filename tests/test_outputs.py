@@ -7,7 +7,7 @@ import pytest
 from helpers import ASSIGNMENT, appended, with_answer
 from grader.outputs import write_outputs
 from grader.outputs.feedback import render_feedback
-from grader.gradescope.results import gradescope_results
+from grader.outputs.gradescope_results import gradescope_results
 
 INJECTION = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
@@ -29,7 +29,7 @@ def wrong_report(warm, tmp_path_factory):
     import nbformat
 
     from helpers import ASSIGNMENT, SOLUTION, TEST_OPTIONS
-    from grader.pipeline import grade_notebook
+    from grader.grading.pipeline import grade_notebook
 
     notebook = nbformat.read(SOLUTION, as_version=4)
     notebook = appended(notebook, f"# {INJECTION}\ndef l1_sgd_update(w, grad, lr, lambd):\n"
@@ -43,7 +43,7 @@ def wrong_report(warm, tmp_path_factory):
 @pytest.fixture(scope="module")
 def solution_report(warm):
     from helpers import ASSIGNMENT, SOLUTION, TEST_OPTIONS
-    from grader.pipeline import grade_notebook
+    from grader.grading.pipeline import grade_notebook
 
     return grade_notebook(SOLUTION, "solution", ASSIGNMENT, warm, TEST_OPTIONS)
 
@@ -128,8 +128,8 @@ def test_feedback_heading_total_and_points_read_as_written(solution_report):
     shows it; "1 point", never "1 points"."""
     import dataclasses
 
-    from grader.batch import _outcome
-    from grader.points_text import points
+    from grader.classroom.batch import _outcome
+    from grader.core.points_text import points
 
     titled = dataclasses.replace(ASSIGNMENT, title="Weight decay: L1, L2 and a λ sweep")
     tree = parse(render_feedback(solution_report, titled))
@@ -145,7 +145,7 @@ def test_feedback_heading_total_and_points_read_as_written(solution_report):
 
 def test_a_question_with_an_instructors_comment_is_open_on_the_feedback_page(solution_report):
     """Even when the question lost points only in review (no check failed): the comment is for reading."""
-    from grader.review import Review, apply_reviews, review_checks
+    from grader.scoring.reviews import Review, apply_reviews, review_checks
 
     question = next(q.question for q in solution_report.questions if review_checks(solution_report, q.question))
     reviewed = apply_reviews(solution_report, {question: Review("solution", question, 0.0, "Say why.")}, ASSIGNMENT)

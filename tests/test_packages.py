@@ -17,10 +17,10 @@ import nbformat
 import pytest
 
 from batch_helpers import run_cli
-from grader.assignment import load_assignment
-from grader.errors import AssignmentError
-from grader.pipeline import GradeOptions, grade_notebook, start_warm_process
-from grader.validate import validate
+from grader.assignments.manifest import load_assignment
+from grader.core.errors import AssignmentError
+from grader.grading.pipeline import GradeOptions, grade_notebook, start_warm_process
+from grader.authoring.validate import validate
 
 PRELOAD_CHECK = '''
 import pytest

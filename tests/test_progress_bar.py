@@ -1,7 +1,7 @@
 """grader grade's progress bar (rich, on stderr): lines above it as they are, the count at the end."""
 from __future__ import annotations
 
-from grader.batch import progress_bar
+from grader.classroom.batch import progress_bar
 
 
 def test_the_bar_counts_notebooks_and_prints_lines_verbatim_above_it(capsys):

@@ -7,9 +7,9 @@ import struct
 import pytest
 import torch
 
-from grader.errors import ProtocolError
+from grader.core.errors import ProtocolError
 from grader.sandbox.handles import CODEC, RemoteRef
-from grader.sandbox.protocol import recv_message, send_message, to_wire
+from grader.sandbox.student_side.protocol import recv_message, send_message, to_wire
 
 
 def roundtrip_raw(payload: bytes, blobs=()):

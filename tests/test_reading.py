@@ -4,8 +4,8 @@ import json
 import pytest
 
 from helpers import ASSIGNMENT, SOLUTION
-from grader import errors
-from grader.submission import read_submission
+from grader.core import errors
+from grader.assignments.read_notebook import read_submission
 
 
 def write(tmp_path, name, data: bytes):
@@ -73,14 +73,14 @@ def test_a_format_3_notebook_is_upgraded_as_jupyter_does_and_read_the_same_each_
     current = read_submission(SOLUTION, ASSIGNMENT)
     assert [c.source for c in first.code_cells] == [c.source for c in current.code_cells]
     assert first.answers == current.answers
-    from grader.submission import _parse
+    from grader.assignments.read_notebook import _parse
     ids = [c.id for c in _parse(path, path.read_bytes()).cells]
     assert ids == [c.id for c in _parse(path, path.read_bytes()).cells] and len(set(ids)) == len(ids)
 
 
 @pytest.mark.e2e
 def test_a_format_3_notebook_is_graded_like_the_same_notebook_in_format_4(warm, tmp_path):
-    from grader.pipeline import grade_notebook
+    from grader.grading.pipeline import grade_notebook
     from helpers import TEST_OPTIONS, scores
 
     old = grade_notebook(format3(tmp_path), "old", ASSIGNMENT, warm, TEST_OPTIONS)

@@ -19,8 +19,8 @@ from pathlib import Path
 import nbformat
 
 from helpers import ASSIGNMENT, ROOT, SOLUTION
-from grader import markers
-from grader.hidden_shares import collect_hidden_shares
+from grader.assignments import markers
+from grader.checks.hidden_shares import collect_hidden_shares
 
 pytestmark = pytest.mark.e2e
 
@@ -141,8 +141,8 @@ def test_wheel_ships_the_engine_and_no_assignment(tmp_path):
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
         archive.extractall(tmp_path / "unpacked")
-    assert "grader/gradescope/files/run_autograder.j2" in names and "grader/templates/student_readme.md.j2" in names
-    assert "grader/templates/new/assignment.toml.j2" in names  # what grader new scaffolds
+    assert "grader/delivery/gradescope/files/run_autograder.j2" in names and "grader/delivery/templates/student_readme.md.j2" in names
+    assert "grader/authoring/templates/new/assignment.toml.j2" in names  # what grader new scaffolds
     assert not [n for n in names if "weight_decay" in n or n.startswith("solutions/")]
     # Nor under another name: no file of the wheel is a hidden check, and the written answers' rubric is nowhere.
     hidden_sources = {p.read_bytes() for p in HIDDEN.glob("*.py")}

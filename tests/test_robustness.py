@@ -4,8 +4,8 @@ import copy
 import nbformat
 
 from helpers import ASSIGNMENT, appended, messages, replace_in_cell, scores
-from grader.assignment import Limits
-from grader.pipeline import GradeOptions
+from grader.assignments.manifest import Limits
+from grader.grading.pipeline import GradeOptions
 
 FULL = {q.id: float(q.points) for q in ASSIGNMENT.questions}
 

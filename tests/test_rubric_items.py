@@ -6,12 +6,12 @@ import sqlite3
 import pytest
 
 from helpers import ASSIGNMENT
-from grader.answer_groups import group_answers, identical_answers, normalise
-from grader.errors import ReviewConflict, ReviewError
-from grader.gradebook import Gradebook
-from grader.results import REVIEW, CheckOutcome, QuestionScore, ScoredCheck
-from grader.review import Review
-from grader.rubric_items import RubricItem, items_score, load_rubric
+from grader.scoring.answer_groups import group_answers, identical_answers, normalise
+from grader.core.errors import ReviewConflict, ReviewError
+from grader.classroom.gradebook import Gradebook
+from grader.core.records import REVIEW, CheckOutcome, QuestionScore, ScoredCheck
+from grader.scoring.reviews import Review
+from grader.scoring.rubric_items import RubricItem, items_score, load_rubric
 from grader.serve.anonymous import StudentIds
 from grader.serve.suggestion import suggestion_hint
 

@@ -19,9 +19,9 @@ from starlette.testclient import TestClient
 
 from helpers import ASSIGNMENT, ROOT
 from serve_helpers import graded_variants, record_class
-from grader.errors import ReviewConflict
-from grader.gradebook import Gradebook
-from grader.review import Review, review_checks
+from grader.core.errors import ReviewConflict
+from grader.classroom.gradebook import Gradebook
+from grader.scoring.reviews import Review, review_checks
 from grader.serve.answer_html import answer_html
 from grader.serve.guard import Guard
 from grader.serve.pages import create_app
@@ -107,7 +107,7 @@ def test_a_key_file_planted_as_a_link_is_neither_read_nor_written_through(out, t
 
 
 def test_the_browser_is_opened_on_a_private_file_not_on_the_keyed_address(out):
-    from grader.serve.cli import _opener
+    from grader.cli.serve import _opener
 
     guard = Guard.for_folder(out)
     url = f"http://127.0.0.1:8123{guard.root}/"

@@ -8,8 +8,8 @@ import pytest
 from batch_helpers import grader_main
 from helpers import ASSIGNMENT
 from serve_helpers import record_class
-from grader.gradebook import Gradebook
-from grader.submission import Answer
+from grader.classroom.gradebook import Gradebook
+from grader.assignments.read_notebook import Answer
 from test_serve import client_for, variants  # noqa: F401 - the graded notebooks, once per module
 
 STUFFED = "dropout, early stopping, augmentation, noise, ensembles, batch norm, label smoothing, max-norm, pruning"

@@ -118,7 +118,7 @@ def test_the_command_writes_the_record_and_pages(generated, tmp_path):
 
 
 def test_student_text_is_escaped_and_no_script_is_allowed(tmp_path):
-    from grader.stub import make_stub
+    from grader.delivery.stub import make_stub
     from similarity_class import student_notebook
 
     hostile = student_notebook(make_stub(nbformat.read(SOLUTION, as_version=4)), 11)
@@ -130,7 +130,7 @@ def test_student_text_is_escaped_and_no_script_is_allowed(tmp_path):
         if cell.cell_type == "markdown" and cell.source.startswith("<!-- answer q5"):
             cell.source = "<!-- answer q5 -->\n<img src=x onerror=alert(2)> " + "early stopping and dropout " * 6
     record_notebooks(tmp_path, {"=evil": hostile, "twin": copy.deepcopy(hostile)})
-    from grader.outputs.similarity_html import FileLinks, page_pairs, render_similarity_index, render_similarity_pair
+    from grader.similarity.pages import FileLinks, page_pairs, render_similarity_index, render_similarity_pair
 
     result = find_similar(tmp_path, ASSIGNMENT)
     assert frozenset(("=evil", "twin")) in _pairs(result, ("q3", CODE))
@@ -176,8 +176,8 @@ def test_the_whole_notebook_scope_ranks_full_copies_first(generated):
 
 
 def test_three_alike_make_a_group_and_a_changed_file_is_left_out_with_why(tmp_path):
-    from grader.outputs.similarity_html import FileLinks, page_pairs, render_similarity_index
-    from grader.stub import make_stub
+    from grader.similarity.pages import FileLinks, page_pairs, render_similarity_index
+    from grader.delivery.stub import make_stub
     from similarity_class import student_notebook
 
     stub = make_stub(nbformat.read(SOLUTION, as_version=4))

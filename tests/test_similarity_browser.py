@@ -11,7 +11,7 @@ import pytest
 
 from helpers import ROOT, SOLUTION
 from similarity_class import make_class, record_notebooks, student_notebook
-from grader.stub import make_stub
+from grader.delivery.stub import make_stub
 from test_feedback_browser import PHONE, browser  # noqa: F401 - the chromium fixture the browser tests share
 
 pytestmark = pytest.mark.e2e

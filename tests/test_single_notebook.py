@@ -15,9 +15,9 @@ import time
 import psutil
 import pytest
 
-from grader.errors import IsolationUnavailable
+from grader.core.errors import IsolationUnavailable
 from grader.outputs import notebook_html
-from grader.pipeline import start_warm_process
+from grader.grading.pipeline import start_warm_process
 from helpers import ASSIGNMENT, ROOT, SOLUTION, TEST_OPTIONS
 
 # Runs grader's command line in a fresh interpreter and prints which heavy modules it imported.
@@ -54,8 +54,8 @@ def test_commands_that_grade_nothing_do_not_import_torch_or_pytest(args, tmp_pat
 def test_export_and_review_of_a_graded_folder_do_not_import_torch(warm, tmp_path):
     """The engine's part: weight decay's own feedback module draws the reference sweep with torch, so the
     folder exported with is a copy without it."""
-    from grader.gradebook import Gradebook
-    from grader.pipeline import grade_notebook
+    from grader.classroom.gradebook import Gradebook
+    from grader.grading.pipeline import grade_notebook
 
     folder = tmp_path / "weight_decay"
     shutil.copytree(ASSIGNMENT.folder, folder)

@@ -10,8 +10,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.assignment import Limits, load_assignment
-from grader.pipeline import GradeOptions, grade_notebook, start_warm_process
+from grader.assignments.manifest import Limits, load_assignment
+from grader.grading.pipeline import GradeOptions, grade_notebook, start_warm_process
 from softmax_gallery import NO_ATTEMPT, RIGHT, WRONG
 
 ROOT = Path(__file__).resolve().parents[1]

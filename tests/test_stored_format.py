@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from grader.batch import _same_settings, grade_settings
-from grader.errors import CorruptReport
-from grader.gradebook import Gradebook
-from grader.pipeline import GradeOptions
-from grader.assignment import Limits
-from grader.report_json import dump_report, load_report
-from grader.results import CheckOutcome, GradeReport, QuestionScore, ScoredCheck, Status
+from grader.classroom.batch import _same_settings, grade_settings
+from grader.core.errors import CorruptReport
+from grader.classroom.gradebook import Gradebook
+from grader.grading.pipeline import GradeOptions
+from grader.assignments.manifest import Limits
+from grader.classroom.stored_report import dump_report, load_report
+from grader.core.records import CheckOutcome, GradeReport, QuestionScore, ScoredCheck, Status
 from helpers import ROOT
 
 # A gradebook written by the grader at commit 7f296a0 (grader grade alice bob carol, then a review of alice's

@@ -7,9 +7,9 @@ import pytest
 from nbconvert.preprocessors import ClearMetadataPreprocessor, ClearOutputPreprocessor
 
 from helpers import ROOT
-from grader import markers
-from grader.stub import make_stub
-from grader.stub_preprocessors import stub_pipeline
+from grader.assignments import markers
+from grader.delivery.stub import make_stub
+from grader.delivery.stub_preprocessors import stub_pipeline
 
 
 @pytest.mark.parametrize("name", ["weight_decay", "dropout"])

@@ -7,7 +7,7 @@ import os
 import socket
 
 from helpers import in_forked_child
-from grader.sandbox import syscall_filter
+from grader.sandbox.student_side import syscall_filter
 
 def _errno_of(call):
     try:

@@ -2,7 +2,7 @@
 import pytest
 
 from helpers import ASSIGNMENT, messages, scores, with_answer
-from grader.markers import ANSWER_PLACEHOLDER
+from grader.assignments.markers import ANSWER_PLACEHOLDER
 
 FULL = {q.id: float(q.points) for q in ASSIGNMENT.questions}
 

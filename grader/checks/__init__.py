@@ -11,7 +11,8 @@ The one documented surface for authors (docs/checks-reference.md is generated fr
 - ``suggest_from_rubric``: a written answer's rubric suggestion.
 """
 from grader.checks.against_solution import Scenario, Step, differences, same_as_solution
-from grader.checks.expect import CheckFailed, expect_float, expect_gradient, expect_number, expect_tensor, show
+from grader.checks.expect import CheckFailed, expect_float, expect_gradient, expect_number, expect_tensor
+from grader.checks.show import show
 from grader.checks.written import suggest_from_rubric
 
 __all__ = ["CheckFailed", "Scenario", "Step", "differences", "expect_float", "expect_gradient", "expect_number",

@@ -17,7 +17,7 @@ import torch
 from grader.checks.calls import Call, remember
 from grader.checks.context import current
 from grader.checks.solution_outputs import SOLUTION, opaque, solution_outputs
-from grader.errors import CheckFailed, GraderError
+from grader.core.errors import CheckFailed, GraderError
 from grader.sandbox.handles import Global
 
 __all__ = ["Scenario", "Step", "same_as_solution", "differences"]
@@ -73,7 +73,7 @@ class Scenario:
                           "kwargs": _wire(kwargs)}, _show_call(f"{obj.shown}.{name}", args, kwargs), f"{owner}.{name}")
 
     def probe(self, name: str, *args, **kwargs) -> Step:
-        """Ask a probe of grader/sandbox/scenario.py (``parameters``, ``mode``, ``set_parameters``, ``spy``,
+        """Ask a probe of grader/sandbox/student_side/scenario.py (``parameters``, ``mode``, ``set_parameters``, ``spy``,
         ``spy_calls``, ``spy_data``, ``loader_calls``, ``spy_optimizer``, ``optimizer_calls``,
         ``optimizer_parameters``, ``ops_used``...). Example: ``s.compare(s.probe("mode", model), "mode")``."""
         where = next((a.where for a in args if isinstance(a, Step)), "")
@@ -178,7 +178,7 @@ class Scenario:
         return self.student_outputs
 
     def _output_keys(self) -> list[tuple[int, str]]:
-        """Which output each value the process sends back is, in its order (grader/sandbox/scenario.py)."""
+        """Which output each value the process sends back is, in its order (grader/sandbox/student_side/scenario.py)."""
         keys = []
         for index, spec in enumerate(self.steps):
             if spec.get("out"):
@@ -296,7 +296,7 @@ def _changed_argument(outputs, fn, got, expected, what, rtol, atol) -> str:
 
 
 def _message(kind, what, reason, got, symptom) -> str:
-    from grader.checks.expect import show
+    from grader.checks.show import show
 
     if kind == "args_after":
         return f"{what} in place; compute a new tensor instead"
@@ -324,7 +324,7 @@ def _message(kind, what, reason, got, symptom) -> str:
 
 
 def _shown_value(kind, value) -> str:
-    from grader.checks.expect import show
+    from grader.checks.show import show
 
     if kind == "same_object":
         return "a new object" if value is False else "one of its arguments"
@@ -346,7 +346,7 @@ def _wire(value):
 
 
 def _show_call(name, args, kwargs) -> str:
-    from grader.checks.expect import show
+    from grader.checks.show import show
 
     def one(v):
         return v.shown if isinstance(v, Step) else show(v)

@@ -61,7 +61,7 @@ class StudentFunction:
 
     def probe(self, *args) -> Probe:
         """Call it with ``args`` (copies of them are sent, as always) and observe the call (``Probe``)."""
-        from grader.checks.expect import show_call
+        from grader.checks.show import show_call
 
         remember(Call(self.name, show_call(self.name, *args), self.name))
         facts = self.student.helper("probe_call", Global(self.name), *args, what=f"{self.name}()")
@@ -84,7 +84,7 @@ class Student:
         return StudentFunction(self, name)
 
     def call(self, name, *args, **kwargs):
-        from grader.checks.expect import show_call
+        from grader.checks.show import show_call
 
         remember(Call(name, show_call(name, *args, **_shown(kwargs)), name))
         return self.process.call(name, *args, **kwargs)

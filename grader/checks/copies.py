@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import threading
 
-from grader.errors import StudentCodeError
-from grader.sandbox import hot_pages
+from grader.core.errors import StudentCodeError
+from grader.sandbox.student_side import hot_pages
 
 FRESH_MARKER = "fresh_copy"
 

@@ -14,8 +14,9 @@ import math
 import torch
 
 from grader.checks.calls import last_call
-from grader.errors import CheckFailed, NotImplementedYet, StudentRaised
-from grader.sandbox.handles import Global, RemoteRef
+from grader.core.errors import CheckFailed, NotImplementedYet, StudentRaised
+from grader.sandbox.handles import Global
+from grader.checks.show import show, show_call
 
 __all__ = ["CheckFailed", "expect_float", "expect_gradient", "expect_number", "expect_tensor", "show", "show_call"]
 
@@ -31,43 +32,6 @@ def _call_facts(what, input, where) -> tuple[str, str | None, str | None]:
         return what, input, where
     return (what if what is not None else call.what, input if input is not None else call.input,
             where if where is not None else call.where)
-
-
-def show(value, limit: int = 8) -> str:
-    """A short, faithful description of a value for feedback.
-
-    Example: ``show(torch.tensor([1.0, 2.0]))`` is ``"tensor shape (2,) float32 [1, 2]"``."""
-    if isinstance(value, torch.Tensor):
-        dtype = str(value.dtype).removeprefix("torch.")
-        flat = value.detach().reshape(-1)
-        if flat.numel() <= limit:
-            shown = ", ".join(_num(v) for v in flat.tolist())
-        else:
-            shown = ", ".join(_num(v) for v in flat[:limit].tolist()) + f", ... ({flat.numel()} values)"
-        shape = "0-dim" if value.dim() == 0 else "shape (" + ", ".join(map(str, value.shape)) + ("," if value.dim() == 1 else "") + ")"
-        return f"tensor {shape} {dtype} [{shown}]"
-    if isinstance(value, RemoteRef):
-        return f"a {value.type} object"
-    if isinstance(value, float):
-        return _num(value)
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k!r}: {show(v)}" for k, v in list(value.items())[:limit]) + "}"
-    if isinstance(value, (list, tuple)):
-        inner = ", ".join(show(v) for v in value[:limit]) + (", ..." if len(value) > limit else "")
-        return f"[{inner}]" if isinstance(value, list) else f"({inner})"
-    text = repr(value)
-    return text if len(text) <= 300 else text[:300] + "..."
-
-
-def _num(v) -> str:
-    if isinstance(v, float):
-        return repr(v) if math.isnan(v) or math.isinf(v) else f"{v:.6g}"
-    return str(v)
-
-
-def show_call(name: str, *args, **kwargs) -> str:
-    parts = [show(a) for a in args] + [f"{k}={show(v)}" for k, v in kwargs.items()]
-    return f"{name}(" + ", ".join(parts) + ")"
 
 
 def expect_tensor(got, expected: torch.Tensor, *, what: str | None = None, input: str | None = None,

@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.errors import AssignmentError
+from grader.core.errors import AssignmentError
 
 MISTAKES_FILE = "mistakes.toml"
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -66,7 +66,7 @@ class Mistake:
 
 
 def _hide_stub_lines(cell: str) -> tuple[str, list[str]]:
-    from grader.markers import STUB_LINE
+    from grader.assignments.markers import STUB_LINE
 
     kept, lines = [], []
     for line in cell.split("\n"):
@@ -84,7 +84,7 @@ def _restore(text: str, kept: list[str]) -> str:
 
 def read_mistakes(folder: Path, question_ids=None) -> tuple[Mistake, ...]:
     """The mistakes listed in ``folder/mistakes.toml`` (none when there is no such file)."""
-    from grader.assignment import read_toml
+    from grader.assignments.manifest import read_toml
 
     path = folder / MISTAKES_FILE
     if not path.is_file():

@@ -22,9 +22,9 @@ from grader.checks.calls import Student, last_call, remember
 from grader.checks.context import CheckContext, enter
 from grader.checks.copies import FRESH_MARKER, CheckCopies
 from grader.checks.expect import CheckFailed
-from grader.errors import (MissingName, NotImplementedYet, StudentCodeError,
+from grader.core.errors import (MissingName, NotImplementedYet, StudentCodeError,
                            StudentRaised, StudentTimeout)
-from grader.results import ERROR, FAILED, PASSED, REVIEW, CheckOutcome, Location
+from grader.core.records import ERROR, FAILED, PASSED, REVIEW, CheckOutcome, Location
 
 
 class CheckSession:
@@ -38,7 +38,7 @@ class CheckSession:
         self.begin(None, SimpleNamespace(code_cells=(), answers={}))
 
     def begin(self, notebook, submission, cell_failures=(), deadline=None):
-        self.deadline = deadline  # grader/deadline.py: a check starts only while the run's budget lasts
+        self.deadline = deadline  # grader/core/deadline.py: a check starts only while the run's budget lasts
         self.notebook = notebook
         self.submission = submission
         self.cell_failures = {f.cell: f for f in cell_failures}

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from grader.assignment import CHECKS, HIDDEN, PUBLIC, Assignment
-from grader.assignment_imports import forget_modules
+from grader.assignments.manifest import CHECKS, HIDDEN, PUBLIC, Assignment
+from grader.assignments.package_import import forget_modules
 from grader.checks.plugin import CheckSession
-from grader.errors import GraderError
+from grader.core.errors import GraderError
 
 EMPTY_INI = Path(__file__).with_name("pytest.ini")
 __all__ = ["COLLECTION_LOCK", "HIDDEN", "PUBLIC", "prepare_session", "pytest_arguments", "run_checks"]
@@ -42,7 +42,7 @@ def run_checks(notebook, submission, assignment: Assignment, suites=(PUBLIC, HID
     """Run the chosen check suites against ``notebook``; return their outcomes in check order.
 
     ``cell_failures`` let a check explain a missing name by the cell that stopped before defining it.
-    ``deadline`` (grader/deadline.py): checks not started when the run's budget is spent fail as not run.
+    ``deadline`` (grader/core/deadline.py): checks not started when the run's budget is spent fail as not run.
     """
     return _session_for(assignment, tuple(suites)).run(notebook, submission, cell_failures, deadline)
 

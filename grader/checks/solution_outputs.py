@@ -27,7 +27,7 @@ import threading
 from pathlib import Path
 
 from grader.checks.mistakes import MISTAKES_FILE, read_mistakes
-from grader.errors import AssignmentError, GraderError, StudentCodeError
+from grader.core.errors import AssignmentError, GraderError, StudentCodeError
 from grader.sandbox.handles import CODEC, RemoteRef
 
 SOLUTION = "solution"
@@ -46,7 +46,7 @@ def cache_root() -> Path:
 def folder_key(assignment) -> str:
     """A hash of everything in the folder that can change an output: the graded files, the solution
     notebook and the mistakes file."""
-    from grader.assignment import graded_files
+    from grader.assignments.manifest import graded_files
 
     digest = hashlib.sha256(_FORMAT + assignment.version.encode())
     for path in [*graded_files(assignment.folder), assignment.solution, assignment.folder / MISTAKES_FILE]:
@@ -135,8 +135,8 @@ class SolutionOutputs:
         process = self._processes.get(variant)
         if process is not None and process.usable:
             return process
-        from grader.execution import execute_cells
-        from grader.submission import read_submission
+        from grader.sandbox.run_cells import execute_cells
+        from grader.assignments.read_notebook import read_submission
 
         submission = read_submission(self.assignment.solution, self.assignment)
         sources = [cell.source for cell in submission.code_cells]
@@ -181,7 +181,7 @@ class SolutionOutputs:
 def _parameter_names(assignment, name: str) -> list[str]:
     import ast
 
-    from grader.submission import read_submission
+    from grader.assignments.read_notebook import read_submission
 
     owner, _, method = name.partition(".")
     for cell in read_submission(assignment.solution, assignment).code_cells:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from grader.errors import CheckFailed
-from grader.markers import ANSWER_PLACEHOLDER
+from grader.core.errors import CheckFailed
+from grader.assignments.markers import ANSWER_PLACEHOLDER
 
 __all__ = ["suggest_from_rubric"]
 

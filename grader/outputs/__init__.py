@@ -9,7 +9,8 @@ from pathlib import Path
 
 from grader.outputs.feedback import render_feedback
 from grader.outputs.notebook_html import graded_notebook
-from grader.results import GradeReport
+from grader.core.records import GradeReport
+from grader.outputs.gradescope_results import gradescope_results
 
 
 def render_outputs(report: GradeReport, assignment=None, graded: bytes | None = None) -> tuple[GradeReport, dict[str, str]]:
@@ -17,8 +18,6 @@ def render_outputs(report: GradeReport, assignment=None, graded: bytes | None = 
     adds its feedback figures). The feedback page shows the graded notebook, rendered again from its
     file (``report.source``) while that file is unchanged, or from ``graded`` (the bytes just graded,
     which a cluster worker holds while the file is on the driver); otherwise it says why it cannot."""
-    # Imported here: grader.gradescope.results uses modules of this package, which would import it half-made.
-    from grader.gradescope.results import gradescope_results
 
     start = time.perf_counter()
     notebook = graded_notebook(report, graded)

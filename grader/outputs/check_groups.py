@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from grader.results import ERROR, FAILED, PASSED, PENDING, REVIEW, REVIEWED, CheckOutcome, ScoredCheck
+from grader.core.records import ERROR, FAILED, PASSED, PENDING, REVIEW, REVIEWED, CheckOutcome, ScoredCheck
 
 # Reports stored before outcomes carried ``check``, ``case`` and ``unfinished`` are read by their names/messages.
 _CASE = re.compile(r"^(?P<check>.*) \[(?P<case>[^\[\]]*)\]$")

@@ -24,13 +24,13 @@ from pathlib import Path
 import jinja2
 import markupsafe
 
-from grader.answer_groups import identical_answers
-from grader.assignment import Assignment
+from grader.scoring.answer_groups import identical_answers
+from grader.assignments.manifest import Assignment
 from grader.outputs import save_files
 from grader.outputs.check_groups import group_checks
-from grader.results import FAILED, REVIEW, GradeReport
-from grader.review import apply_reviews
-from grader.text import printable
+from grader.core.records import FAILED, REVIEW, GradeReport
+from grader.scoring.reviews import apply_reviews
+from grader.core.text import printable
 
 # The page's one script (sorting and filtering), inline so the file works opened from disk, and allowed by
 # its hash alone: the page's policy (in the file, and sent by grader serve) runs no other script.
@@ -116,7 +116,7 @@ class ClassSummary:
     awaiting_points: float = 0.0
     questions: tuple[QuestionStats, ...] = ()
     students: tuple[StudentRow, ...] = ()
-    # Written answers several students wrote identically (grader.answer_groups.IdenticalAnswers per question).
+    # Written answers several students wrote identically (grader.scoring.answer_groups.IdenticalAnswers per question).
     identical: tuple = ()
 
     @property

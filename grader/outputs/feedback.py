@@ -20,10 +20,10 @@ import importlib
 from grader.outputs.check_groups import case_id, group_checks, split_unfinished
 from grader.outputs.evidence import check_output
 from grader.outputs.rounding import rounded_points
-from grader.points_text import points
-from grader.results import PASSED, PENDING, REVIEW, REVIEWED, GradeReport, QuestionScore
-from grader.review import COMMENT
-from grader.text import printable
+from grader.core.points_text import points
+from grader.core.records import PASSED, PENDING, REVIEW, REVIEWED, GradeReport, QuestionScore
+from grader.scoring.reviews import COMMENT
+from grader.core.text import printable
 
 _ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),

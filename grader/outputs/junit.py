@@ -20,7 +20,7 @@ from pathlib import Path
 from grader.outputs.check_groups import group_checks
 from grader.outputs.evidence import group_output
 from grader.outputs.rounding import rounded_points
-from grader.results import ERROR, FAILED, PASSED, GradeReport
+from grader.core.records import ERROR, FAILED, PASSED, GradeReport
 
 # Characters XML 1.0 cannot carry at all; student text may hold them.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

@@ -16,7 +16,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.errors import PdfUnavailable
+from grader.core.errors import PdfUnavailable
 
 # Where to look for a browser: $GRADER_CHROMIUM first, then the usual names of Chromium and Chrome.
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")

@@ -1,7 +1,7 @@
 """The self-check in a terminal: a coloured table on a TTY (rich), plain lines otherwise.
 
 Messages carry student-derived text (exception messages, values, code
-lines); ``grader.text.printable`` turns every control character into a
+lines); ``grader.core.text.printable`` turns every control character into a
 visible escape, so a submission cannot move the cursor, recolour or rewrite
 the terminal, or spoof a line of the summary.
 """
@@ -12,8 +12,8 @@ from rich.table import Table
 from rich.text import Text
 
 from grader.outputs.evidence import check_output
-from grader.results import PASSED, PENDING
-from grader.text import printable
+from grader.core.records import PASSED, PENDING
+from grader.core.text import printable
 
 _STYLES = {"passed": "bold green", "failed": "bold red", "review": "bold blue", "pending": "bold yellow"}
 _LABELS = {"passed": "PASS", "failed": "FAIL", "review": "REVIEW", "pending": "LATER"}

@@ -2,7 +2,7 @@
 graded part (``grader check --written-pdf``), as otter's export does for its courses.
 
 One section per question the manifest marks ``written = true``, in its order,
-with the answer found as the grader finds it (``grader.submission``: the
+with the answer found as the grader finds it (``grader.assignments.read_notebook``: the
 first ``<!-- answer ID -->`` cell per question) and rendered like the feedback
 page's notebook (markdown, MathML, the cell's embedded images; no script).
 The student's name is the notebook's ``metadata.authors[0].name`` (JupyterLab
@@ -19,11 +19,11 @@ import jinja2
 import markupsafe
 import nbformat
 
-from grader import markers
-from grader.assignment import Assignment
+from grader.assignments import markers
+from grader.assignments.manifest import Assignment
 from grader.outputs.notebook_html import render_markdown
 from grader.outputs.safe_html import MathHoles
-from grader.submission import read_submission
+from grader.assignments.read_notebook import read_submission
 
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")), autoescape=True,
                           undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)

@@ -1,7 +1,7 @@
 """What stands for a student's objects on the grader's side, and the codec that carries them.
 
 Values cross between the grader and a student process as framed JSON and raw
-tensor bytes (grader/sandbox/protocol.py), never pickle. An object that stays
+tensor bytes (grader/sandbox/student_side/protocol.py), never pickle. An object that stays
 in the student's process crosses as a ``RemoteRef`` (its id and type name);
 a name of the notebook passed as an argument crosses as a ``Global``.
 """
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from grader.errors import ProtocolError
-from grader.sandbox.protocol import Codec
+from grader.core.errors import ProtocolError
+from grader.sandbox.student_side.protocol import Codec
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ import socket
 import threading
 import time
 
-from grader.errors import ProtocolError, StudentCrashed, StudentTimeout, error_from_wire
+from grader.core.errors import ProtocolError, StudentCrashed, StudentTimeout, error_from_wire
 from grader.sandbox.handles import CODEC, RemoteRef
 from grader.sandbox.output import OutputCapture
-from grader.sandbox.protocol import recv_message, send_message
+from grader.sandbox.student_side.protocol import recv_message, send_message
 
 # Time a child gets past its own limit to report a timeout before it is killed.
 GRACE_SECONDS = 2.0
@@ -103,7 +103,7 @@ class StudentProcess:
                           f"{ref.type}.{method}()", _ref, _tensor_refs, _timeout)
 
     def helper(self, name, *args, _ref=False, _tensor_refs=False, _timeout=None, what=None, **kwargs):
-        """Ask the runtime for a fact (``grader.sandbox.child.BASE_HELPERS`` and the assignment's)."""
+        """Ask the runtime for a fact (``grader.sandbox.student_side.child.BASE_HELPERS`` and the assignment's)."""
         return self._call({"helper": name}, args, kwargs, what or name, _ref, _tensor_refs, _timeout)
 
     def reset(self, seed: int) -> None:

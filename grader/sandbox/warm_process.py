@@ -14,9 +14,9 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from grader.errors import IsolationUnavailable, ProtocolError, SandboxError, StudentCodeError
-from grader.sandbox import file_modes
-from grader.sandbox.isolation import FIRST_STUDENT_UID, LEVELS, PROCESS, ResourceLimits
+from grader.core.errors import IsolationUnavailable, ProtocolError, SandboxError, StudentCodeError
+from grader.sandbox.student_side import file_modes
+from grader.sandbox.student_side.isolation import FIRST_STUDENT_UID, LEVELS, PROCESS, ResourceLimits
 from grader.sandbox.output import OutputCapture
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 # The protocol and the student process's handle import torch; they are imported once the process is launched,
 # so that launching it (the first thing a single notebook's grading does) does not wait for torch here.
 
-NOTEBOOK = "notebook"  # the kind of process spawn makes, for grader/sandbox/hot_pages.py
+NOTEBOOK = "notebook"  # the kind of process spawn makes, for grader/sandbox/student_side/hot_pages.py
 STARTUP_SECONDS = 120.0
 
 
@@ -54,7 +54,7 @@ class WarmProcess:
     accepted (``full`` refuses to grade on a platform that cannot isolate fully).
     ``level`` and ``isolation`` tell what a probe child actually got.
     packages: ``(name, folder, version)`` of assignment folders to import as packages before
-    ``helper_modules`` (grader/assignment_imports.py). hidden: more paths no child may see.
+    ``helper_modules`` (grader/assignments/package_import.py). hidden: more paths no child may see.
     imports: packages the notebooks may import, imported once here; ``import_errors`` says which failed
     (known once the process is ready).
     batch: made for many notebooks: the constructor waits until the process is ready and a probe child
@@ -94,7 +94,7 @@ class WarmProcess:
                   "imports": list(imports), "probe": list(file_modes.probe_files(hidden)), "collapse": batch}
         ours, theirs = socket.socketpair()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "grader.sandbox.warm", str(theirs.fileno()), json.dumps(config)],
+            [sys.executable, "-m", "grader.sandbox.student_side.warm", str(theirs.fileno()), json.dumps(config)],
             pass_fds=[theirs.fileno()], env=clean_environment(self.home), cwd=self.home,
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         theirs.close()
@@ -104,7 +104,7 @@ class WarmProcess:
 
     def _wait_started(self) -> None:
         """Wait for the process to say it is ready (once; later calls return at once)."""
-        from grader.sandbox.protocol import recv_message
+        from grader.sandbox.student_side.protocol import recv_message
 
         with self._starting:
             if self._started:
@@ -184,7 +184,7 @@ class WarmProcess:
         return process
 
     def _prepare(self, helpers, seed, call_timeout):
-        from grader.sandbox import hot_pages
+        from grader.sandbox.student_side import hot_pages
 
         def start():
             process = None
@@ -204,9 +204,9 @@ class WarmProcess:
 
     def learn(self, notebook: "StudentProcess") -> None:
         """Learn what notebook processes write from ``notebook``, finished, its copies gone
-        (grader/sandbox/hot_pages.py); only for a batch, whose later notebooks use it."""
+        (grader/sandbox/student_side/hot_pages.py); only for a batch, whose later notebooks use it."""
         if self.batch:
-            from grader.sandbox import hot_pages
+            from grader.sandbox.student_side import hot_pages
 
             hot_pages.LEARNED.learn(NOTEBOOK, notebook)
 
@@ -224,7 +224,7 @@ class WarmProcess:
         return None
 
     def _start(self, helpers: str, seed: int, call_timeout: float) -> "StudentProcess":
-        from grader.sandbox.protocol import recv_message, send_message
+        from grader.sandbox.student_side.protocol import recv_message, send_message
         from grader.sandbox.student_process import StudentProcess
 
         scratch = tempfile.mkdtemp(prefix="nb-", dir=self.scratch_root)
@@ -260,7 +260,7 @@ class WarmProcess:
         process.origin = self.proc.pid
         entered = process.isolation.get("entered") or ()
         if os.getuid() == 0 and "user" in entered and "namespaces" not in entered:
-            # No PID namespace to end what the notebook starts: its uid (grader/sandbox/warm.py) is swept instead.
+            # No PID namespace to end what the notebook starts: its uid (grader/sandbox/student_side/warm.py) is swept instead.
             process.sweep_uid = FIRST_STUDENT_UID + reply["pid"]
         return process
 

@@ -17,7 +17,7 @@ from bs4 import BeautifulSoup, NavigableString, PageElement
 
 from grader.outputs.notebook_html import render_markdown
 from grader.outputs.safe_html import MathHoles
-from grader.text import printable
+from grader.core.text import printable
 
 # Text a concept is never marked in: the formulas' tokens (until MathML replaces them), code.
 _UNMARKED = {"code", "pre", "script", "style"}

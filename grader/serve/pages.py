@@ -26,15 +26,15 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from grader.errors import ReviewConflict, ReviewError
-from grader.export import gradebook_csv
-from grader.gradescope.results import gradescope_results
+from grader.core.errors import ReviewConflict, ReviewError
+from grader.classroom.export import gradebook_csv
+from grader.outputs.gradescope_results import gradescope_results
 from grader.outputs.class_summary import SCRIPT_HASH as SUMMARY_SCRIPT_HASH
 from grader.outputs.class_summary import render_class_summary, summarise
 from grader.outputs.feedback import render_feedback
 from grader.outputs.notebook_html import graded_notebook
-from grader.points_text import points
-from grader.review import Review, check_review, review_checks
+from grader.core.points_text import points
+from grader.scoring.reviews import Review, check_review, review_checks
 from grader.serve import queue
 from grader.serve.anonymous import StudentIds
 from grader.serve.answer_html import answer_html
@@ -43,7 +43,7 @@ from grader.serve.similarity_pages import SimilarityPages
 from grader.serve.rubric_items import (RubricPages, digits_only, answer_items, question_links, save_answer_items,
                                        seed_rubric)
 from grader.serve.store import ClassStore
-from grader.text import printable
+from grader.core.text import printable
 
 HERE = Path(__file__).parent
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,

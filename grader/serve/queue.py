@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from grader.review import Review, awaiting_review, review_checks
+from grader.scoring.reviews import Review, awaiting_review, review_checks
 
 AWAITING, REVIEWED, ALL = "awaiting", "reviewed", "all"
 STATUSES = (AWAITING, REVIEWED, ALL)

@@ -4,7 +4,7 @@ in step with reviews saved in the browser, off the request path and out of the s
 Saving a review marks its student; a background thread waits a moment so a
 run of saves becomes one rewrite, then runs ``python -m grader.serve.refresh``
 on the marked students, which rewrites their files through
-``grader.export.regenerate_outputs`` (what ``grader review`` does). Rendering
+``grader.classroom.export.regenerate_outputs`` (what ``grader review`` does). Rendering
 a feedback page is CPU work: in a child process it never holds the server's
 interpreter lock, so review pages keep answering meanwhile. ``stop`` returns at
 once: what is not written yet is listed in the folder and written on the next
@@ -22,7 +22,7 @@ import sys
 import threading
 from pathlib import Path
 
-from grader.text import printable
+from grader.core.text import printable
 
 LOCK = ".serve-outputs.lock"
 PENDING = ".serve-outputs-pending"  # students whose files a stopped server left unwritten
@@ -132,9 +132,9 @@ class OutputRefresher:
 
 def rewrite(out_dir: Path, assignment_folder: Path, students) -> int:
     """Rewrite ``students``' files and the class summary from the gradebook, under the folder's lock."""
-    from grader.assignment import load_assignment
-    from grader.export import regenerate_outputs
-    from grader.gradebook import Gradebook
+    from grader.assignments.manifest import load_assignment
+    from grader.classroom.export import regenerate_outputs
+    from grader.classroom.gradebook import Gradebook
 
     assignment = load_assignment(assignment_folder)
     with open(out_dir / LOCK, "a") as lock, Gradebook(out_dir, create=False) as gradebook:

@@ -17,10 +17,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from grader.answer_groups import group_answers
-from grader.errors import ReviewConflict, ReviewError
-from grader.review import Review
-from grader.rubric_items import RubricItem, check_item, load_rubric
+from grader.scoring.answer_groups import group_answers
+from grader.core.errors import ReviewConflict, ReviewError
+from grader.scoring.reviews import Review
+from grader.scoring.rubric_items import RubricItem, check_item, load_rubric
 from grader.serve import queue
 from grader.serve.answer_html import answer_html
 from grader.serve.suggestion import suggestion_hint

@@ -48,14 +48,14 @@ class SimilarityPages:
             return self._cached[1]
 
     def index(self, request: Request):
-        from grader.outputs.similarity_html import POLICY, render_similarity_index
+        from grader.similarity.pages import POLICY, render_similarity_index
 
         student = request.query_params.get("student") or None
         html = render_similarity_index(self._result(), self.links, student)
         return HTMLResponse(html, headers={"Content-Security-Policy": POLICY})
 
     def pair(self, request: Request):
-        from grader.outputs.similarity_html import POLICY, render_similarity_pair
+        from grader.similarity.pages import POLICY, render_similarity_pair
 
         result = self._result()
         first, second = request.query_params.get("a", ""), request.query_params.get("b") or None

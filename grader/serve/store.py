@@ -12,9 +12,9 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.gradebook import Gradebook
-from grader.review import apply_reviews
-from grader.results import GradeReport
+from grader.classroom.gradebook import Gradebook
+from grader.scoring.reviews import apply_reviews
+from grader.core.records import GradeReport
 from grader.serve.queue import ReviewItem, review_items
 
 

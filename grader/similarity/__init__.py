@@ -38,7 +38,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.gradebook import Gradebook
+from grader.classroom.gradebook import Gradebook
 from grader.similarity.compare import Comparison, compare_class
 from grader.similarity.documents import notebook_documents, notebook_parts, statement_keys
 
@@ -91,7 +91,7 @@ def reference_documents(assignment) -> tuple[dict, dict, frozenset]:
     """(the stub's documents, the solution's documents, the stub's statements)."""
     import nbformat
 
-    from grader.stub import make_stub
+    from grader.delivery.stub import make_stub
 
     solution = nbformat.read(assignment.solution, as_version=4)
     stub_code, stub_answers = notebook_parts(make_stub(solution))

@@ -21,7 +21,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from grader import markers
+from grader.assignments import markers
 from grader.similarity.fingerprints import CODE_K, CODE_WINDOW, TEXT_K, TEXT_WINDOW, code_tokens, text_tokens, winnow
 
 CODE, WRITTEN = "code", "written"

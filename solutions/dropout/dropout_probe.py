@@ -12,7 +12,8 @@ import math
 
 import torch
 
-from grader.checks.expect import CheckFailed, show
+from grader.checks.expect import CheckFailed
+from grader.checks.show import show
 
 WHERE = "dropout_layer"
 

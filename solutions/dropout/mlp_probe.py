@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import torch
 
-from grader.checks.expect import CheckFailed, show
+from grader.checks.expect import CheckFailed
+from grader.checks.show import show
 
 SIZES = (6, 5, 4, 3)  # num_inputs, num_hiddens1, num_hiddens2, num_outputs: all different, so shapes tell layers apart
 WHERE = "DropoutMLP.forward"

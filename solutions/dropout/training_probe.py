@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import torch
 
-from grader.checks.expect import CheckFailed, show
+from grader.checks.expect import CheckFailed
+from grader.checks.show import show
 
 WHERE = "train_epochs"
 

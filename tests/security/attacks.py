@@ -173,7 +173,7 @@ def l1_sgd_update(w, grad, lr, lambd):
 """),
     Attack("patch-the-child-runtime", """
 import sys
-child = sys.modules["grader.sandbox.child"]
+child = sys.modules["grader.sandbox.student_side.child"]
 
 def forged_call(self, header, blobs):
     return {"ok": True, "value": True}, []

@@ -38,10 +38,10 @@ import nbformat
 import pytest
 
 from attacks import ATTACKS, FILE_ATTACKS, Attack, FileAttack
-from grader.assignment import Limits, load_assignment
-from grader.batch import BatchSettings, grade_batch
-from grader.pipeline import GradeOptions
-from grader.sandbox.isolation import FIRST_STUDENT_UID
+from grader.assignments.manifest import Limits, load_assignment
+from grader.classroom.batch import BatchSettings, grade_batch
+from grader.grading.pipeline import GradeOptions
+from grader.sandbox.student_side.isolation import FIRST_STUDENT_UID
 
 pytestmark = pytest.mark.security
 

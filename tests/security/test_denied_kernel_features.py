@@ -25,8 +25,8 @@ pytestmark = pytest.mark.security
 DENY = Path(__file__).with_name("deny_kernel_features.py")
 PROBE = """
 import json, sys
-from grader.assignment import load_assignment
-from grader.pipeline import GradeOptions, start_warm_process
+from grader.assignments.manifest import load_assignment
+from grader.grading.pipeline import GradeOptions, start_warm_process
 with start_warm_process(load_assignment(sys.argv[1]), GradeOptions()) as warm:
     print(json.dumps(warm.isolation))
 """

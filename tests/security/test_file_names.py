@@ -12,7 +12,7 @@ import pytest
 
 from batch_helpers import run_cli, solution
 from helpers import ASSIGNMENT
-from grader.student_ids import MAX_BYTES, MAX_LENGTH, safe_id, safe_ids, student_folder
+from grader.classroom.student_ids import MAX_BYTES, MAX_LENGTH, safe_id, safe_ids, student_folder
 
 pytestmark = pytest.mark.security
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.assignment import load_assignment
-from grader.errors import IsolationUnavailable
-from grader.pipeline import GradeOptions, start_warm_process
+from grader.assignments.manifest import load_assignment
+from grader.core.errors import IsolationUnavailable
+from grader.grading.pipeline import GradeOptions, start_warm_process
 
 pytestmark = pytest.mark.security
 
@@ -31,7 +31,7 @@ def test_requiring_more_than_the_platform_gives_refuses_before_grading():
 
 
 def test_the_cli_refuses_with_exit_2_and_grades_nothing(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "grader.cli", "grade", str(SOLUTION), "--out", str(tmp_path / "out"),
+    result = subprocess.run([sys.executable, "-m", "grader.cli.main", "grade", str(SOLUTION), "--out", str(tmp_path / "out"),
                              "--isolation", "none", "--require-isolation", "full", "--course", str(ROOT)],
                             capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert result.returncode == 2
@@ -40,7 +40,7 @@ def test_the_cli_refuses_with_exit_2_and_grades_nothing(tmp_path):
 
 
 def test_the_level_in_force_is_in_results_and_feedback(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "grader.cli", "grade", str(SOLUTION), "--out", str(tmp_path / "out"),
+    result = subprocess.run([sys.executable, "-m", "grader.cli.main", "grade", str(SOLUTION), "--out", str(tmp_path / "out"),
                              "--isolation", "none", "--course", str(ROOT)], capture_output=True, text=True, cwd=tmp_path, timeout=600)
     assert result.returncode == 0, result.stderr
     folder = next((tmp_path / "out").glob("*/results.json")).parent

@@ -1,4 +1,4 @@
-"""What Landlock lets a student's process read (grader/sandbox/isolation.py readable_paths): every folder on the
+"""What Landlock lets a student's process read (grader/sandbox/student_side/isolation.py readable_paths): every folder on the
 import path that the warm process imported from, entry by entry, also one a .pth file adds (another
 environment's site-packages, as an unprivileged account's venv reaches this one's); never the grader's
 package, its checkout, a hidden path, or a folder on the path nothing was imported from."""
@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from helpers import ROOT, in_forked_child
-from grader.sandbox import isolation, landlock, namespaces
+from grader.sandbox.student_side import isolation, landlock, namespaces
 from grader.sandbox.warm_process import hidden_paths
 
 pytestmark = pytest.mark.security

@@ -20,7 +20,7 @@ import pytest
 
 from helpers import ROOT
 from serve_helpers import graded_variants, record_class
-from grader.gradebook import Gradebook
+from grader.classroom.gradebook import Gradebook
 from test_feedback_browser import browser  # noqa: F401 - the chromium fixture the browser tests share
 
 pytestmark = [pytest.mark.security, pytest.mark.e2e]

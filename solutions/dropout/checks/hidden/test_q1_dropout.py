@@ -9,8 +9,9 @@ import pytest
 import torch
 
 from dropout.dropout_probe import WHERE, call_text, fraction_symptom, judge, sample_input
-from grader.checks.expect import CheckFailed, show
-from grader.errors import NotImplementedYet, StudentRaised
+from grader.checks.expect import CheckFailed
+from grader.checks.show import show
+from grader.core.errors import NotImplementedYet, StudentRaised
 from grader.checks.calls import Global
 
 pytestmark = pytest.mark.question("q1")

@@ -9,7 +9,7 @@ import torch
 from dropout import mlp_probe as probe
 from grader.checks import Scenario
 from grader.checks.expect import CheckFailed
-from grader.errors import StudentRaised
+from grader.core.errors import StudentRaised
 
 pytestmark = pytest.mark.question("q2")
 

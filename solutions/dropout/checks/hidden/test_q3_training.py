@@ -9,7 +9,8 @@ import torch
 
 from dropout import reference
 from dropout import training_probe as probe
-from grader.checks.expect import CheckFailed, show
+from grader.checks.expect import CheckFailed
+from grader.checks.show import show
 
 pytestmark = pytest.mark.question("q3")
 EPOCHS, LR = 3, 0.5

@@ -3,7 +3,8 @@ import pytest
 import torch
 
 from dropout.dropout_probe import call_text, fraction_symptom, judge, sample_input
-from grader.checks.expect import CheckFailed, show
+from grader.checks.expect import CheckFailed
+from grader.checks.show import show
 
 pytestmark = pytest.mark.question("q1")
 

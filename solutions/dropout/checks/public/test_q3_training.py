@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from dropout import training_probe as probe
-from grader.checks.expect import CheckFailed, show
+from grader.checks.expect import CheckFailed
+from grader.checks.show import show
 
 pytestmark = pytest.mark.question("q3")
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from grader.checks import CheckFailed, Scenario, show
-from grader.errors import StudentRaised
+from grader.core.errors import StudentRaised
 
 pytestmark = pytest.mark.question("q4")
 SGD = ("after the steps the parameters differ from plain SGD (p <- p - lr * p.grad) on MSE + lambd/2 ||w||^2: "

@@ -1,0 +1,1 @@
+"""An assignment folder: its manifest, its package, what ships to students."""

@@ -1,0 +1,1 @@
+"""Instructors' tools for writing an assignment: scaffold, stub, validate, audit."""

@@ -1,0 +1,1 @@
+"""Grading a class: many notebooks, workers, the gradebook, reviews and exports."""

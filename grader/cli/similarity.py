@@ -1,0 +1,43 @@
+"""``grader similarity --out DIR``: which submissions graded into DIR are similar, per question and over the
+whole notebook; writes DIR/similarity/ (index.html, pairs/, similarity.json, similarity.csv).
+
+``grader.cli.main`` adds it with ``add_similarity_command`` and hands it over with
+``run_similarity``; the comparison itself is ``grader.similarity``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from grader.cli.assignment import add_assignment_arguments, assignment_from
+
+COMMAND = "similarity"
+
+
+def add_similarity_command(commands) -> None:
+    similarity = commands.add_parser(
+        COMMAND, help="find similar submissions in a graded class (own code and written answers, provided "
+                      "code excluded); writes OUT/similarity/")
+    similarity.add_argument("--out", type=Path, required=True, help="the folder graded into (holds gradebook.sqlite)")
+    add_assignment_arguments(similarity, " (default: the folder the gradebook was graded with)")
+
+
+def run_similarity(args) -> int:
+    # Imported here: only this command needs the comparison and its pages.
+    from grader.classroom.gradebook import Gradebook
+    from grader.outputs import save_files
+    from grader.similarity.pages import write_similarity_pages
+    from grader.similarity import find_similar
+    from grader.similarity.record import similarity_csv, similarity_json
+
+    with Gradebook(args.out, create=False) as gradebook:
+        assignment = assignment_from(args, recorded=gradebook.assignment_folder())
+    result = find_similar(args.out, assignment)
+    folder = args.out / "similarity"
+    save_files({"similarity.json": similarity_json(result), "similarity.csv": similarity_csv(result)}, folder)
+    write_similarity_pages(result, folder)
+    comparison = result.comparison
+    left_out = f", {len(result.skipped)} left out (see the page)" if result.skipped else ""
+    print(f"compared {len(comparison.students)} notebooks in {result.seconds:.1f} s: {len(comparison.pairs)} "
+          f"similar pairs, {len(comparison.solution_matches)} similar to the released solution{left_out}")
+    print(f"wrote {folder / 'index.html'}, similarity.json and similarity.csv")
+    return 0

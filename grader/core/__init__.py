@@ -1,0 +1,1 @@
+"""What every layer uses: the error hierarchy, the result records, text helpers."""

@@ -1,0 +1,1 @@
+"""Getting an assignment to students and graders: the release bundle, the student's self-check, Gradescope."""

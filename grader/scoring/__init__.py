@@ -1,0 +1,1 @@
+"""Scoring: outcomes to points, and instructors' reviews applied to them; pure functions."""
