@@ -47,3 +47,25 @@ def _grades_as_before(tmp_path, legacy, warm, solution_nb):
     assert scores(report)["q1"] < full["q1"] and {q: s for q, s in scores(report).items() if q != "q1"} == \
         {q: s for q, s in full.items() if q != "q1"}
     assert any("pull weights toward zero" in m for m in messages(report, "q1"))
+
+
+@pytest.mark.parametrize("name", ["weight_decay", "dropout"])
+def test_validate_names_each_old_module_a_legacy_folder_imports_with_its_new_spelling(tmp_path, name, capsys):
+    """Inside the grader's pytest session the DeprecationWarning of an old name is recorded, not shown, so
+    `grader validate` lists every such import (file:line, old and new spelling) on stderr."""
+    from grader.authoring.old_names import old_module_names
+
+    folder = LEGACY / name
+    found = old_module_names(folder)
+    in_sources = {(p.relative_to(folder).as_posix(), n) for p in folder.rglob("*.py")
+                  for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+                  if line.lstrip().startswith(("import grader.", "from grader.")) and
+                  line.split()[1] in __import__("grader.moved_modules").moved_modules.MOVED}
+    assert in_sources and in_sources <= {(f, n) for f, n, _, _ in found}
+    assert all(new != old and new.startswith("grader.") for _, _, old, new in found)
+    with pytest.warns(DeprecationWarning, match=rf"{found[0][2]} is now {found[0][3]}: import it from there"):
+        import importlib
+        import sys
+
+        sys.modules.pop(found[0][2], None)
+        importlib.import_module(found[0][2])

@@ -55,6 +55,10 @@ def run_authoring_command(args) -> int:
     problems = validate(args.path)
     for problem in problems:
         print(printable(str(problem)))
+    from grader.authoring.old_names import old_module_names
+
+    for file, line, old, new in old_module_names(args.path):
+        print(printable(f"{file}:{line}: warning: {old} is now {new}: import it from there"), file=sys.stderr)
     print(f"{args.path}: {len(problems)} problem{'s' if len(problems) != 1 else ''}" if problems
           else f"{args.path}: valid", file=sys.stderr)
     return 1 if problems else 0
