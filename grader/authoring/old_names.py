@@ -21,10 +21,12 @@ def old_module_names(folder: Path) -> list[tuple[str, int, str, str]]:
         except (SyntaxError, UnicodeDecodeError):
             continue  # validate reports files that do not parse
         for node in ast.walk(tree):
-            names = []
+            names: list[str] = []
+            if not isinstance(node, (ast.Import, ast.ImportFrom)):
+                continue
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            elif node.module and not node.level:
                 names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
             for name in names:
                 if name in MOVED:
