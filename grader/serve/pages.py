@@ -263,17 +263,8 @@ class _Pages:
                                      gradebook.reviews())
             again = {"entered": entered, "status_code": 422}
             if fields["items"]:
-                try:
-                    review = save_answer_items(gradebook, snapshot.index[key], fields)
-                except ReviewConflict as conflict:
-                    stored = conflict.stored
-                    return self._review_page(gradebook, question, status, key, entered=entered, status_code=409,
-                                             based_on=stored.reviewed_at if stored else "",
-                                             problem=self.ids.hide(str(conflict), key[0]))
-                except ReviewError as exc:
-                    return self._review_page(gradebook, question, status, key, based_on=fields["based_on"],
-                                             problem=f"Not saved: {exc}.", **again)
-                return self._saved(gradebook, snapshot, review, question, status, key)
+                return self._store(lambda: save_answer_items(gradebook, snapshot.index[key], fields),
+                                  gradebook, snapshot, question, status, key, fields, entered)
             try:
                 score = float(fields["score"])
             except ValueError:
@@ -292,18 +283,27 @@ class _Pages:
             # by rounding; that is the maximum.
             score = top if top < score <= top + 1e-6 else score
             review = Review(key[0], key[1], score, fields["comment"].strip())
-            try:
+
+            def save():
                 check_review(report, review)
-                review = gradebook.save_review(review, based_on=fields["based_on"])
-            except ReviewConflict as conflict:
-                stored = conflict.stored
-                return self._review_page(gradebook, question, status, key, entered=entered, status_code=409,
-                                         based_on=stored.reviewed_at if stored else "",
-                                         problem=self.ids.hide(str(conflict), key[0]))
-            except ReviewError as exc:
-                return self._review_page(gradebook, question, status, key, based_on=fields["based_on"],
-                                         problem=f"Not saved: {exc}.", **again)
-            return self._saved(gradebook, snapshot, review, question, status, key)
+                return gradebook.save_review(review, based_on=fields["based_on"])
+
+            return self._store(save, gradebook, snapshot, question, status, key, fields, entered)
+
+    def _store(self, save, gradebook, snapshot, question, status, key, fields, entered) -> Response:
+        """Run ``save`` (returns the stored review): the redirect to the next answer, or the review page again
+        with why nothing was saved (409 when another tab saved first, 422 when the review is refused)."""
+        try:
+            review = save()
+        except ReviewConflict as conflict:
+            stored = conflict.stored
+            return self._review_page(gradebook, question, status, key, entered=entered, status_code=409,
+                                     based_on=stored.reviewed_at if stored else "",
+                                     problem=self.ids.hide(str(conflict), key[0]))
+        except ReviewError as exc:
+            return self._review_page(gradebook, question, status, key, based_on=fields["based_on"],
+                                     problem=f"Not saved: {exc}.", entered=entered, status_code=422)
+        return self._saved(gradebook, snapshot, review, question, status, key)
 
     def _saved(self, gradebook, snapshot, review, question, status, key) -> Response:
         """The redirect to the answer after ``key`` once ``review`` is saved."""
