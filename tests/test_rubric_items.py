@@ -170,3 +170,27 @@ def test_anonymous_handles_hide_ids_and_resolve_back():
     assert ids.resolve(handle) == "s001" and StudentIds(anonymous=True).resolve(handle, ["s001"]) == ""
     assert ids.hide("not saved: s001's answer", "s001") == f"not saved: {handle}'s answer"
     assert StudentIds().shown("s001") == "s001"
+
+
+def test_the_anonymous_queue_is_not_in_student_id_order():
+    """A handle's place in the queue would give away where its id sits in the class list: reviewing
+    anonymously, the queue is ordered by handle, and each student's answers stay together in question order."""
+    from types import SimpleNamespace
+
+    from grader.serve.pages import _Pages
+
+    items = tuple(SimpleNamespace(student_id=f"s{n:03}", question=q) for n in range(40) for q in ("q5", "q6"))
+    snapshot = SimpleNamespace(items=items)
+    named = _Pages._queue(SimpleNamespace(ids=StudentIds()), snapshot)
+    assert named == items
+    orders = []
+    for _ in range(2):
+        ids = StudentIds(anonymous=True)
+        queue = _Pages._queue(SimpleNamespace(ids=ids), snapshot)
+        assert sorted(queue, key=lambda i: (i.student_id, i.question)) == list(items)
+        students = [i.student_id for i in queue][::2]
+        assert [ids.shown(s) for s in students] == sorted(ids.shown(s) for s in students)
+        assert students != sorted(students)
+        assert all(queue[k].student_id == queue[k + 1].student_id and queue[k].question == "q5" for k in range(0, 80, 2))
+        orders.append(students)
+    assert orders[0] != orders[1]  # each server's secret gives its own order

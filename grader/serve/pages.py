@@ -207,10 +207,18 @@ class _Pages:
                    request.query_params.get("answer", ""))
             return self._review_page(gradebook, question, status, key, notice=notice)
 
+    def _queue(self, snapshot):
+        """The written answers in review order: by student id, or, reviewing anonymously, by handle (an id's
+        place in the class list would say who it is)."""
+        if not self.ids.anonymous:
+            return snapshot.items
+        return tuple(sorted(snapshot.items, key=lambda item: self.ids.shown(item.student_id)))
+
     def _review_page(self, gradebook, question, status, key, *, notice=None, problem=None, entered=None,
                      based_on=None, status_code=200) -> HTMLResponse:
         snapshot, reviews = self.store.snapshot(gradebook), gradebook.reviews()
-        filtered = queue.matching(snapshot.items, reviews, question, status)
+        items = self._queue(snapshot)
+        filtered = queue.matching(items, reviews, question, status)
         item = snapshot.index.get(key) or (filtered[0] if filtered else None)
         stored = reviews.get(item.student_id, {}).get(item.question) if item else None
         position = next((n for n, i in enumerate(filtered, 1) if item and i.key == item.key), None)
@@ -228,8 +236,8 @@ class _Pages:
             "question_progress": queue.progress([i for i in snapshot.items if i.question == question], reviews)
             if question else None,
             "question": question, "status": status, "statuses": queue.STATUSES, "questions": questions,
-            "next": link(queue.after(snapshot.items, filtered, item.key)) if item else None,
-            "previous": link(queue.before(snapshot.items, filtered, item.key)) if item else None,
+            "next": link(queue.after(items, filtered, item.key)) if item else None,
+            "previous": link(queue.before(items, filtered, item.key)) if item else None,
             "answer": answer_html(item.text, item.matched) if item else "",
             "concepts": [{"pattern": c, "matched": c in item.matched} for c in item.concepts] if item else [],
             "entered": entered or ({"score": f"{stored.score:g}", "comment": stored.comment} if stored
@@ -310,7 +318,8 @@ class _Pages:
         if self.refresher is not None:
             self.refresher.mark(review.student_id)
         reviews = gradebook.reviews()
-        following = queue.after(snapshot.items, queue.matching(snapshot.items, reviews, question, status), key)
+        items = self._queue(snapshot)
+        following = queue.after(items, queue.matching(items, reviews, question, status), key)
         target = {"question": question, "status": status,
                   "saved": f"{self.ids.shown(review.student_id)} {review.question}, {points(review.score)}"}
         if following is not None:
