@@ -121,3 +121,29 @@ def test_the_watchdog_writes_results_and_ends_a_run_that_hangs(tmp_path):
     assert question_tags(results) == {"q1", "q2", "q3", "q4"}
     assert results["extra_data"]["max_score"] == 10.0
     assert all("time budget (3 s) ran out" in t["output"] for t in results["tests"])
+
+
+@pytest.mark.parametrize("cut", [False, True])
+def test_a_grade_the_budget_cut_short_is_stored_but_graded_again_next_run(tmp_path, cut):
+    """A deadline-cut grade is kept (the student's results show it) but never taken as up to date."""
+    from grader.classroom.batch import _plan, _store, grade_settings
+    from grader.classroom.gradebook import Gradebook
+    from grader.classroom.worker import Graded, Job
+    from grader.core.records import CellFailure, GradeReport
+    from grader.grading.pipeline import GradeOptions
+
+    notebook = tmp_path / "s1.ipynb"
+    notebook.write_text("{}")
+    from grader.classroom.batch import file_sha256
+
+    sha = file_sha256(notebook)
+    failures = (CellFailure(7, "skipped", Deadline.after(45).message),) if cut else ()
+    report = GradeReport("s1", str(notebook), ASSIGNMENT.name, ASSIGNMENT.version, sha, (), failures)
+    options, said = GradeOptions(), []
+    with Gradebook(tmp_path / "out") as gradebook:
+        _store(Graded(Job(notebook, "s1", sha, ()), report, {"results.json": "{}"}, True), gradebook,
+               tmp_path / "out", grade_settings(options), said.append, quiet=True)
+        jobs, kept = _plan([notebook], ["s1"], gradebook, ASSIGNMENT, options, force=False)
+        assert "s1" in gradebook.stored()
+    assert (len(jobs), len(kept)) == ((1, 0) if cut else (0, 1))
+    assert any("the next run grades it again" in line for line in said) == cut

@@ -26,6 +26,7 @@ from grader.classroom.gradebook import Gradebook, StoredGrade
 from grader.outputs import render_outputs, save_files
 from grader.outputs.class_summary import write_class_summary
 from grader.grading.pipeline import GradeOptions, find_notebooks, submission_ids, unreadable_report
+from grader.core.deadline import cut_short
 from grader.core.records import ERROR
 from grader.scoring.reviews import apply_reviews
 from grader.classroom.roster import Roster, roster_ids
@@ -48,6 +49,9 @@ class BatchSettings:
     roster: Roster | None = None
     scheduler: str | None = None
     progress: bool | None = None
+
+
+CUT_SHORT = " cut short by the time budget"  # appended to a stored grade's settings: it never matches
 
 
 def grade_settings(options: GradeOptions) -> str:
@@ -228,8 +232,14 @@ def _store(graded: Graded, gradebook: Gradebook, out_dir: Path, settings: str, l
         log(line)
         return 1
     save_files(graded.files, student_folder(out_dir, sid))
+    cut = cut_short(graded.report)
+    if cut:
+        # Stored like any grade (exports and feedback show it), but never taken as up to date: the next
+        # run grades the file again, with a budget of its own.
+        settings += CUT_SHORT
+        line += "; the time budget ran out before all of it ran: the next run grades it again"
     gradebook.record(graded.report, graded.job.sha256, settings)
-    if not quiet or not graded.readable:
+    if not quiet or not graded.readable or cut:
         log(line)
     return 0 if graded.readable else 1
 

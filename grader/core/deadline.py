@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from grader.core.errors import GraderError
 
 GRADESCOPE_TIMEOUT = 600.0  # Gradescope's default autograder timeout, seconds
-SKIPPED_MESSAGE = "not run: the grading's time budget ({budget:g} s) ran out before it"
+BUDGET_RAN_OUT = "the grading's time budget"  # in every message of something the budget stopped
+SKIPPED_MESSAGE = "not run: " + BUDGET_RAN_OUT + " ({budget:g} s) ran out before it"
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,12 @@ class Deadline:
     @property
     def message(self) -> str:
         return SKIPPED_MESSAGE.format(budget=self.budget)
+
+
+def cut_short(report) -> bool:
+    """Whether the budget stopped a cell or a check of ``report`` (a GradeReport): its grade is what ran."""
+    return any(BUDGET_RAN_OUT in f.error for f in report.cell_failures) or any(
+        BUDGET_RAN_OUT in c.outcome.message for q in report.questions for c in q.checks)
 
 
 def add_deadline_argument(parser) -> None:

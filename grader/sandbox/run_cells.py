@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from grader.assignments.manifest import Limits
-from grader.core.deadline import Deadline
+from grader.core.deadline import BUDGET_RAN_OUT, Deadline
 from grader.core.errors import NotImplementedYet, StudentCodeError, StudentCrashed, StudentTimeout, error_from_wire
 from grader.core.records import CellFailure
 from grader.sandbox.student_process import StudentProcess
@@ -59,7 +59,7 @@ def execute_cells(warm: WarmProcess, submission: Submission, helpers: str | None
                     # Stopped by the budget, not by the cell's own limit: no replay, nothing more runs.
                     process.kill()
                     failures.append(CellFailure(cell.number, "timeout", (
-                        f"stopped after {seconds:.3g} s: the grading's time budget ({deadline.budget:g} s) ran out")))
+                        f"stopped after {seconds:.3g} s: {BUDGET_RAN_OUT} ({deadline.budget:g} s) ran out")))
                     failures += [CellFailure(c.number, "skipped", deadline.message)
                                  for c in submission.code_cells if c.number > cell.number]
                     return Execution(warm.spawn(helpers or "", NOTEBOOK_SEED, limits.call), tuple(failures),
