@@ -32,9 +32,11 @@ def pytest_arguments(assignment: Assignment, suites) -> list[str]:
     ``checks.public.test_x``, from another assignment or an older version)."""
     assignment.import_package()
     forget_modules(CHECKS)
+    # --confcutdir: a conftest.py above the folder (a course repository's, a test suite's) is not the
+    # assignment's and must not change which checks run (its collect_ignore would drop them silently).
     return [*(str(assignment.checks_dir / suite) for suite in suites), "-c", str(EMPTY_INI),
-            "--rootdir", str(assignment.folder), "-p", "no:terminal", "-p", "no:cacheprovider",
-            "--import-mode=importlib"]
+            "--rootdir", str(assignment.folder), "--confcutdir", str(assignment.folder),
+            "-p", "no:terminal", "-p", "no:cacheprovider", "--import-mode=importlib"]
 
 
 def run_checks(notebook, submission, assignment: Assignment, suites=(PUBLIC, HIDDEN), cell_failures=(),
