@@ -24,6 +24,9 @@ from helpers import ROOT
 # q1), with what that grader's `grader export --csv` wrote from it. If an output changes on purpose, write
 # these again with the previous grader, never with the one under test.
 OLD = Path(__file__).parent / "data" / "gradebook_main_7f296a0"
+# The same, by the grader at 0f6dc4a (the last main before grader/ moved into packages by layer; alice's q5
+# reviewed). Its `assignment_folder` was set to `solutions/weight_decay` afterwards: no machine's path in the repo.
+OLD_BEFORE_LAYERS = Path(__file__).parent / "data" / "gradebook_main_0f6dc4a"
 VOLATILE = {"execution_time", "timings"}  # seconds measured while rendering, different at every export
 
 
@@ -106,21 +109,22 @@ def _without_volatile(value):
     return value
 
 
-def test_a_gradebook_written_by_the_previous_grader_opens_and_exports_the_same(tmp_path, capsys):
+@pytest.mark.parametrize(("old", "reviewed"), [(OLD, "q1"), (OLD_BEFORE_LAYERS, "q5")], ids=["7f296a0", "0f6dc4a"])
+def test_a_gradebook_written_by_the_previous_grader_opens_and_exports_the_same(tmp_path, capsys, old, reviewed):
     from grader.cli import main
     out = tmp_path / "out"
     out.mkdir()
-    shutil.copy(OLD / "gradebook.sqlite", out / "gradebook.sqlite")
+    shutil.copy(old / "gradebook.sqlite", out / "gradebook.sqlite")
     with Gradebook(out, create=False) as gradebook:
         assert sorted(gradebook.stored()) == ["alice", "bob", "carol"]
-        assert gradebook.reviews()["alice"]["q1"].comment == "clear argument"
+        assert gradebook.reviews()["alice"][reviewed].comment == "clear argument"
     status = main(["export", "--out", str(out), "--csv", str(out / "grades.csv"),
                    "--assignment", str(ROOT / "solutions" / "weight_decay")])
     assert status in (0, None)
-    assert (out / "grades.csv").read_text() == (OLD / "grades.csv").read_text()
+    assert (out / "grades.csv").read_text() == (old / "grades.csv").read_text()
     for student in ("alice", "bob", "carol"):
         written = json.loads((out / student / "results.json").read_text())
-        expected = json.loads((OLD / f"{student}.results.json").read_text())
+        expected = json.loads((old / f"{student}.results.json").read_text())
         assert _without_volatile(written) == _without_volatile(expected), student
         assert (out / student / "feedback.html").stat().st_size > 0
 
