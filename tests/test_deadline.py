@@ -81,15 +81,18 @@ def test_gradescope_run_answers_within_the_zip_s_timeout(tmp_path):
                     cwd=tmp_path, timeout=300)
     assert built.returncode == 0, built.stderr
     notebook = sleeping_notebook(tmp_path / "weight_decay.ipynb")
-    started = time.monotonic()
+    started, wall = time.monotonic(), time.time()
     process, results = run_autograder(autograder_zip, tmp_path, [("weight_decay.ipynb", notebook.read_bytes())])
     elapsed = time.monotonic() - started
     assert process.returncode == 0, process.stderr
     assert elapsed < 45, elapsed
     assert question_tags(results) == code_questions()
     assert "time budget (45 s) ran out" in results["output"]
-    # execution_time counts from the start of run_autograder, start-up included.
-    assert abs(results["execution_time"] - elapsed) <= 3, (results["execution_time"], elapsed)
+    # execution_time counts from the start of run_autograder, start-up included, to when results.json is
+    # written (the processes' clean-up after that is not the student's wait). The zip's unpacking happens
+    # before run_autograder starts: a few seconds' slack below, the rounding's above.
+    written = (tmp_path / "autograder" / "results" / "results.json").stat().st_mtime - wall
+    assert written - 3 <= results["execution_time"] <= written + 1, (results["execution_time"], written)
 
 
 def test_the_watchdog_writes_results_and_ends_a_run_that_hangs(tmp_path):
