@@ -315,3 +315,7 @@ PROBES = {
     "value": lambda value: value,
     "reversed": lambda items: list(reversed(items)), "rotated": lambda items, k=1: list(items[k:]) + list(items[:k]),
 }
+
+from grader.sandbox.shape_probes import PROBES as _SHAPE_PROBES  # noqa: E402  (parameters by shape, seeding)
+
+PROBES.update(_SHAPE_PROBES)
