@@ -11,18 +11,28 @@ def sample(shape, dtype=torch.float32):
     return ((torch.rand(shape, dtype=torch.float64) + 0.5) * (torch.randint(0, 2, shape) * 2 - 1)).to(dtype)
 
 
-def dropout_calls(student, X, p, calls, *, tolerance):
+def dropout_calls(student, X, p, calls, *, tolerance, gradient=False):
     """``calls`` calls of ``dropout_layer(X, p)``: each entry 0 or X / (1 - p), about a fraction p zeroed over
-    all calls, independently per entry and per call, X left as it was."""
+    all calls, independently per entry and per call, X left as it was; with ``gradient``, the gradient of one
+    more call's sum with respect to X is 0 or 1 / (1 - p) per entry, some of each."""
     s = Scenario()
     x = s.probe("value", X)
     for _ in range(calls):
         s.compare(s.call("dropout_layer", x, p), f"dropout_layer(X, {p}) with X {X.dtype} of shape {tuple(X.shape)}")
     s.compare(s.probe("value", x), "X after the calls", symptom="dropout_layer modified its argument X in place")
-    *outs, after = s.observe(student)
-    failed = _property(outs, X, p, tolerance) or (None if torch.equal(after, X) else
-                                                  ("dropout_layer modified its argument X in place (e.g. X *= mask): "
-                                                   "compute a new tensor", "X as it was", "X changed"))
+    if gradient:
+        s.gradients("dropout_layer", X, p)
+    got = s.observe(student)
+    outs, after = got[:calls], got[calls]
+    failed = _property(outs, X, p, tolerance) or (None if torch.equal(after, X) else (
+        "dropout_layer modified its argument X in place (e.g. X *= mask): compute a new tensor", "X as it was",
+        "X changed"))
+    if gradient and not failed:
+        grad = got[-1][0] if isinstance(got[-1], list) else None
+        failed = (_property([grad], torch.ones_like(X), p, 1) if isinstance(grad, torch.Tensor) else None) or (
+            None if isinstance(grad, torch.Tensor) and (grad == 0).any() else (
+                "autograd found no gradient through dropout_layer's mask: build the result from X with torch "
+                "operations (no .detach(), .data or numpy)", f"a gradient of 0 or 1 / {1 - p:g} per entry", str(grad)[:80]))
     if failed:
         s.run(student, symptom=failed[0])  # names a listed mistake, else says the property
         raise CheckFailed(failed[0], expected=failed[1], got=failed[2], input=f"{calls} calls of {s.shown()[:200]}",

@@ -27,7 +27,7 @@ def dropout_mlp(student, p1, p2, rows=8, gradients=False):
         s.probe("manual_seed", 0)  # the same masks, however many numbers the model's initialisation drew
         out = s.compare(s.method(model, "forward", X), f"forward(X) of DropoutMLP({', '.join(map(str, SIZES))}, {p1}, "
                         f"{p2}), {when} (X of shape {tuple(X.shape)}, known weights)",
-                        symptom=TRAINING if step != "eval" else "in eval mode forward is the plain MLP, no dropout")
+                        inputs_unchanged=True, symptom=TRAINING if step != "eval" else "in eval mode forward is the plain MLP, no dropout")
         s.compare(s.probe("mode", model), f"the mode of {when}", symptom=MODES)
     if gradients:
         s.probe("backward", s.method(out, "sum"))
