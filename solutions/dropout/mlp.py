@@ -2,7 +2,8 @@
 known weights written by shape (either layout), in each mode, against the solution's from the same draws."""
 import torch
 
-from grader.checks import Scenario
+from grader.checks import CheckFailed, Scenario
+from grader.errors import StudentRaised
 
 SIZES = (6, 5, 4, 3)  # all different: shapes tell the layers apart
 SHAPES = [(5, 6), (5,), (4, 5), (4,), (3, 4), (3,)]  # nn.Linear's layout; X @ W layouts are matched transposed
@@ -33,4 +34,10 @@ def dropout_mlp(student, p1, p2, rows=8, gradients=False):
         s.probe("backward", s.method(out, "sum"))
         s.compare(s.probe("gradients_by_shape", model, SHAPES), "each parameter's gradient of forward(X).sum()",
                   symptom="every layer must learn: no .detach() or .data in forward")
-    s.run(student, rtol=1e-4, atol=1e-6)
+    try:
+        s.run(student, rtol=1e-4, atol=1e-6)
+    except StudentRaised as exc:
+        if "training" not in str(exc):
+            raise
+        raise CheckFailed(MODES, expected="self.training: True, then False after eval()", got=f"raised {exc}",
+                          input=s.shown(), where="DropoutMLP") from None
