@@ -34,10 +34,8 @@ def _match(obj, shapes):
     free = [t for t in _tensors(obj) if isinstance(t, torch.Tensor)]
     found = []
     for shape in map(tuple, shapes):
-        for how, fits in (("same", lambda t: tuple(t.shape) == shape),
-                          ("transposed", lambda t: len(shape) == 2 and tuple(t.shape) == shape[::-1]),
-                          ("reshaped", lambda t: t.numel() == torch.Size(shape).numel() and len(shape) == 1)):
-            hit = next((t for t in free if fits(t)), None)
+        for how in ("same", "transposed", "reshaped"):
+            hit = next((t for t in free if _fits(t, shape, how)), None)
             if hit is not None:
                 free.remove(hit)
                 found.append((hit, how))
@@ -45,6 +43,14 @@ def _match(obj, shapes):
         else:
             found.append((None, None))
     return found
+
+
+def _fits(tensor, shape, how):
+    if how == "same":
+        return tuple(tensor.shape) == shape
+    if how == "transposed":
+        return len(shape) == 2 and tuple(tensor.shape) == shape[::-1]
+    return len(shape) == 1 and tensor.numel() == shape[0]
 
 
 def _back(tensor, how, shape):

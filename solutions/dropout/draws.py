@@ -3,7 +3,7 @@ process only, and what came back must be a dropout of X. When it is not, the sam
 solution's from the same seed, so a listed mistake (mistakes.toml) is named; else the property that failed is."""
 import torch
 
-from grader.checks import CheckFailed, Scenario
+from grader.checks import CheckFailed, Scenario, show
 
 
 def sample(shape, dtype=torch.float32):
@@ -35,8 +35,8 @@ def dropout_calls(student, X, p, calls, *, tolerance, gradient=False):
                 "operations (no .detach(), .data or numpy)", f"a gradient of 0 or 1 / {1 - p:g} per entry", str(grad)[:80]))
     if failed:
         s.run(student, symptom=failed[0])  # names a listed mistake, else says the property
-        raise CheckFailed(failed[0], expected=failed[1], got=failed[2], input=f"{calls} calls of {s.shown()[:200]}",
-                          where="dropout_layer")
+        raise CheckFailed(failed[0], expected=failed[1], got=failed[2], where="dropout_layer",
+                          input=f"{calls} calls of dropout_layer(X, {p}), X {show(X)}")
 
 
 def _property(outs, X, p, tolerance):

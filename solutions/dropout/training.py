@@ -21,7 +21,7 @@ def train_and_compare(student, epochs, lr, n_train, n_val, batch_size, dropout):
     history = s.call("train_epochs", model, data, epochs, lr)
     call = (f"train_epochs(model, data, {epochs}, {lr}): an MLP (8, 16, 12, 3) with dropout {dropout}, {n_train} "
             f"training and {n_val} validation examples in minibatches of {batch_size}")
-    s.compare(history, call, symptom=HISTORY)
+    s.compare(history, call, symptom=HISTORY, extra_keys=True)
     s.compare(s.probe("attribute", model, "rows"), "the examples the model saw, by mode", symptom=MODES)
     s.compare(s.probe("loader_passes", data, "train"), "the passes over data.get_trainloader()",
               symptom="each epoch makes exactly one pass over data.get_trainloader()")

@@ -1,6 +1,5 @@
 """q1, public: dropout_layer zeroes about a fraction p and scales the rest; p = 0 and p = 1."""
 import pytest
-import torch
 
 from dropout.draws import dropout_calls, sample
 from grader.checks import Scenario
