@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import torch
 
+from grader.sandbox.student_side.shape_probes import PROBES as SHAPE_PROBES
+
 STEP = "__step__"  # {"__step__": i}: the value step i produced, as an argument of a later step
 
 
@@ -315,3 +317,5 @@ PROBES = {
     "value": lambda value: value,
     "reversed": lambda items: list(reversed(items)), "rotated": lambda items, k=1: list(items[k:]) + list(items[:k]),
 }
+
+PROBES.update(SHAPE_PROBES)  # parameters by shape in either layout, and seeding
