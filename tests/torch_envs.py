@@ -87,7 +87,21 @@ def python_of(recipe: Recipe, log=None) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (target / "built.json").is_file():
             _build(recipe, target, log or sys.stderr)
+            _remove_superseded(recipe, target)
     return target / "bin" / "python"
+
+
+def _remove_superseded(recipe: Recipe, kept: Path) -> None:
+    """Other builds of the recipe (the grader's dependencies changed, say), each several GB, unless one is being built."""
+    for other in kept.parent.glob(f"{recipe.name}-*"):
+        if other == kept or not other.is_dir():
+            continue
+        with open(other.parent / f"{other.name}.lock", "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue
+            shutil.rmtree(other, ignore_errors=True)
 
 
 def _build(recipe: Recipe, target: Path, log) -> None:
