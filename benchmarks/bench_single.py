@@ -176,8 +176,10 @@ def breakdown(events: list, wall: float) -> list[tuple[str, float]]:
         # Launched ahead, the main thread waits for it inside the first spawn; else the constructor waits.
         waiting = (waited[1] - waited[0]) if waited else (launched[1] - launched[0]) if launched else 0.0
         rows.append(("main thread waiting for the warm process", waiting))
-        rows.append(("cells (the notebook's process started, its cells run)",
-                     cells[1] - cells[0] - (waited[1] - waited[0] if waited else 0.0)))
+        # The wait lies inside the cells' span when the first spawn waits; a Gradescope run waits before
+        # (it checks the isolation level first), and its cells' span holds no wait.
+        inside = waited[1] - waited[0] if waited and cells[0] <= waited[0] <= cells[1] else 0.0
+        rows.append(("cells (the notebook's process started, its cells run)", cells[1] - cells[0] - inside))
     if checks:
         collect = [e - s for s, e in _spans(events, "_Session.__init__") if checks[0] <= s <= checks[1]]
         rows.append(("checks", checks[1] - checks[0]))
