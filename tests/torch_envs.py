@@ -2,8 +2,9 @@
 tests that grade notebooks importing them (d2l's ``from d2l import torch as d2l`` imports torchvision).
 
 An environment is built the way the Gradescope zip's setup.sh builds /autograder/venv, from this machine's
-package index: a venv, torch (with the torchvision built for it, or another), the grader under constraints
-pinning that torch (so pip proves pyproject's torch range admits it), then the manifest's
+package index: a venv, torch (with the torchvision built for it, or without), the grader's dependencies
+(pyproject's, torch's range among them) under constraints pinning that torch, so pip proves the range
+admits it, then the manifest's
 ``[packages] install`` under the same constraints and ``install_no_deps`` with ``--no-deps``. The grader
 itself is not installed: tests run this checkout's ``grader`` on ``PYTHONPATH``, as
 benchmarks/bench_single.py does, so a cached environment never grades with stale code.
