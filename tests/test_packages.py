@@ -175,3 +175,17 @@ def test_a_notebook_written_the_book_s_way_with_d2l(tmp_path):
         report, errors = grade(assignment)
         assert said.split(":")[0] in errors["d2l.torch"]
         assert report.cell_failures and report.cell_failures[0].cell == 2
+
+
+def test_the_grader_accepts_the_torch_of_each_test_environment():
+    """pyproject's torch range admits the torch of the d2l tests' environments (tests/torch_envs.py), whose
+    build would fail otherwise, and the project's own pin."""
+    from packaging.requirements import Requirement
+
+    from torch_envs import RECIPES, _grader_dependencies
+
+    torch = next(r for r in map(Requirement, _grader_dependencies()) if r.name == "torch")
+    pinned = [Requirement(t).specifier for recipe in RECIPES for t in recipe.torch if t.startswith("torch==")]
+    versions = [str(s).removeprefix("==") for s in pinned]
+    assert "2.14.1" in versions and "2.13.0" in versions
+    assert all(torch.specifier.contains(v) for v in versions), (str(torch.specifier), versions)
