@@ -5,7 +5,9 @@ process imports each declared package once, the child's isolation lets it read t
 The d2l case (``from d2l import torch as d2l``, the book's way with d2l.Module, d2l.SGD, d2l.Trainer):
 d2l's torch module imports torchvision, which must match the installed torch. Where it imports, the
 notebook is graded to full points; where it does not (this project's CPU torch wheel has no matching
-torchvision), ``grader validate`` says so, naming the error, before any student is graded.
+torchvision), ``grader validate`` says so, naming the error, before any student is graded. Here, in the
+project's own environment (no d2l: the last test below); tests/test_packages_d2l.py grades it in
+environments with d2l and a torchvision built for the torch, and one that is not.
 """
 from __future__ import annotations
 
@@ -149,7 +151,9 @@ def test_setup_installs_declared_packages_without_their_pins(tmp_path):
     built = run_cli("gradescope", "build", folder, "--out", out, cwd=tmp_path, timeout=300)
     assert built.returncode == 0, built.stderr
     setup = zipfile.ZipFile(out).read("setup.sh").decode()
-    assert 'pip" install -c "$SOURCE/constraints.txt" pandas requests scipy torchvision' in setup
+    assert 'pip" install -c "$SOURCE/constraints.txt" pandas requests scipy\n' in setup
+    # torchvision is installed apart, paired with the installed torch (tests/test_gradescope_setup.py runs it).
+    assert 'pip" install "${TORCH_FROM[@]}" "torch==$TORCH_VERSION" torchvision;' in setup
     assert 'pip" install --no-deps d2l==1.0.3' in setup
     syntax = subprocess.run(["bash", "-n"], input=setup, capture_output=True, text=True, timeout=60)
     assert syntax.returncode == 0, syntax.stderr
@@ -171,3 +175,17 @@ def test_a_notebook_written_the_book_s_way_with_d2l(tmp_path):
         report, errors = grade(assignment)
         assert said.split(":")[0] in errors["d2l.torch"]
         assert report.cell_failures and report.cell_failures[0].cell == 2
+
+
+def test_the_grader_accepts_the_torch_of_each_test_environment():
+    """pyproject's torch range admits the torch of the d2l tests' environments (tests/torch_envs.py), whose
+    build would fail otherwise, and the project's own pin."""
+    from packaging.requirements import Requirement
+
+    from torch_envs import RECIPES, _grader_dependencies
+
+    torch = next(r for r in map(Requirement, _grader_dependencies()) if r.name == "torch")
+    pinned = [Requirement(t).specifier for recipe in RECIPES for t in recipe.torch if t.startswith("torch==")]
+    versions = [str(s).removeprefix("==") for s in pinned]
+    assert "2.14.1" in versions and "2.13.0" in versions
+    assert all(torch.specifier.contains(v) for v in versions), (str(torch.specifier), versions)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import tempfile
 import zipfile
@@ -40,6 +41,16 @@ _SCRIPTS = {"setup.sh": "setup.sh.j2", "run_autograder": "run_autograder.j2"}
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).with_name("files")), autoescape=False,
                           undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
 _ENV.filters["quote"] = shlex.quote
+# Packages built for one torch release: setup.sh installs the release built for the torch it installed.
+BUILT_FOR_TORCH = frozenset({"torchvision", "torchaudio"})
+
+
+def built_for_torch(requirement: str) -> bool:
+    """Whether a pip requirement (``torchvision``, ``torchvision==0.29.1``) names a package built for one torch."""
+    return re.split(r"[\s\[<>=!~;@]", requirement, maxsplit=1)[0].lower().replace("_", "-") in BUILT_FOR_TORCH
+
+
+_ENV.tests["built_for_torch"] = built_for_torch
 # A fixed timestamp: the same checkout gives the same zip, byte for byte.
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
