@@ -95,7 +95,7 @@ def run_setup_declaring(tmp_path, fail_when: str, install: list[str]):
     (pip records its arguments; the venv's torch is 2.13.0+cpu)."""
     import shutil
 
-    from grader.assignment import load_assignment
+    from grader.assignments.manifest import load_assignment
 
     folder = tmp_path / "weight_decay"
     shutil.copytree(ASSIGNMENT.folder, folder)
