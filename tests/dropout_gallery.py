@@ -266,6 +266,10 @@ def dropout_layer(X, dropout):
             X_val = torch.cat([X for X, _ in batches])
             y_val = torch.cat([y for _, y in batches])
             history["val_loss"].append(loss_fn(model(X_val), y_val))""")),
+    # --- q3: randomness of its own, where no loss shows it (after the last mask is drawn)
+    Wrong("q3_seeds_after_the_last_epoch", "q3", "sets no seed of its own", _loop(validation=_VAL_ALL + """
+            if len(history["val_loss"]) == epochs:
+                torch.manual_seed(0)  # reproducible runs after this one""")),
 ]
 
 RIGHT = [

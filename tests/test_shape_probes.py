@@ -51,3 +51,16 @@ def test_manual_seed_restarts_the_draws():
     torch.rand(100)
     PROBES["manual_seed"](3)
     assert torch.equal(torch.rand(4), first)
+
+
+def test_next_draws_tell_a_call_that_drew_or_seeded_from_one_that_did_not():
+    def run(extra):
+        PROBES["manual_seed"](3)
+        torch.rand(5)  # what both calls draw
+        extra()
+        return PROBES["next_draws"]()
+
+    same = run(lambda: None)
+    assert torch.equal(same, run(lambda: None))
+    assert not torch.equal(same, run(lambda: torch.rand(1)))
+    assert not torch.equal(same, run(lambda: torch.manual_seed(0)))

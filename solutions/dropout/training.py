@@ -27,4 +27,7 @@ def train_and_compare(student, epochs, lr, n_train, n_val, batch_size, dropout):
               symptom="each epoch makes exactly one pass over data.get_trainloader()")
     s.compare(s.probe("parameters", model), "the parameters after training",
               symptom="one plain SGD step (no momentum, no weight decay) per training minibatch, gradients zeroed")
+    s.compare(s.probe("next_draws"), "torch's next random numbers after train_epochs",
+              symptom="train_epochs draws no random numbers and sets no seed of its own: the model's dropout is "
+                      "the only randomness")
     s.run(student, rtol=1e-4, atol=1e-6)

@@ -91,5 +91,12 @@ def manual_seed(seed):
     torch.manual_seed(int(seed))
 
 
+def next_draws(count=4):
+    """The next ``count`` numbers of torch's default generator. Compared with the solution's after the same
+    steps from the same seed, they differ when a call drew random numbers of its own or set a seed, even
+    where no output shows it (a draw after the last dropout mask). Example: ``s.probe("next_draws")``."""
+    return torch.rand(int(count))
+
+
 PROBES = {"load_by_shape": load_by_shape, "parameters_by_shape": parameters_by_shape,
-          "gradients_by_shape": gradients_by_shape, "manual_seed": manual_seed}
+          "gradients_by_shape": gradients_by_shape, "manual_seed": manual_seed, "next_draws": next_draws}
