@@ -245,7 +245,9 @@ def read_manifest(folder: Path) -> Assignment:
         if not (folder / module).is_file():
             problems.add("public_modules", f"public_modules: {module!r} is not a .py file of this folder")
     if problems.found:
-        raise AssignmentError(problems.message())
+        error = AssignmentError(problems.message())
+        error.located = tuple(problems.found)  # (line, text) each: grader validate lists them as file:line
+        raise error
     limits, packages = tables["limits"], tables["packages"]
     return Assignment(
         folder=folder, name=top["name"], title=top["title"], notebook=top["notebook"], questions=questions,
@@ -261,6 +263,7 @@ def _questions(raw, problems: keys.Problems) -> tuple[Question, ...]:
         problems.add("questions", "questions: at least one [[questions]] table with id, title and points")
         return ()
     questions: list[Question] = []
+    earlier: list[str] = []  # the ids above, of questions read or not
     for index, entry in enumerate(raw):
         where = f"questions[{index}]"
         if not isinstance(entry, dict):
@@ -268,19 +271,18 @@ def _questions(raw, problems: keys.Problems) -> tuple[Question, ...]:
             continue
         values = keys.read_table(entry, keys.QUESTIONS, where, problems)
         qid, points, written, written_points = values["id"], values["points"], values["written"], values["written_points"]
-        earlier = [q.id for q in questions]
         if qid is not None and qid in earlier:
             problems.add(f"{where}.id", f"question {index + 1}: id {qid!r} is used twice")
         if written_points is not None and (points is None or written_points >= points or written is not True):
             problems.add(f"{where}.written_points", f"question {qid}: written_points = {entry['written_points']!r}: "
-                         f"the written answer's share of the question's {points or 0:g} points, more than 0 and less "
-                         "than all of them, in a question with written = true (leave it out to split by the checks' "
-                         "weights)")
+                         + keys.BY_PATH["questions[].written_points"].expect)
         later = [u for u in values["uses"] if u not in earlier]
         if later:
             problems.add(f"{where}.uses", f"question {qid}: uses = {list(values['uses'])!r}: "
                          f"{', '.join(map(repr, later))} is not a question above this one; "
                          f"{keys.BY_PATH['questions[].uses'].doc}")
+        if qid is not None:
+            earlier.append(qid)
         if qid is None or points is None:
             continue
         questions.append(Question(qid, values["title"], points, values["names"], written, written_points, values["uses"]))

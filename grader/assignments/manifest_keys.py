@@ -236,9 +236,14 @@ def line_of(lines: dict[str, int], where: str) -> int:
 def _label(table_path: str, key: Key, values: dict) -> str:
     """How a message names a key: ``count_suggestions``, ``[limits] cell_timeout``, ``question q1: points``."""
     if key.table == QUESTIONS:
-        number = int(table_path.partition("[")[2].rstrip("]") or 0) + 1
-        return f"question {values.get('id') or number}: {key.name}"
+        return f"{_question(table_path, values)}: {key.name}"
     return f"[{key.table}] {key.name}" if key.table else key.name
+
+
+def _question(table_path: str, values: dict) -> str:
+    """``question q2``, or ``question 2`` (its place) while its id is unknown."""
+    number = int(table_path.partition("[")[2].rstrip("]") or 0) + 1
+    return f"question {values.get('id') or number}"
 
 
 def read_table(raw: dict, table: str, table_path: str, problems: Problems) -> dict:
@@ -270,7 +275,8 @@ def read_table(raw: dict, table: str, table_path: str, problems: Problems) -> di
         where = f"{table_path}.{name}" if table_path else name
         listed = ", ".join([k.name for k in known] + sorted(subtables))
         owner = "a question" if table == QUESTIONS else f"[{table}]" if table else "the manifest"
-        problems.add(where, f"unknown key {name!r}: {owner} knows {listed}")
+        label = f"{_question(table_path, values)}: " if table == QUESTIONS else ""
+        problems.add(where, f"{label}unknown key {name!r}: {owner} knows {listed}")
     return values
 
 
