@@ -10,7 +10,12 @@ from grader.core.text import printable
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run ``grader ARGV``; the exit status (0 after ``--help``, 2 after a usage error, whose one line is
+    printed), so that a caller in Python gets a status whatever went wrong."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:
+        return stop.code if isinstance(stop.code, int) else 2
     try:
         return COMMANDS[args.run_command].run(args)
     except GraderError as exc:
