@@ -1,7 +1,7 @@
 """Every key of ``assignment.toml``, declared once: its type, default and description.
 
-From the table ``KEYS`` come the parsing (``read_keys``), the validation messages (``file:line: key = value:
-what it must be``, the line found by ``locate_keys``), the defaults the manifest's records use
+From the table ``KEYS`` come the parsing (``read_table``, table by table), the validation messages
+(``file:line: key = value: what it must be``, the line found by ``locate_keys``), the defaults the manifest's records use
 (``default_of``), and the authoring guide's key table (``key_table``; tests/test_manifest_keys.py keeps
 docs/authoring.md's copy the same).
 
@@ -265,7 +265,7 @@ def read_table(raw: dict, table: str, table_path: str, problems: Problems) -> di
         try:
             values[key.name] = key.kind.parse(raw[key.name])
         except Invalid:
-            problems.add(where, f"{_label(table_path, key, values)} = {_shown(raw[key.name])}: {key.expect or key.kind.what}")
+            problems.add(where, f"{_label(table_path, key, values)} = {raw[key.name]!r}: {key.expect or key.kind.what}")
             values[key.name] = None if key.default is REQUIRED or isinstance(key.default, Derived) else key.default
     for key in known:
         if isinstance(key.default, Derived) and key.name not in values:
@@ -278,10 +278,6 @@ def read_table(raw: dict, table: str, table_path: str, problems: Problems) -> di
         label = f"{_question(table_path, values)}: " if table == QUESTIONS else ""
         problems.add(where, f"{label}unknown key {name!r}: {owner} knows {listed}")
     return values
-
-
-def _shown(value: Any) -> str:
-    return repr(value)
 
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\"' -]+?)\s*\]\]?\s*(#.*)?$")
