@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from grader.cli import authoring, delivery, gradebook, grade, serve, similarity
 from grader.cli.options import (ASSIGNMENT, CALL_TIMEOUT, CELL_TIMEOUT, COURSE, DEADLINE, ISOLATION, JUNIT, OUT,
@@ -31,7 +31,7 @@ class Command:
 
 
 GRADED_INTO = "the folder graded into (holds gradebook.sqlite)"
-GRADEBOOK_S = ASSIGNMENT.where(help=ASSIGNMENT.help + " (default: the folder the gradebook was graded with)")
+GRADEBOOK_ASSIGNMENT = ASSIGNMENT.where(help=ASSIGNMENT.help + " (default: the folder the gradebook was graded with)")
 
 COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("grade", "grade notebooks; writes OUT/<id>/results.json and feedback.html", grade.run_grade,
@@ -67,15 +67,15 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             authoring.audit_arguments),
     Command("export", "from the gradebook: an LMS CSV, and every student's files again", gradebook.run_export,
             (OUT.where(help=GRADED_INTO), ROSTER.where(help="roster CSV whose other columns go into the CSV"),
-             GRADEBOOK_S, COURSE),
+             GRADEBOOK_ASSIGNMENT, COURSE),
             gradebook.export_arguments),
     Command("review", "list written answers awaiting review, or record a review", gradebook.run_review,
-            (OUT.where(help=GRADED_INTO), GRADEBOOK_S, COURSE), gradebook.review_arguments),
+            (OUT.where(help=GRADED_INTO), GRADEBOOK_ASSIGNMENT, COURSE), gradebook.review_arguments),
     Command("serve", "a local web app: class summary, feedback, and a review queue for written answers",
-            serve.run_serve, (OUT.where(help=GRADED_INTO), GRADEBOOK_S, COURSE), serve.serve_arguments),
+            serve.run_serve, (OUT.where(help=GRADED_INTO), GRADEBOOK_ASSIGNMENT, COURSE), serve.serve_arguments),
     Command("similarity", "find similar submissions in a graded class (own code and written answers, provided "
                           "code excluded); writes OUT/similarity/",
-            similarity.run_similarity, (OUT.where(help=GRADED_INTO), GRADEBOOK_S, COURSE)),
+            similarity.run_similarity, (OUT.where(help=GRADED_INTO), GRADEBOOK_ASSIGNMENT, COURSE)),
 )}
 
 GROUPS = {"gradescope": "Gradescope's autograder: build the zip, or run inside it"}
@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The parser of every command in ``COMMANDS``; a parsed command's name is ``args.run_command``."""
     parser = CommandLineParser(prog="grader", description="Grade Jupyter notebooks of PyTorch exercises.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    groups: dict[str, argparse._SubParsersAction] = {}
+    groups: dict[str, Any] = {}  # a group's subparsers, by name
     for command in COMMANDS.values():
         group, _, action = command.name.partition(" ")
         if action:
