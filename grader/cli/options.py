@@ -94,8 +94,6 @@ class Option:
         parser.add_argument(*self.flags, dest=self.dest, help=self.help, **keywords)
 
 
-MANIFEST_DEFAULT = "(default: the manifest's [limits], else {default:g})"
-
 OUT = Option(("--out",), "output folder", Path, settings={"required": True})
 ASSIGNMENT = Option(("--assignment",), "the assignment's folder (holding assignment.toml), or its name in the course "
                     "folder", settings={"metavar": "PATH"})
