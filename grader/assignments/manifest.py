@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +31,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
+from grader.assignments import manifest_keys as keys
 from grader.assignments.package_import import register_package
 from grader.core.errors import AssignmentError, GraderError
 
@@ -40,8 +40,8 @@ CHECKS, PUBLIC, HIDDEN = "checks", "public", "hidden"
 BUNDLE_MANIFEST = "manifest.json"  # in a release bundle's checks/: the hidden checks' weights and the version
 COURSE_SOLUTIONS, COURSE_EXERCISES = "solutions", "exercises"
 COURSE_VARIABLE = "GRADER_COURSE"  # the course folder, when not the working folder and not --course
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-QUESTION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_IDENTIFIER = keys.IDENTIFIER
+QUESTION_ID = keys.QUESTION_ID
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,9 @@ class Question:
     written: whether it has a written answer cell.
     written_points: the written answer's fixed share of ``points`` (the code checks share the rest), or
     None: then written and code checks split the points by weight alike.
+    uses: earlier questions whose names this question's code uses: graded with the solution's version of
+    them in place.
+    (Each key's type, default and description: grader/assignments/manifest_keys.py.)
     """
 
     id: str
@@ -63,14 +66,19 @@ class Question:
     names: tuple[str, ...] = ()
     written: bool = False
     written_points: float | None = None
+    uses: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Limits:
     """Time limits in seconds: ``cell`` for each code cell, ``call`` for each call a check makes."""
 
-    cell: float = 30.0
-    call: float = 5.0
+    cell: float = keys.default_of("limits.cell_timeout")
+    call: float = keys.default_of("limits.call_timeout")
+
+    def with_overrides(self, cell: float | None = None, call: float | None = None) -> "Limits":
+        """These limits with ``cell`` and ``call`` put in where given (``--cell-timeout``, ``--call-timeout``)."""
+        return Limits(cell=self.cell if cell is None else cell, call=self.call if call is None else call)
 
 
 @dataclass(frozen=True)
@@ -118,7 +126,7 @@ class Assignment:
     feedback: str | None = None
     public_modules: tuple[str, ...] = ()
     limits: Limits = field(default_factory=Limits)
-    mutation_threshold: float = 0.95
+    mutation_threshold: float = keys.default_of("audit.mutation_threshold")
     count_suggestions: bool = False
     packages: Packages = field(default_factory=Packages)
 
@@ -145,7 +153,7 @@ class Assignment:
     @property
     def is_bundle(self) -> bool:
         """A student's release bundle: public checks only, no solution."""
-        return not (self.checks_dir / HIDDEN).is_dir() and (self.checks_dir / BUNDLE_MANIFEST).is_file()
+        return is_bundle_folder(self.folder)
 
     def module(self, name: str | None) -> str | None:
         """The dotted name of one of the folder's modules."""
@@ -210,151 +218,75 @@ def read_toml(path: Path) -> dict:
 
 
 def read_manifest(folder: Path) -> Assignment:
-    """Read and check ``folder/assignment.toml``; every mistake is reported with what to write instead."""
+    """Read and check ``folder/assignment.toml`` by its table of keys (grader/assignments/manifest_keys.py);
+    every mistake is reported with its line and what to write instead."""
     path = folder / MANIFEST
     data = read_toml(path)
-    problems = _Problems(path)
-    name = problems.text(data, "name")
-    if name and not _IDENTIFIER.match(name):
-        problems.add(f"name = {name!r}: use letters, digits and underscores, not starting with a digit "
-                     "(it is the package the folder's modules import as)")
-    notebook = data.get("notebook", f"{name}.ipynb")
-    if not isinstance(notebook, str) or "/" in notebook or not notebook.endswith(".ipynb"):
-        problems.add(f"notebook = {notebook!r}: the solution notebook's file name in this folder, e.g. \"{name}.ipynb\"")
+    problems = keys.Problems(path, keys.locate_keys(path.read_text(encoding="utf-8")))
+    top = keys.read_table(data, "", "", problems)
+    tables = {}
+    for table in ("limits", "audit", "packages"):
+        raw = data.get(table, {})
+        if not isinstance(raw, dict):
+            problems.add(table, f"{table} = {raw!r}: a table, [{table}], of " +
+                         ", ".join(k.name for k in keys.keys_of(table)))
+            raw = {}
+        tables[table] = keys.read_table(raw, table, table, problems)
     questions = _questions(data.get("questions"), problems)
-    modules = {}
-    bundle = not (folder / CHECKS / HIDDEN).is_dir() and (folder / CHECKS / BUNDLE_MANIFEST).is_file()
+    bundle = is_bundle_folder(folder)
     for key in ("child_helpers", "feedback"):
-        value = data.get(key)
-        if bundle and isinstance(value, str) and not (folder / f"{value}.py").is_file():
-            value = None  # not shipped to students: a release holds only the public modules
-        if value is not None and (not isinstance(value, str) or not _IDENTIFIER.match(value)
-                                  or not (folder / f"{value}.py").is_file()):
-            problems.add(f"{key} = {value!r}: the name of a module of this folder (without .py), and "
-                         f"{value}.py must exist")
-        modules[key] = value
-    public_modules = data.get("public_modules", [])
-    if not isinstance(public_modules, list) or not all(isinstance(m, str) for m in public_modules):
-        problems.add("public_modules: a list of this folder's module files shipped with the public checks, "
-                     "e.g. [\"child_helpers.py\"]")
-        public_modules = []
-    for module in public_modules:
-        if "/" in module or not module.endswith(".py") or not (folder / module).is_file():
-            problems.add(f"public_modules: {module!r} is not a .py file of this folder")
-    limits = data.get("limits", {})
-    if not isinstance(limits, dict) or not all(
-            isinstance(limits.get(k, 1), (int, float)) and limits.get(k, 1) > 0 for k in ("cell_timeout", "call_timeout")):
-        problems.add("[limits]: cell_timeout and call_timeout are positive numbers of seconds")
-        limits = {}
-    audit = data.get("audit", {})
-    threshold = audit.get("mutation_threshold", 0.95) if isinstance(audit, dict) else None
-    if not isinstance(threshold, (int, float)) or not 0 <= threshold <= 1:
-        problems.add("[audit] mutation_threshold: a share between 0 and 1, e.g. 0.95")
-        threshold = 0.95
-    count_suggestions = data.get("count_suggestions", False)
-    if not isinstance(count_suggestions, bool):
-        problems.add(f"count_suggestions = {count_suggestions!r}: true or false (whether a rubric's suggested score "
-                     "counts before an instructor reviews the answer; default false)")
-        count_suggestions = False
-    packages = _packages(data.get("packages", {}), problems)
-    unknown = set(data) - {"name", "title", "notebook", "questions", "child_helpers", "feedback", "public_modules",
-                           "limits", "audit", "count_suggestions", "packages"}
-    if unknown:
-        problems.add(f"unknown keys {sorted(unknown)}: the manifest knows name, title, notebook, questions, "
-                     "child_helpers, feedback, public_modules, limits, audit, count_suggestions, packages")
-    problems.raise_any()
+        value = top[key]
+        if value is not None and not (folder / f"{value}.py").is_file():
+            if bundle:
+                top[key] = None  # not shipped to students: a release holds only the public modules
+            else:
+                problems.add(key, f"{key} = {value!r}: {keys.BY_PATH[key].expect}; {value}.py does not exist")
+    for module in top["public_modules"]:
+        if not (folder / module).is_file():
+            problems.add("public_modules", f"public_modules: {module!r} is not a .py file of this folder")
+    if problems.found:
+        error = AssignmentError(problems.message())
+        error.located = tuple(problems.found)  # (line, text) each: grader validate lists them as file:line
+        raise error
+    limits, packages = tables["limits"], tables["packages"]
     return Assignment(
-        folder=folder, name=name, title=str(data.get("title", name)), notebook=notebook, questions=questions,
-        version=_version(folder), child_helpers=modules["child_helpers"], feedback=modules["feedback"],
-        public_modules=tuple(public_modules),
-        limits=Limits(cell=float(limits.get("cell_timeout", Limits.cell)), call=float(limits.get("call_timeout", Limits.call))),
-        mutation_threshold=float(threshold), count_suggestions=count_suggestions, packages=packages)
+        folder=folder, name=top["name"], title=top["title"], notebook=top["notebook"], questions=questions,
+        version=_version(folder), child_helpers=top["child_helpers"], feedback=top["feedback"],
+        public_modules=top["public_modules"], limits=Limits(cell=limits["cell_timeout"], call=limits["call_timeout"]),
+        mutation_threshold=tables["audit"]["mutation_threshold"], count_suggestions=top["count_suggestions"],
+        packages=Packages(imports=packages["imports"], install=packages["install"],
+                          install_no_deps=packages["install_no_deps"]))
 
 
-_MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
-_REQUIREMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9._,-]+\])?\s*([=<>!~]=?[^\s;'\"]+\s*,?\s*)*$")
-
-
-def _packages(raw, problems: "_Problems") -> Packages:
-    example = ('[packages]: imports = ["d2l"] (modules the notebooks may import), install = ["pandas", "requests"] '
-               '(pip requirements), install_no_deps = ["d2l==1.0.3"] (installed without their own requirements)')
-    if not isinstance(raw, dict) or set(raw) - {"imports", "install", "install_no_deps"}:
-        problems.add(example)
-        return Packages()
-    values = {}
-    for key, pattern, what in (("imports", _MODULE, "a module name"), ("install", _REQUIREMENT, "a pip requirement"),
-                               ("install_no_deps", _REQUIREMENT, "a pip requirement")):
-        value = raw.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) and pattern.match(v) for v in value):
-            problems.add(f"[packages] {key} = {value!r}: a list, each {what}; {example}")
-            value = []
-        values[key] = tuple(value)
-    return Packages(**values)
-
-
-def _questions(raw, problems: "_Problems") -> tuple[Question, ...]:
+def _questions(raw, problems: keys.Problems) -> tuple[Question, ...]:
     if not isinstance(raw, list) or not raw:
-        problems.add("questions: at least one [[questions]] table with id, title and points")
+        problems.add("questions", "questions: at least one [[questions]] table with id, title and points")
         return ()
-    questions, seen = [], set()
-    for number, entry in enumerate(raw, start=1):
-        where = f"question {number}"
+    questions: list[Question] = []
+    earlier: list[str] = []  # the ids above, of questions read or not
+    for index, entry in enumerate(raw):
+        where = f"questions[{index}]"
         if not isinstance(entry, dict):
-            problems.add(f"{where}: a [[questions]] table")
+            problems.add(where, f"question {index + 1}: a [[questions]] table")
             continue
-        qid = entry.get("id")
-        if not isinstance(qid, str) or not QUESTION_ID.match(qid):
-            problems.add(f"{where}: id = {qid!r}: letters, digits, '_', '.', '-' (e.g. \"q1\")")
+        values = keys.read_table(entry, keys.QUESTIONS, where, problems)
+        qid, points, written, written_points = values["id"], values["points"], values["written"], values["written_points"]
+        if qid is not None and qid in earlier:
+            problems.add(f"{where}.id", f"question {index + 1}: id {qid!r} is used twice")
+        if written_points is not None and (points is None or written_points >= points or written is not True):
+            problems.add(f"{where}.written_points", f"question {qid}: written_points = {entry['written_points']!r}: "
+                         + keys.BY_PATH["questions[].written_points"].expect)
+        later = [u for u in values["uses"] if u not in earlier]
+        if later:
+            problems.add(f"{where}.uses", f"question {qid}: uses = {list(values['uses'])!r}: "
+                         f"{', '.join(map(repr, later))} is not a question above this one; "
+                         f"{keys.BY_PATH['questions[].uses'].doc}")
+        if qid is not None:
+            earlier.append(qid)
+        if qid is None or points is None:
             continue
-        if qid in seen:
-            problems.add(f"{where}: id {qid!r} is used twice")
-        seen.add(qid)
-        points = entry.get("points")
-        if isinstance(points, bool) or not isinstance(points, (int, float)) or points <= 0:
-            problems.add(f"question {qid}: points = {points!r}: a positive number")
-            points = 0
-        names = entry.get("names", [])
-        if not isinstance(names, list) or not all(isinstance(n, str) and _IDENTIFIER.match(n) for n in names):
-            problems.add(f"question {qid}: names: a list of the Python names the notebook must define")
-            names = []
-        written = entry.get("written", False)
-        if not isinstance(written, bool):
-            problems.add(f"question {qid}: written = {written!r}: true or false")
-        written_points = entry.get("written_points")
-        if written_points is not None and (
-                isinstance(written_points, bool) or not isinstance(written_points, (int, float))
-                or not 0 < written_points < points or written is not True):
-            problems.add(f"question {qid}: written_points = {written_points!r}: the written answer's share of the "
-                         f"question's {points:g} points, more than 0 and less than all of them, in a question with "
-                         "written = true (leave it out to split by the checks' weights)")
-            written_points = None
-        unknown = set(entry) - {"id", "title", "points", "names", "written", "written_points"}
-        if unknown:
-            problems.add(f"question {qid}: unknown keys {sorted(unknown)} (a question has id, title, points, names, "
-                         "written, written_points)")
-        questions.append(Question(qid, str(entry.get("title", qid)), float(points), tuple(names), written is True,
-                                  None if written_points is None else float(written_points)))
+        questions.append(Question(qid, values["title"], points, values["names"], written, written_points, values["uses"]))
     return tuple(questions)
-
-
-class _Problems:
-    def __init__(self, path: Path):
-        self.path = path
-        self.found: list[str] = []
-
-    def add(self, text: str) -> None:
-        self.found.append(text)
-
-    def text(self, data: dict, key: str) -> str:
-        value = data.get(key)
-        if not isinstance(value, str) or not value:
-            self.add(f"{key}: a non-empty string is required")
-            return ""
-        return value
-
-    def raise_any(self) -> None:
-        if self.found:
-            raise AssignmentError(f"{self.path}: " + "; ".join(self.found))
 
 
 def graded_files(folder: Path) -> list[Path]:
@@ -367,9 +299,14 @@ def graded_files(folder: Path) -> list[Path]:
     return files
 
 
+def is_bundle_folder(folder: Path) -> bool:
+    """Whether ``folder`` is a student's release bundle: public checks and their manifest, no hidden checks."""
+    return not (folder / CHECKS / HIDDEN).is_dir() and (folder / CHECKS / BUNDLE_MANIFEST).is_file()
+
+
 def _version(folder: Path) -> str:
     bundle = folder / CHECKS / BUNDLE_MANIFEST
-    if not (folder / CHECKS / HIDDEN).is_dir() and bundle.is_file():
+    if is_bundle_folder(folder):
         try:
             return str(json.loads(bundle.read_text(encoding="utf-8"))["version"])
         except (OSError, ValueError, KeyError, TypeError) as exc:

@@ -15,6 +15,7 @@ import jinja2
 import nbformat
 
 from grader.assignments.manifest import COURSE_SOLUTIONS, load_assignment
+from grader.assignments.manifest_keys import default_of
 from grader.core.errors import AssignmentError
 from grader.delivery.stub import write_stub
 
@@ -43,7 +44,7 @@ def new_assignment(name: str, course: Path, title: str | None = None) -> Path:
     for template in _ENV.list_templates():
         target = folder / template.removesuffix(".j2")
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(_ENV.get_template(template).render(name=name, title=title), encoding="utf-8")
+        target.write_text(_ENV.get_template(template).render(name=name, title=title, default=default_of), encoding="utf-8")
     nbformat.write(_solution_notebook(name, title), folder / f"{name}.ipynb")
     assignment = load_assignment(folder)
     assignment.exercise.parent.mkdir(parents=True, exist_ok=True)

@@ -52,7 +52,8 @@ def validate(folder: Path, *, grade=None) -> list[Problem]:
     try:
         assignment = load_assignment(folder)
     except AssignmentError as exc:
-        return [Problem(MANIFEST, 0, str(exc))]
+        located = exc.located  # the manifest's problems, each with its line
+        return [Problem(MANIFEST, line, text) for line, text in located] if located else [Problem(MANIFEST, 0, str(exc))]
     problems = _checks_collect(assignment)
     if problems:
         return problems  # nothing can be graded with checks that do not collect

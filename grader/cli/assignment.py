@@ -9,19 +9,8 @@ course folder needs no ``--assignment``.
 """
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 from grader.assignments.manifest import Assignment, assignment_for_notebook, load_assignment
 from grader.core.errors import AssignmentError
-
-
-def add_assignment_arguments(parser: argparse.ArgumentParser, help_extra: str = "") -> None:
-    parser.add_argument("--assignment", metavar="PATH",
-                        help="the assignment's folder (holding assignment.toml), or its name in the course folder"
-                             + help_extra)
-    parser.add_argument("--course", type=Path, metavar="DIR", default=None,
-                        help="the course folder holding solutions/NAME/ (default: the working folder)")
 
 
 def assignment_from(args, notebooks=(), recorded: str | None = None) -> Assignment:
@@ -33,11 +22,3 @@ def assignment_from(args, notebooks=(), recorded: str | None = None) -> Assignme
     if recorded:
         return load_assignment(recorded, args.course)
     raise AssignmentError("which assignment? pass --assignment PATH (the assignment's folder)")
-
-
-def assignment_argument(parser: argparse.ArgumentParser) -> None:
-    """A positional ASSIGNMENT (folder or name), with ``--course``."""
-    parser.add_argument("assignment", help="the assignment's folder (holding assignment.toml), or its name "
-                                           "in the course folder")
-    parser.add_argument("--course", type=Path, metavar="DIR", default=None,
-                        help="the course folder holding solutions/NAME/ (default: the working folder)")

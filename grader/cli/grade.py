@@ -1,148 +1,61 @@
-"""The class-sized parts of the command line: batch options of ``grader grade``, ``grader export``,
-``grader review``."""
+"""``grader grade PATHS --out DIR``: grade a class (or one notebook) into a folder."""
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from grader.cli.assignment import add_assignment_arguments, assignment_from
-from grader.core.errors import ReviewError
-from grader.core.points_text import points
-from grader.scoring.reviews import Review, awaiting_review, check_review, review_checks
+from grader.assignments.manifest import HIDDEN, PUBLIC
 from grader.classroom.roster import read_roster
-from grader.scoring.rubric_items import load_rubric
-from grader.core.text import printable
+from grader.cli.assignment import assignment_from
+from grader.cli.options import limits_from
+from grader.core.deadline import deadline_from
 
 if TYPE_CHECKING:
     from grader.classroom.batch import BatchSettings
 
 
-def add_batch_arguments(grade: argparse.ArgumentParser) -> None:
-    grade.add_argument("--workers", type=int, default=None,
-                       help=f"worker processes grading at once (default: the machine's cores, {os.cpu_count()})")
+def grade_arguments(grade: argparse.ArgumentParser) -> None:
+    grade.add_argument("paths", nargs="+", type=Path, help="notebook files or folders holding them")
+    grade.add_argument("--public-only", action="store_true", help="run only the public checks")
     grade.add_argument("--force", action="store_true",
                        help="regrade every submission, even those the gradebook holds unchanged")
-    grade.add_argument("--roster", type=Path, help="CSV with columns file,student_id (and any others)")
     grade.add_argument("--scheduler", metavar="ADDRESS",
                        help="grade on a Dask cluster (tcp://host:8786) instead of local workers")
-    grade.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                       help="progress bar (default: when stderr is a terminal; else a line per submission)")
 
 
 def batch_settings(args) -> "BatchSettings":
     from grader.classroom.batch import BatchSettings  # the batch machinery is imported only by ``grader grade``
 
-    if args.workers is not None and args.workers < 1:
-        raise SystemExit("grader: --workers must be at least 1")
     return BatchSettings(workers=args.workers, force=args.force,
                          roster=read_roster(args.roster) if args.roster else None,
                          scheduler=args.scheduler, progress=args.progress)
 
 
-def add_commands(commands) -> None:
-    export = commands.add_parser("export", help="from the gradebook: an LMS CSV, and every student's files again")
-    export.add_argument("--out", type=Path, required=True, help="the folder graded into (holds gradebook.sqlite)")
-    export.add_argument("--csv", type=Path, metavar="FILE", help="write the class's scores here ('-': stdout)")
-    export.add_argument("--roster", type=Path, help="roster CSV whose other columns go into the CSV")
-    add_assignment_arguments(export, " (default: the folder the gradebook was graded with)")
-    review = commands.add_parser("review", help="list written answers awaiting review, or record a review")
-    review.add_argument("--out", type=Path, required=True, help="the folder graded into (holds gradebook.sqlite)")
-    review.add_argument("--student", help="the student whose answer is reviewed")
-    review.add_argument("--question", help="the question reviewed (its id in assignment.toml)")
-    review.add_argument("--score", type=float, help="points awarded for the written answer")
-    review.add_argument("--comment", default="", help="shown to the student in place of the suggestion")
-    review.add_argument("--items", metavar="KEYS",
-                        help="score by the question's rubric items instead of --score: their keys, e.g. 1,3 "
-                             "(rubric.toml beside assignment.toml, or as edited in grader serve)")
-    review.add_argument("--adjust", type=float, default=0.0,
-                        help="with --items: points added to (or, negative, taken from) the items' total")
-    add_assignment_arguments(review, " (default: the folder the gradebook was graded with)")
+def run_grade(args) -> int:
+    from grader.grading.pipeline import GradeOptions, find_notebooks
 
+    files = find_notebooks(args.paths)
+    assignment = assignment_from(args, files)
+    options = GradeOptions(limits=limits_from(args, assignment),
+                           suites=(PUBLIC,) if args.public_only else (PUBLIC, HIDDEN),
+                           isolation=args.isolation, require_isolation=args.require_isolation,
+                           deadline=deadline_from(args))
+    settings = batch_settings(args)
+    if len(files) == 1 and not settings.scheduler:
+        # One notebook: its warm process starts now, while the rest of the grader is imported
+        # (grader/grading/single_notebook.py); the batch below finds it ready and grades in this process.
+        from grader.grading import single_notebook
+        from grader.classroom import worker
 
-def run(args) -> int:
-    from grader.classroom.gradebook import Gradebook  # here: the other commands do not need it
+        worker.keep_warm_process(assignment, options, single_notebook.start(files[0], assignment, options))
+    from grader.classroom.batch import grade_batch
 
-    with Gradebook(args.out, create=False) as gradebook:
-        assignment = assignment_from(args, recorded=gradebook.assignment_folder())
-        if args.command == "export":
-            return _export(args, gradebook, assignment)
-        return _review(args, gradebook, assignment)
+    status = grade_batch(args.paths, args.out, assignment, options, settings)
+    if args.junit:
+        from grader.classroom.gradebook import Gradebook
+        from grader.outputs.junit import write_junit
 
-
-def _export(args, gradebook, assignment) -> int:
-    from grader.classroom.export import gradebook_csv, regenerate_outputs  # the outputs' templates: export and review only
-
-    written = regenerate_outputs(gradebook, args.out, assignment)
-    print(f"rewrote results.json and feedback.html of {written} students, and {args.out / 'index.html'}",
-          file=sys.stderr)
-    if args.csv:
-        text = gradebook_csv(gradebook, assignment, read_roster(args.roster) if args.roster else None)
-        if str(args.csv) == "-":
-            sys.stdout.write(text)
-        else:
-            args.csv.write_text(text, encoding="utf-8")
-            print(f"wrote {args.csv}", file=sys.stderr)
-    return 0
-
-
-def _review(args, gradebook, assignment) -> int:
-    gradebook.seed_rubric(load_rubric(assignment.folder, assignment))
-    given = [args.student, args.question, args.score if args.items is None else args.items]
-    if args.items is not None and args.score is not None:
-        print("grader: give --score or --items, not both (items score the answer)", file=sys.stderr)
-        return 2
-    if not any(v is not None for v in given):
-        reviews = gradebook.reviews()
-        waiting = [w for report in gradebook.reports()
-                   for w in awaiting_review(report, reviews.get(report.submission_id, {}))]
-        for w in waiting:
-            excerpt = " ".join(w.answer.split())
-            excerpt = excerpt if len(excerpt) <= 100 else excerpt[:99] + "…"
-            basis = f" (matched {len(w.matched)} of {len(w.concepts)} concepts: {', '.join(w.matched)})" if w.concepts else ""
-            print(printable(f"{w.student_id} {w.question}: suggested {w.suggested:.3g} of {w.max_score:.3g} points"
-                            f"{basis}: {excerpt}"))
-        print(f"{len(waiting)} written answers awaiting review", file=sys.stderr)
-        for item in gradebook.rubric_items():
-            print(printable(f"rubric item: {item.question} key {item.key} ({item.points:+g}) {item.label}"),
-                  file=sys.stderr)
-        return 0
-    if any(v is None for v in given):
-        print("grader: to record a review give --student, --question and --score or --items (and --comment)",
-              file=sys.stderr)
-        return 2
-    from grader.classroom.export import regenerate_outputs
-
-    if args.items is not None:
-        review = _review_by_items(args, gradebook)
-    else:
-        review = Review(args.student, args.question, args.score, args.comment)
-        check_review(gradebook.report(args.student), review)
-        review = gradebook.save_review(review)
-    regenerate_outputs(gradebook, args.out, assignment, students={args.student})
-    print(f"{review.student_id} {review.question}: {points(review.score)} recorded; "
-          f"{args.out / review.student_id / 'feedback.html'} updated")
-    return 0
-
-
-def _review_by_items(args, gradebook) -> Review:
-    """Score one answer by the rubric items whose keys ``--items`` lists (plus ``--adjust``)."""
-    report = gradebook.report(args.student)
-    checks = review_checks(report, args.question)
-    if not checks:
-        raise ReviewError(f"{args.student} has no written answer for {args.question} awaiting review; "
-                          "`grader review --out DIR` lists those that have")
-    by_key = {item.key: item for item in gradebook.rubric_items(args.question)}
-    try:
-        keys = [int(k) for k in args.items.split(",") if k.strip()]
-    except ValueError:
-        raise ReviewError(f"--items {args.items!r}: give the items' keys, e.g. 1,3") from None
-    unknown = [k for k in keys if k not in by_key]
-    if unknown or not keys:
-        known = ", ".join(f"{k} ({i.label})" for k, i in sorted(by_key.items())) or "none yet"
-        raise ReviewError(f"{args.question} has no rubric item with key {unknown or args.items!r}; its items: {known}")
-    share = sum(c.max_score for c in checks)
-    return gradebook.save_item_reviews([(args.student, args.question, share)], [by_key[k].id for k in keys],
-                                       args.adjust, args.comment)[0]
+        with Gradebook(args.out) as gradebook:
+            write_junit(gradebook.reports(), args.junit)
+    return status

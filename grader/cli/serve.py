@@ -10,6 +10,7 @@ page, whichever server it came through.
 """
 from __future__ import annotations
 
+import argparse
 import html
 import ipaddress
 import os
@@ -20,17 +21,11 @@ import tempfile
 import webbrowser
 from pathlib import Path
 
-from grader.cli.assignment import add_assignment_arguments, assignment_from
+from grader.cli.assignment import assignment_from
 from grader.core.errors import GraderError
 from grader.classroom.gradebook import Gradebook
 
-COMMAND = "serve"
-
-
-def add_serve_command(commands) -> None:
-    serve = commands.add_parser(COMMAND, help="a local web app: class summary, feedback, and a review queue "
-                                              "for written answers")
-    serve.add_argument("--out", type=Path, required=True, help="the folder graded into (holds gradebook.sqlite)")
+def serve_arguments(serve: argparse.ArgumentParser) -> None:
     serve.add_argument("--host", default="127.0.0.1",
                        help="address to listen on (default 127.0.0.1: this machine only)")
     serve.add_argument("--port", type=int, default=0, help="port to listen on (default 0: any free port)")
@@ -38,7 +33,6 @@ def add_serve_command(commands) -> None:
     serve.add_argument("--anonymous", action="store_true",
                        help="anonymous review: the review queue and answer groups show a handle instead of each "
                             "student's id (ids stay in the CSV export, results.json and feedback pages)")
-    add_assignment_arguments(serve, " (default: the folder the gradebook was graded with)")
     # The command line's server ends its process once stopped (see _exit_now); a caller in Python does not.
     serve.set_defaults(exit_when_stopped=True)
 

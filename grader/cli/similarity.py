@@ -1,24 +1,11 @@
 """``grader similarity --out DIR``: which submissions graded into DIR are similar, per question and over the
 whole notebook; writes DIR/similarity/ (index.html, pairs/, similarity.json, similarity.csv).
 
-``grader.cli.main`` adds it with ``add_similarity_command`` and hands it over with
-``run_similarity``; the comparison itself is ``grader.similarity``.
+``grader.cli.commands`` lists it; the comparison itself is ``grader.similarity``.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
-from grader.cli.assignment import add_assignment_arguments, assignment_from
-
-COMMAND = "similarity"
-
-
-def add_similarity_command(commands) -> None:
-    similarity = commands.add_parser(
-        COMMAND, help="find similar submissions in a graded class (own code and written answers, provided "
-                      "code excluded); writes OUT/similarity/")
-    similarity.add_argument("--out", type=Path, required=True, help="the folder graded into (holds gradebook.sqlite)")
-    add_assignment_arguments(similarity, " (default: the folder the gradebook was graded with)")
+from grader.cli.assignment import assignment_from
 
 
 def run_similarity(args) -> int:

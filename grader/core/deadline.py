@@ -58,13 +58,6 @@ def cut_short(report) -> bool:
         BUDGET_RAN_OUT in c.outcome.message for q in report.questions for c in q.checks)
 
 
-def add_deadline_argument(parser) -> None:
-    """``--deadline SECONDS`` for the commands that grade (declared once, here)."""
-    parser.add_argument("--deadline", type=float, default=None, metavar="SECONDS",
-                        help="the whole run's time budget: when it runs low, the remaining cells and checks are "
-                             "not run (they score 0, saying so) and the results are still written in time")
-
-
 def process_started_at() -> float:
     """When this process started (seconds since the epoch; Linux's /proc), else now: a run's budget
     includes the interpreter's own start-up and imports."""

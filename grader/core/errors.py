@@ -21,7 +21,11 @@ class GraderError(Exception):
 
 
 class AssignmentError(GraderError):
-    """An assignment folder that cannot be used as it is (manifest, checks, layout); the message says what to fix."""
+    """An assignment folder that cannot be used as it is (manifest, checks, layout); the message says what to fix.
+    ``located``: for a manifest, each problem as (line, text), set after construction (``grader validate``
+    lists them as ``assignment.toml:LINE: text``)."""
+
+    located: tuple[tuple[int, str], ...] = ()
 
 
 class GradebookError(GraderError):

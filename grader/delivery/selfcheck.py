@@ -86,6 +86,7 @@ class SelfCheck:
 
 def self_check(notebook: Path, *, assignment: str | Path | None = None, checks: Path | None = None,
                feedback: Path | None = None, limits: Limits | None = None,
+               cell_timeout: float | None = None, call_timeout: float | None = None,
                written_pdf: Path | None = None, deadline=None) -> SelfCheck:
     """Run the public checks on ``notebook``.
 
@@ -96,11 +97,12 @@ def self_check(notebook: Path, *, assignment: str | Path | None = None, checks: 
     4. Rescore with the hidden checks' shares pending.
     5. Write feedback.html (beside the notebook unless ``feedback`` says where).
 
+    Time limits: ``limits``, else the assignment's with ``cell_timeout`` and ``call_timeout`` put in where given.
     ``deadline`` (grader/core/deadline.py): the run's time budget; what is left when it runs low is not run.
     """
     notebook = Path(notebook)
     graded_with, shares = locate_checks(notebook, assignment, checks)
-    options = GradeOptions(limits or graded_with.limits, (PUBLIC,), deadline=deadline)
+    options = GradeOptions(limits or graded_with.limits.with_overrides(cell_timeout, call_timeout), (PUBLIC,), deadline=deadline)
     # Started before the PDF is printed: the warm process's start-up overlaps it (grader/grading/single_notebook.py).
     with single_notebook.start(notebook, graded_with, options, shows_notebook=False) as warm:
         if written_pdf is not None:

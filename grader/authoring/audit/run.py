@@ -20,7 +20,7 @@ from pathlib import Path
 
 import nbformat
 
-from grader.assignments.manifest import Assignment, Limits, load_assignment
+from grader.assignments.manifest import Assignment, load_assignment
 from grader.authoring.audit.equivalent import read_equivalents
 from grader.checks.mistake_notebooks import mistake_notebooks
 from grader.authoring.audit.mutants import Mutant, mutants_of
@@ -108,7 +108,7 @@ def run_audit(spec, *, workers: int | None = None, cell_timeout: float | None = 
     assignment = load_assignment(spec)
     equivalents = read_equivalents(assignment)  # a malformed list stops the audit before anything is graded
     variants, code_questions, notes = generate(assignment)
-    limits = Limits(cell=cell_timeout or assignment.limits.cell, call=call_timeout or assignment.limits.call)
+    limits = assignment.limits.with_overrides(cell_timeout, call_timeout)
     options = GradeOptions(limits=limits, isolation=isolation)
     reports = grade_variants(assignment, variants, options, workers=workers, progress=progress, log=log)
     settings = {"workers": workers or os.cpu_count() or 1, "cell_timeout": limits.cell, "call_timeout": limits.call,
