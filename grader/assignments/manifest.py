@@ -55,6 +55,8 @@ class Question:
     written: whether it has a written answer cell.
     written_points: the written answer's fixed share of ``points`` (the code checks share the rest), or
     None: then written and code checks split the points by weight alike.
+    uses: earlier questions whose names this question's code calls (``uses = ["q1"]``): its checks run with
+    the solution's version of those names in place, so a mistake there costs only that question's points.
     """
 
     id: str
@@ -63,6 +65,7 @@ class Question:
     names: tuple[str, ...] = ()
     written: bool = False
     written_points: float | None = None
+    uses: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -296,7 +299,8 @@ def _questions(raw, problems: "_Problems") -> tuple[Question, ...]:
     if not isinstance(raw, list) or not raw:
         problems.add("questions: at least one [[questions]] table with id, title and points")
         return ()
-    questions, seen = [], set()
+    questions: list[Question] = []
+    seen = set()
     for number, entry in enumerate(raw, start=1):
         where = f"question {number}"
         if not isinstance(entry, dict):
@@ -328,13 +332,30 @@ def _questions(raw, problems: "_Problems") -> tuple[Question, ...]:
                          f"question's {points:g} points, more than 0 and less than all of them, in a question with "
                          "written = true (leave it out to split by the checks' weights)")
             written_points = None
-        unknown = set(entry) - {"id", "title", "points", "names", "written", "written_points"}
+        uses = _uses(qid, entry.get("uses", []), questions, problems)
+        unknown = set(entry) - {"id", "title", "points", "names", "written", "written_points", "uses"}
         if unknown:
             problems.add(f"question {qid}: unknown keys {sorted(unknown)} (a question has id, title, points, names, "
-                         "written, written_points)")
+                         "written, written_points, uses)")
         questions.append(Question(qid, str(entry.get("title", qid)), float(points), tuple(names), written is True,
-                                  None if written_points is None else float(written_points)))
+                                  None if written_points is None else float(written_points), uses))
     return tuple(questions)
+
+
+def _uses(qid: str, raw, earlier: list[Question], problems: "_Problems") -> tuple[str, ...]:
+    """``uses``: ids of earlier questions that define names (grader/checks/used_names.py puts the solution's in place)."""
+    defined = {q.id: q for q in earlier}
+    if not isinstance(raw, list) or not all(isinstance(u, str) for u in raw):
+        problems.add(f"question {qid}: uses = {raw!r}: a list of earlier questions' ids, e.g. [\"q1\"]")
+        return ()
+    for used in raw:
+        if used not in defined:
+            problems.add(f"question {qid}: uses = {raw!r}: {used!r} is not an earlier question (list the ids of "
+                         "questions above this one whose names its code calls)")
+        elif not defined[used].names:
+            problems.add(f"question {qid}: uses = {raw!r}: question {used} has no names to put in place (give it "
+                         "names = [...])")
+    return tuple(dict.fromkeys(raw))
 
 
 class _Problems:
