@@ -325,7 +325,7 @@ def test_values_shown_by_feedback_are_rebuilt_as_source():
 
     for value in (3, 0.25, "x", None, True, [1, (2.5, "a")], {"lambd": 2}, torch.tensor([[1.0, 2.0], [3.0, 4.0]]),
                   torch.tensor(7, dtype=torch.int64), (torch.ones(2, dtype=torch.float64), 1)):
-        built = eval(value_source(show(value)), {"_audit_torch": torch})  # noqa: S307 - our own literal
+        built = eval(value_source(show(value)), {"_audit_torch": torch})  # our own literal
         assert show(built) == show(value), value
     assert value_source(show(torch.arange(20.0))) is None  # shown truncated: cannot be copied
     assert value_source("a numpy.float64 object") is None
