@@ -87,7 +87,7 @@ def test_a_check_that_cannot_fail_gives_do_nothing_submissions_points_and_fails_
         assert row["earning"][0]["origin"].startswith("checks/hidden/test_nothing.py:")
     (question,) = report["questions"]
     assert question["nothing_max"] == pytest.approx(1.0) and question["code_points"] == pytest.approx(2.0)
-    assert any("checks/hidden/test_nothing.py" in p and "'always passes'" in p and "12 do-nothing" in p
+    assert any("checks/hidden/test_nothing.py" in p and "'always passes'" in p and f"{2 * len(KINDS)} do-nothing" in p
                for p in report["problems"]), report["problems"]
     assert "1.00 / 2.00" in result.stdout and "FAIL: q1: checks/hidden/test_nothing.py" in result.stdout
     assert report["solution"]["points"]["q1"] == {"earned": 2.0, "max": 2.0}
@@ -120,7 +120,8 @@ def test_a_listed_equivalent_mutant_is_accepted_and_an_unlisted_one_survives(pla
 def test_the_report_files_and_the_table(planted):
     report = planted["report"]
     assert report["status"] == "failed" and report["assignment"] == NAME and report["threshold"] == 0.95
-    assert report["notebooks"] == 1 + 2 * len(KINDS) + len(planted["mutants"])
+    replayed = len(report["replayed"]) + len({row["function"] for row in report["replayed"]})  # with baselines
+    assert report["notebooks"] == 1 + 2 * len(KINDS) + len(planted["mutants"]) + replayed
     assert report["settings"]["workers"] == 2 and report["settings"]["call_timeout"] == 5.0
     for column in ("do-nothing max", "mutants", "killed", "equivalent", "survived", "score", "threshold"):
         assert column in planted["result"].stdout
@@ -238,7 +239,9 @@ def test_do_nothing_bodies_keep_signatures_and_zero_a_model_s_parameters():
             continue
         expected = {"return_none": None, "return_zero": 0, "return_first_arg": X, "return_constant": 1.0}
         got = model(X)
-        if kind == "return_zeros_like":
+        if kind in ("solution_zeros", "solution_inputs"):  # no input has the output's shape: zeros of it
+            assert torch.equal(got, torch.zeros(2, 3))
+        elif kind == "return_zeros_like":
             assert torch.equal(got, torch.zeros_like(X))
         elif kind == "return_first_arg":
             assert got is X
@@ -258,3 +261,137 @@ def test_every_assignment_in_the_repository_passes_its_audit(name, tmp_path):
     for question in report["questions"]:
         if question["audited"]:
             assert question["score"] >= question["threshold"], question
+
+
+BATCH_NORM = '''import torch
+
+
+def batch_norm(X, gamma, beta, moving_mean, moving_var, eps=1e-5, momentum=0.1, *, training=True):
+    """The book's batch norm: the normalised X and the new moving statistics."""
+    ### BEGIN SOLUTION
+    mean, var = X.mean(dim=0), X.var(dim=0, unbiased=False)
+    Y = gamma * (X - mean) / torch.sqrt(var + eps) + beta
+    moving_mean = (1 - momentum) * moving_mean + momentum * mean
+    moving_var = (1 - momentum) * moving_var + momentum * var
+    return Y, moving_mean.data, moving_var.data
+    ### END SOLUTION
+
+
+def count_positive(X):
+    ### BEGIN SOLUTION
+    return {"count": int((X > 0).sum()), "share": float((X > 0).float().mean()), "name": "positive"}
+    ### END SOLUTION
+'''
+
+
+def test_do_nothing_variants_take_the_solution_s_return_shape(tmp_path):
+    """A function returning its inputs unchanged, or zeros, in the solution's return shape (a tuple of three,
+    a dict): the shapes a student who does nothing can copy from the instructions."""
+    import torch
+
+    from grader.authoring.scaffold import new_assignment
+
+    folder = new_assignment("bn", tmp_path)
+    manifest = folder / "assignment.toml"
+    manifest.write_text(manifest.read_text().replace('names = ["softmax"]', 'names = ["batch_norm", "count_positive"]'))
+    notebook = nbformat.read(folder / "bn.ipynb", as_version=4)
+    notebook.cells[-1].source = BATCH_NORM
+    assignment = load_assignment(folder)
+    cells = parse_solution(notebook, assignment)
+    X, gamma, beta = torch.randn(4, 3), torch.ones(3), torch.zeros(3)
+    moving_mean, moving_var = torch.zeros(3), torch.ones(3)
+    outputs = {}
+    for kind in ("solution_inputs", "solution_zeros"):
+        namespace: dict = {}
+        exec(compile(nothing_notebook(notebook, cells, {"q1"}, kind).cells[-1].source, "cell", "exec"), namespace)
+        before = torch.get_rng_state()
+        outputs[kind] = (namespace["batch_norm"](X, gamma, beta, moving_mean, moving_var, training=True),
+                         namespace["count_positive"](X))
+        assert torch.equal(torch.get_rng_state(), before)
+    (Y, mean, var), counted = outputs["solution_inputs"]
+    # Each output is the argument of its shape nearest to it: the statistics come back as they were given.
+    assert Y is X and torch.equal(mean, moving_mean) and torch.equal(var, moving_var)
+    assert counted == {"count": 0, "share": 0.0, "name": ""}
+    (Y, mean, var), counted = outputs["solution_zeros"]
+    assert all(torch.equal(t, torch.zeros(s)) for t, s in ((Y, (4, 3)), (mean, 3), (var, 3)))
+    assert counted == {"count": 0, "share": 0.0, "name": ""}
+
+
+def test_values_shown_by_feedback_are_rebuilt_as_source():
+    import torch
+
+    from grader.authoring.audit.replayed import value_source
+    from grader.checks import show
+
+    for value in (3, 0.25, "x", None, True, [1, (2.5, "a")], {"lambd": 2}, torch.tensor([[1.0, 2.0], [3.0, 4.0]]),
+                  torch.tensor(7, dtype=torch.int64), (torch.ones(2, dtype=torch.float64), 1)):
+        built = eval(value_source(show(value)), {"_audit_torch": torch})  # our own literal
+        assert show(built) == show(value), value
+    assert value_source(show(torch.arange(20.0))) is None  # shown truncated: cannot be copied
+    assert value_source("a numpy.float64 object") is None
+
+
+REPLAYED = {
+    "solution": '''def best(results):
+    """The key of the smallest value."""
+    ### BEGIN SOLUTION
+    return min(results, key=results.get)
+    ### END SOLUTION
+''',
+    "public": '''import pytest
+
+from grader.checks import same_as_solution
+
+pytestmark = pytest.mark.question("q1")
+
+
+def test_example(student):
+    """the notebook's example"""
+    same_as_solution(student, "best", {"a": 3.0, "b": 1.0, "c": 2.0})
+''',
+    "hidden": '''import pytest
+
+from grader.checks import Scenario, same_as_solution
+
+pytestmark = pytest.mark.question("q1")
+
+
+def test_one_table(student):
+    """one table, whose answer is the public example's"""
+    same_as_solution(student, "best", {"b": 0.5, "d": 4.0})
+
+
+def test_three_tables(student):
+    """three tables, each with another answer"""
+    s = Scenario()
+    for table in ({"x": 1.0, "b": 2.0}, {"b": 2.0, "y": 0.5}, {"z": 0.1, "w": 0.3}):
+        s.compare(s.call("best", table))
+    s.run(student)
+''',
+}
+
+
+@pytest.mark.e2e
+def test_the_audit_finds_answers_replayed_from_public_feedback(tmp_path):
+    """A function answering, for every input, what the public check's feedback showed ("b") earns the single-table
+    check's points: the audit says so, and not of the check a replayed answer cannot pass."""
+    from grader.authoring.audit import run_audit
+
+    folder = new_assignment("replay", tmp_path)
+    manifest = folder / "assignment.toml"
+    manifest.write_text(manifest.read_text().replace('names = ["softmax"]', 'names = ["best"]'))
+    for visibility in ("public", "hidden"):
+        for check in (folder / "checks" / visibility).glob("test_*.py"):
+            check.unlink()
+        (folder / "checks" / visibility / "test_best.py").write_text(REPLAYED[visibility])
+    notebook = nbformat.read(folder / "replay.ipynb", as_version=4)
+    notebook.cells[-1].source = REPLAYED["solution"]
+    nbformat.write(notebook, folder / "replay.ipynb")
+    report = run_audit(folder, workers=2, progress=False)
+    rows = {row["id"]: row for row in report["replayed"]}
+    assert set(rows) == {"replayed-q1-best-1"}, rows  # one value shown ('b'); the baseline is not a row
+    assert [c["check"] for c in rows["replayed-q1-best-1"]["earning"]] == ["one table, whose answer is the public "
+                                                                            "example's"]
+    assert any("one table, whose answer is the public example's" in p and "replayed from the public checks" in p
+               for p in report["problems"]), report["problems"]
+    assert not any("three tables" in p for p in report["problems"])

@@ -55,8 +55,8 @@ class Question:
     written: whether it has a written answer cell.
     written_points: the written answer's fixed share of ``points`` (the code checks share the rest), or
     None: then written and code checks split the points by weight alike.
-    uses: earlier questions whose names this question's code uses: graded with the solution's version of
-    them in place.
+    uses: earlier questions whose names this question's code calls (``uses = ["q1"]``): its checks run with
+    the solution's version of those names in place, so a mistake there costs only that question's points.
     (Each key's type, default and description: grader/assignments/manifest_keys.py.)
     """
 
@@ -264,6 +264,7 @@ def _questions(raw, problems: keys.Problems) -> tuple[Question, ...]:
         return ()
     questions: list[Question] = []
     earlier: list[str] = []  # the ids above, of questions read or not
+    names_of: dict[str, tuple] = {}
     for index, entry in enumerate(raw):
         where = f"questions[{index}]"
         if not isinstance(entry, dict):
@@ -281,8 +282,13 @@ def _questions(raw, problems: keys.Problems) -> tuple[Question, ...]:
             problems.add(f"{where}.uses", f"question {qid}: uses = {list(values['uses'])!r}: "
                          f"{', '.join(map(repr, later))} is not a question above this one; "
                          f"{keys.BY_PATH['questions[].uses'].doc}")
+        empty = [u for u in values["uses"] if u in earlier and not names_of.get(u)]
+        if empty:
+            problems.add(f"{where}.uses", f"question {qid}: uses = {list(values['uses'])!r}: question "
+                         f"{', '.join(empty)} has no names to put in place (give it names = [...])")
         if qid is not None:
             earlier.append(qid)
+            names_of[qid] = values["names"]
         if qid is None or points is None:
             continue
         questions.append(Question(qid, values["title"], points, values["names"], written, written_points, values["uses"]))

@@ -9,6 +9,10 @@ The one documented surface for authors (docs/checks-reference.md is generated fr
 - ``expect_tensor``, ``expect_float``, ``expect_number``, ``expect_gradient``, ``CheckFailed``, ``show``:
   judgements against values a check computed itself.
 - ``suggest_from_rubric``: a written answer's rubric suggestion.
+
+A question whose code calls an earlier question's names declares it in the manifest (``uses = ["q1"]``): its
+scenarios then run with the solution's version of those names in place (the solution's recorded calls are
+replayed in the student's process, gradients included), so a mistake in q1 costs q1's points only.
 """
 from grader.checks.against_solution import Scenario, Step, differences, same_as_solution
 from grader.checks.expect import CheckFailed, expect_float, expect_gradient, expect_number, expect_tensor

@@ -17,7 +17,8 @@ import torch
 from grader.checks.calls import Call, remember
 from grader.checks.context import current
 from grader.checks.solution_outputs import SOLUTION, opaque, solution_outputs
-from grader.core.errors import CheckFailed, GraderError
+from grader.checks.used_names import solution_with_calls, used_names
+from grader.core.errors import CheckFailed, GraderError, StudentCodeError, StudentTimeout
 from grader.sandbox.handles import Global
 
 __all__ = ["Scenario", "Step", "same_as_solution", "differences"]
@@ -54,6 +55,7 @@ class Scenario:
         self.steps: list[dict] = []
         self.labels: list[_Label] = []  # what to compare, in the order compare() was called
         self._shown: list[str] = []  # each step as feedback shows it
+        self._wheres: list[str] = []  # each step's notebook name, for feedback to point at
         self.student_outputs: list = []  # after run() or observe(): the student's compared results
 
     # --- building ---------------------------------------------------------------
@@ -114,6 +116,7 @@ class Scenario:
     def _add(self, spec: dict, shown: str, where: str) -> Step:
         self.steps.append(spec)
         self._shown.append(shown)
+        self._wheres.append(where)
         return Step(self, len(self.steps) - 1, shown, where)
 
     # --- running ------------------------------------------------------------------
@@ -125,8 +128,11 @@ class Scenario:
         context = current()
         seed = context.seed if self.seed is None else self.seed
         first = self.labels[0]
-        remember(Call(first.what, self.shown(), first.where))
-        got = opaque(student.helper("run_scenario", seed, self.steps, what=first.what))
+        replay = None
+        names = used_names(context.assignment, context.question)
+        if names:
+            _, replay = solution_with_calls(solution_outputs(context.assignment), seed, self.steps, self.shown(), names)
+        got = self._in_student(student, seed, first, replay)
         keys = self._output_keys()
         if not isinstance(got, list) or len(got) != len(keys):
             raise CheckFailed("the notebook's process answered out of protocol", input=self.shown(), where=first.where)
@@ -154,10 +160,14 @@ class Scenario:
         seed = context.seed if self.seed is None else self.seed
         first = self.labels[0]
         shown = self.shown()
-        remember(Call(first.what, shown, first.where))
-        got = opaque(student.helper("run_scenario", seed, self.steps, what=first.what))
         outputs = solution_outputs(context.assignment)
-        expected = outputs.outputs(SOLUTION, seed, self.steps, shown)
+        names = used_names(context.assignment, context.question)
+        if names:
+            expected, replay = solution_with_calls(outputs, seed, self.steps, shown, names)
+            got = self._in_student(student, seed, first, replay)
+        else:
+            got = self._in_student(student, seed, first, None)
+            expected = outputs.outputs(SOLUTION, seed, self.steps, shown)
         keys = self._output_keys()
         if not isinstance(got, list) or len(got) != len(keys) or len(expected) != len(keys):
             raise CheckFailed("the notebook's process answered out of protocol", input=shown, where=first.where)
@@ -176,6 +186,26 @@ class Scenario:
                               expected=_shown_value(label.kind, e), got=_shown_value(label.kind, g), input=shown,
                               where=label.where)
         return self.student_outputs
+
+    def _in_student(self, student, seed: int, first: "_Label", replay: dict | None) -> list:
+        """The steps' outputs from the student's process (``replay``: a question's ``uses``); when a step
+        raises, the failure names that step."""
+        remember(Call(first.what, self.shown(), first.where))
+        try:
+            return opaque(student.helper("run_scenario", seed, self.steps, what=first.what,
+                                         **({"replay": replay} if replay else {})))
+        except StudentCodeError as exc:
+            step = exc.scenario_step
+            if step is None or not 0 <= step < len(self.steps):
+                raise
+            raised = self._shown[step]
+            remember(Call(raised, self.shown(), self._wheres[step] or first.where))
+            if isinstance(exc, StudentTimeout):
+                timeout = StudentTimeout(exc.seconds, raised)
+                timeout.frames, timeout.scenario_step = exc.frames, step
+                raise timeout from None
+            exc.what = raised
+            raise
 
     def _output_keys(self) -> list[tuple[int, str]]:
         """Which output each value the process sends back is, in its order (grader/sandbox/student_side/scenario.py)."""

@@ -80,11 +80,13 @@ class SolutionOutputs:
     def mistakes_of(self, question: str):
         return [m for m in self.mistakes if m.question == question]
 
-    def outputs(self, variant: str, seed: int, steps: list, what: str) -> list:
+    def outputs(self, variant: str, seed: int, steps: list, what: str, record: tuple[str, ...] = ()) -> list:
         """The plain outputs of ``steps`` run by ``variant`` (``solution`` or a mistake's id); an entry
-        ``{"__raised__": "..."}`` when that variant raised."""
+        ``{"__raised__": "..."}`` when that variant raised. With ``record`` (names of earlier questions, a
+        question's ``uses``), ``[outputs, calls]``: also every call of those names the steps made
+        (grader/sandbox/student_side/used_names.py)."""
         blobs: list[bytes] = []
-        tree = CODEC.encode([seed, steps], blobs)
+        tree = CODEC.encode([seed, steps, list(record)] if record else [seed, steps], blobs)
         digest = hashlib.sha256(json.dumps(tree, sort_keys=True).encode())
         for blob in blobs:
             digest.update(len(blob).to_bytes(8, "big") + blob)
@@ -99,7 +101,7 @@ class SolutionOutputs:
                 if self.bundle:
                     raise GraderError(f"this release holds no solution output for {what}: get the checks folder "
                                       "again from the course's release")
-                value = self._compute(variant, seed, steps, what)
+                value = self._compute(variant, seed, steps, what, record)
                 _write_entry(path, value)
                 self.computed += 1
             self._memory[entry] = value
@@ -121,11 +123,12 @@ class SolutionOutputs:
         return self._signatures[name]
 
     # --- running the solution -------------------------------------------------
-    def _compute(self, variant, seed, steps, what) -> list:
+    def _compute(self, variant, seed, steps, what, record=()) -> list:
         process = self._process(variant)
         try:
-            return opaque(process.helper("run_scenario", seed, steps, what=what,
-                                         _timeout=max(30.0, process.call_timeout)))
+            answer = opaque(process.helper("run_scenario", seed, steps, what=what, _timeout=max(30.0, process.call_timeout),
+                                           **({"record": list(record)} if record else {})))
+            return [answer["outputs"], answer["calls"]] if record else answer
         except StudentCodeError as exc:
             if variant == SOLUTION:
                 raise AssignmentError(f"the solution notebook failed on {what}: {exc}") from None

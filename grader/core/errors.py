@@ -156,6 +156,7 @@ class StudentCodeError(Exception):
 
     frames: tuple[Frame, ...] = ()
     what: str = ""  # the call that failed, e.g. "normalize()"
+    scenario_step: int | None = None  # in a check's Scenario: the index of the step that raised
 
 
 class StudentRaised(StudentCodeError):
@@ -253,4 +254,6 @@ def error_from_wire(error, what: str, seconds: float) -> StudentCodeError | Sand
     else:
         return SandboxError(f"{what}: the student's process could not handle the request ({message[:200]})")
     failed.what, failed.frames = what, frames
+    step = error.get("step")
+    failed.scenario_step = step if type(step) is int and step >= 0 else None
     return failed

@@ -12,7 +12,13 @@ body, the code the notebook provides around the region included, becomes one of:
   called, else ``0``;
 - ``return_first_arg``: the first argument (``self`` and ``cls`` not counted; ``None`` when there is none);
 - ``return_constant``: ``1.0``;
-- ``raise_not_implemented``: ``raise NotImplementedError``.
+- ``raise_not_implemented``: ``raise NotImplementedError``;
+- ``solution_zeros``: zeros in the solution's return shape: the solution's body runs (kept as a nested
+  function, on copies of the arguments, the random generator put back after it) and each of its outputs
+  becomes zeros of its shape and dtype (numbers 0, strings empty, tuples, lists and dicts item by item);
+- ``solution_inputs``: the inputs unchanged in the solution's return shape: each tensor output becomes the
+  argument of its shape and dtype nearest to it in value, each number the first argument of its type (else
+  zeros, as above): a batch norm returning ``(X, moving_mean, moving_var)``, a layer returning its input.
 
 ``__init__`` is the exception: a model that does nothing still has to be built, so it keeps its whole body
 and then sets every parameter it created to zero (``for p in self.parameters(): p.data.zero_()``, when
@@ -32,7 +38,50 @@ import nbformat
 from grader.authoring.audit.regions import ParsedCell
 
 KINDS = ("return_none", "return_zero", "return_zeros_like", "return_first_arg", "return_constant",
-         "raise_not_implemented")
+         "raise_not_implemented", "solution_zeros", "solution_inputs")
+SHAPED = {"solution_zeros": "zeros", "solution_inputs": "inputs"}  # kinds that take the solution's return shape
+
+# Defined at the top of a cell whose functions take the solution's return shape (run in the variant notebook).
+SHAPED_HELPER = '''def _audit_shaped(_kind, _solution, _args, _kwargs):
+    import copy as _copy
+    import torch as _torch
+
+    def _fresh(value):
+        if isinstance(value, _torch.Tensor):
+            return value.detach().clone()
+        return _copy.deepcopy(value)
+
+    def _nothing(value):
+        if isinstance(value, _torch.Tensor):
+            same = [a for a in _inputs if isinstance(a, _torch.Tensor) and a.shape == value.shape
+                    and a.dtype == value.dtype]
+            if not same or _kind != "inputs":
+                return _torch.zeros_like(value)
+            return min(same, key=lambda a: float((a.detach().double() - value.detach().double()).abs().sum()
+                                                 .nan_to_num(float("inf"))))
+        if isinstance(value, bool):
+            return False
+        if isinstance(value, (int, float)):
+            same = [a for a in _inputs if type(a) is type(value)]
+            return same[0] if same and _kind == "inputs" else type(value)(0)
+        if isinstance(value, str):
+            return ""
+        if type(value) in (list, tuple):
+            return type(value)(_nothing(v) for v in value)
+        if type(value) is dict:
+            return {k: _nothing(v) for k, v in value.items()}
+        return None
+
+    _inputs = [*_args, *_kwargs.values()]
+    _state = _torch.get_rng_state()
+    try:
+        _out = _solution(*[_fresh(a) for a in _args], **{k: _fresh(v) for k, v in _kwargs.items()})
+    except Exception:
+        _out = None
+    finally:
+        _torch.set_rng_state(_state)
+    return _nothing(_out)
+'''
 ALL = "all"
 
 
@@ -95,15 +144,15 @@ def _is_docstring(statement) -> bool:
 
 
 class _Replace(cst.CSTTransformer):
-    def __init__(self, cell: ParsedCell, targets: list[cst.FunctionDef], kind: str):
-        self.cell, self.kind = cell, kind
+    def __init__(self, cell: ParsedCell, targets: list[cst.FunctionDef], kind: str, body: list[str] | None = None):
+        self.cell, self.kind, self.body = cell, kind, body  # body: these lines instead of the kind's
         self.targets = {id(t): t for t in targets}
 
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef):
         if id(original) not in self.targets:
             return updated
         body = list(updated.body.body)
-        if original.name.value == "__init__":
+        if original.name.value == "__init__" and self.body is None:
             names = [p.name.value for p in (*original.params.posonly_params, *original.params.params)]
             if not names:
                 return updated
@@ -111,10 +160,29 @@ class _Replace(cst.CSTTransformer):
                     "    _audit_p.data.zero_()\n")
             return updated.with_changes(body=updated.body.with_changes(body=[*body, cst.parse_statement(zero)]))
         kept = body[:1] if body and _is_docstring(body[0]) else []
-        lines = _do_nothing(self.kind, _parameters(self.cell, original))
+        if self.kind in SHAPED:
+            return updated.with_changes(body=updated.body.with_changes(body=[*kept, *_shaped(self.kind, updated)]))
+        lines = self.body or _do_nothing(self.kind, _parameters(self.cell, original))
         new = [cst.parse_statement(line + "\n") for line in lines]
         new[0] = new[0].with_changes(leading_lines=[cst.EmptyLine(comment=cst.Comment(f"# grader audit: {self.kind}"))])
         return updated.with_changes(body=updated.body.with_changes(body=[*kept, *new]))
+
+
+def _shaped(kind: str, function: cst.FunctionDef) -> list:
+    """The body of a function that takes the solution's return shape: its own body as a nested function,
+    then ``return _audit_shaped(...)`` on the call's arguments."""
+    params = function.params
+    positional = [p.name.value for p in (*params.posonly_params, *params.params)]
+    if isinstance(params.star_arg, cst.Param):
+        positional.append(f"*{params.star_arg.name.value}")
+    keywords = [p.name.value for p in params.kwonly_params]
+    star_kwargs = f", **{params.star_kwarg.name.value}" if params.star_kwarg else ""
+    args = "(" + "".join(f"{p}, " for p in positional) + ")"
+    kwargs = "{" + "".join(f"{k!r}: {k}, " for k in keywords) + "}" + (star_kwargs and f" | {{{star_kwargs[2:]}}}")
+    nested = function.with_changes(name=cst.Name("_audit_solution"), decorators=[], leading_lines=[])
+    call = cst.parse_statement(f"return _audit_shaped({SHAPED[kind]!r}, _audit_solution, {args}, {kwargs})\n")
+    nested = nested.with_changes(leading_lines=[cst.EmptyLine(comment=cst.Comment(f"# grader audit: {kind}"))])
+    return [nested, call]
 
 
 def nothing_source(cell: ParsedCell, questions: set[str], kind: str) -> str | None:
@@ -122,7 +190,8 @@ def nothing_source(cell: ParsedCell, questions: set[str], kind: str) -> str | No
     targets = target_functions(cell, questions)
     if not targets:
         return None
-    return cell.code(cell.module.visit(_Replace(cell, targets, kind)))
+    source = cell.code(cell.module.visit(_Replace(cell, targets, kind)))
+    return SHAPED_HELPER + "\n\n" + source if kind in SHAPED else source
 
 
 def nothing_notebook(solution: nbformat.NotebookNode, cells: list[ParsedCell], questions: set[str],

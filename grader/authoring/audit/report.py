@@ -10,7 +10,9 @@ Judgement:
 - a question's mutation score is killed / (mutants - equivalent - unjudged), and must reach the manifest's
   ``[audit] mutation_threshold``;
 - each mistake of ``mistakes.toml`` loses points in its own question only and is named by its symptom
-  (grader/authoring/audit/mistakes.py).
+  (grader/authoring/audit/mistakes.py);
+- an answer replayed from the public checks (grader/authoring/audit/replayed.py) earns no more, in any hidden
+  check, than its baseline (the same function raising).
 The audit fails (exit 1) when any of these does not hold, or a notebook could not be graded.
 """
 from __future__ import annotations
@@ -61,6 +63,7 @@ def build_report(assignment: Assignment, variants, code_questions, notes, report
     listed = [v.mistake for v in variants if v.kind == "mistake"]
     mistakes = [judge_mistake(v, reports.get(v.id), solution["points"], listed, problems, notes)
                 for v in variants if v.kind == "mistake"]
+    replayed = _replayed(variants, reports, problems)
     questions = [_question(q, assignment, code_questions, solution, nothing, mutants, problems)
                  for q in assignment.questions]
     unjudged = [m["notebook"] for m in mutants if m["status"] == "unjudged"]
@@ -73,7 +76,7 @@ def build_report(assignment: Assignment, variants, code_questions, notes, report
         "wall_time_s": round(wall_time, 1), "notebooks": len(variants),
         "status": "failed" if problems else "passed", "problems": problems, "notes": notes,
         "solution": solution, "questions": questions, "nothing": nothing, "mutants": mutants,
-        "mistakes": mistakes,
+        "mistakes": mistakes, "replayed": replayed,
     }
 
 
@@ -120,6 +123,36 @@ def _nothing_problems(nothing: list[dict]) -> list[str]:
         problems.append(f"{question}: {origin}: {check!r} gives up to {most:.2f} code points to {len(rows)} do-nothing "
                         f"submission(s): {', '.join(sorted(variant for variant, _ in rows))}")
     return problems
+
+
+def _replayed(variants, reports, problems) -> list[dict]:
+    """Each replayed answer against its baseline; one problem per check that gives such answers points."""
+    rows, by_check = [], {}  # type: list[dict], dict[tuple, list]
+    for variant in (v for v in variants if v.kind == "replayed" and v.body != "baseline"):
+        report = reports.get(variant.id)
+        baseline = reports.get(f"replayed-{variant.question}-{variant.function}-baseline")
+        row = {"id": variant.id, "question": variant.question, "function": variant.function, "earning": []}
+        if report is None or report.error or baseline is None or baseline.error:
+            row["status"] = "unjudged"
+            problems.append(f"{variant.id} could not be graded (or its baseline): run the audit again")
+            rows.append(row)
+            continue
+        before = {(c.outcome.name, c.outcome.origin): c.score for q in baseline.questions for c in q.checks
+                  if q.question == variant.question and not c.outcome.written}
+        for question in report.questions:
+            for check in question.checks:
+                key = (check.outcome.name, check.outcome.origin)
+                if question.question == variant.question and not check.outcome.written \
+                        and check.outcome.visibility != "visible" and check.score > before.get(key, 0.0) + _EPSILON:
+                    row["earning"].append({"check": key[0], "origin": key[1], "points": round(check.score, 6)})
+                    by_check.setdefault((variant.question, *key), []).append((variant.id, check.score))
+        row["status"] = "earns points" if row["earning"] else "nothing earned"
+        rows.append(row)
+    for (question, check, origin), earning in by_check.items():
+        problems.append(f"{question}: {origin}: {check!r} gives up to {max(p for _, p in earning):.2f} code points to "
+                        f"{len(earning)} answer(s) replayed from the public checks' expected values: "
+                        f"{', '.join(sorted(v for v, _ in earning))}")
+    return rows
 
 
 def _mutant(variant, report, solution, equivalents, notes) -> dict:

@@ -4,7 +4,9 @@ Every notebook is graded by ``grader.classroom.batch.grade_batch``, as a class w
 their warm processes, the assignment's isolation and time limits (or ``--cell-timeout`` and
 ``--call-timeout``), a gradebook in a scratch folder. The notebooks are written to a temporary folder
 under ids that say what they are: ``solution``, ``nothing-q1-return_none``, ``nothing-all-return_none``,
-``mutant-q1-0007``, ``mistake-ID`` (each mistake of ``mistakes.toml``: grader/authoring/audit/mistakes.py).
+``mutant-q1-0007``, ``mistake-ID`` (each mistake of ``mistakes.toml``: grader/authoring/audit/mistakes.py);
+then, from the expected values the public checks showed those, ``replayed-q3-best_lambda-1`` (answers a student
+could copy from public feedback: grader/authoring/audit/replayed.py), graded in a second batch.
 
 Code points: the points of a question's checks that are not written-answer checks (``outcome.written``:
 checks that read the answers, which people score). Every variant keeps the solution's written answers.
@@ -26,6 +28,7 @@ from grader.checks.mistake_notebooks import mistake_notebooks
 from grader.authoring.audit.mutants import Mutant, mutants_of
 from grader.authoring.audit.nothing import ALL, KINDS, nothing_notebook
 from grader.authoring.audit.regions import parse_solution
+from grader.authoring.audit.replayed import replayed_bodies, replayed_notebook, shown_answers
 from grader.classroom.batch import BatchSettings, grade_batch
 from grader.classroom.gradebook import Gradebook
 from grader.grading.pipeline import GradeOptions
@@ -46,6 +49,7 @@ class Variant:
     body: str | None = None
     mutant: Mutant | None = None
     mistake: object = None  # a listed mistake (grader/checks/mistakes.py), for kind "mistake"
+    function: str | None = None  # kind "replayed": the function answering values shown by public checks
 
 
 def generate(assignment: Assignment) -> tuple[list[Variant], list[str], list[str]]:
@@ -82,6 +86,21 @@ def generate(assignment: Assignment) -> tuple[list[Variant], list[str], list[str
     return variants, code_questions, notes
 
 
+def replayed_variants(assignment: Assignment, reports: dict[str, GradeReport]) -> list[Variant]:
+    """Per function whose calls the public checks showed expected values for: the solution with it answering
+    those values (each always, one at random) and a baseline raising instead (grader/authoring/audit/replayed.py)."""
+    solution = nbformat.read(assignment.solution, as_version=4)
+    cells = parse_solution(solution, assignment)
+    variants = []
+    for (question, name), values in shown_answers(reports, assignment).items():
+        for suffix, body in replayed_bodies(values):
+            notebook = replayed_notebook(solution, cells, question, name, body)
+            if notebook is not None:
+                variants.append(Variant(f"replayed-{question}-{name}-{suffix}", "replayed", notebook, question,
+                                        body=suffix, function=name))
+    return variants
+
+
 def grade_variants(assignment: Assignment, variants: list[Variant], options: GradeOptions, *,
                    workers: int | None = None, progress: bool | None = None, log=None) -> dict[str, GradeReport]:
     """Grade every variant through the batch path (notebooks and gradebook in a scratch folder); their
@@ -111,6 +130,10 @@ def run_audit(spec, *, workers: int | None = None, cell_timeout: float | None = 
     limits = assignment.limits.with_overrides(cell_timeout, call_timeout)
     options = GradeOptions(limits=limits, isolation=isolation)
     reports = grade_variants(assignment, variants, options, workers=workers, progress=progress, log=log)
+    replayed = replayed_variants(assignment, reports)  # from the expected values public feedback showed them
+    if replayed:
+        reports.update(grade_variants(assignment, replayed, options, workers=workers, progress=progress, log=log))
+        variants += replayed
     settings = {"workers": workers or os.cpu_count() or 1, "cell_timeout": limits.cell, "call_timeout": limits.call,
                 "isolation": isolation}
     return build_report(assignment, variants, code_questions, notes, reports, equivalents, settings=settings,

@@ -188,8 +188,12 @@ class Runtime:
             message = str(exc)[:2000]
         except BaseException:  # noqa: BLE001 - a hostile __str__
             message = "<message could not be read>"
+        try:  # which step of a check's scenario raised (grader/sandbox/student_side/scenario.py)
+            step = BaseException.__getattribute__(exc, "scenario_step")
+        except BaseException:  # noqa: BLE001 - not raised in a scenario, or a hostile exception
+            step = None
         return {"kind": kind, "type": type(exc).__name__[:200], "message": message,
-                "frames": self.frames(exc)}
+                "frames": self.frames(exc), "step": step if type(step) is int else None}
 
     def frames(self, exc):
         # Only the notebook's own frames are reported, so no source file is read (traceback.extract_tb

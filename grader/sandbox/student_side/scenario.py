@@ -14,34 +14,51 @@ from __future__ import annotations
 import torch
 
 from grader.sandbox.student_side.shape_probes import PROBES as SHAPE_PROBES
+from grader.sandbox.student_side import used_names  # imported in the warm process: the child reads no source
 
 STEP = "__step__"  # {"__step__": i}: the value step i produced, as an argument of a later step
 
 
-def run_scenario(rt, seed, steps):
-    """Run ``steps`` from generators seeded with ``seed``; return one plain value per requested output."""
+def run_scenario(rt, seed, steps, record=None, replay=None):
+    """Run ``steps`` from generators seeded with ``seed``; return one plain value per requested output.
+
+    ``record`` (the solution's process): names of earlier questions whose calls are recorded; the answer is then
+    ``{"outputs": [...], "calls": [...]}``. ``replay`` (the student's process): ``{"names": [...], "calls": [...]}``,
+    those names answered by the recorded calls (grader/sandbox/student_side/used_names.py). A step that raises
+    says which it was (``exc.scenario_step``), so feedback names it."""
     from grader.sandbox.student_side.torch_state import reset_torch_state, seed_everything
 
     reset_torch_state()
     seed_everything(int(seed))
+    calls: list = []
+    saved: dict = {}
+    if record:
+        saved = used_names.put_in_place(rt, [str(n) for n in record],
+                                        lambda name, own: used_names.Recorder(name, own, calls) if own else None)
+    elif replay:
+        saved = used_names.put_in_place(rt, [str(n) for n in replay["names"]],
+                                        lambda name, own: used_names.Replayer(name, own, replay["calls"]))
+    # A step calling a name put in place gets the replacement (the step's name was looked up before).
+    swapped = {id(own): rt.namespace[name] for name, own in saved.items()}
+    try:
+        outputs = _run_steps(rt, steps, swapped)
+    finally:
+        used_names.restore(rt, saved)
+    return {"outputs": outputs, "calls": calls} if record else outputs
+
+
+def _run_steps(rt, steps, swapped):
     values, outputs = [], []
-    for step in steps:
+    for index, step in enumerate(steps):
         args = _resolve(step.get("args", []), values)
-        kwargs = _resolve(step.get("kwargs", {}), values)
-        op = step["op"]
-        if op == "call":
-            value = _resolve(step["fn"], values)(*args, **kwargs)
-        elif op == "method":
-            value = getattr(_resolve(step["obj"], values), str(step["name"]))(*args, **kwargs)
-        elif op == "gradients":
-            value = _gradients(_resolve(step["fn"], values), args, kwargs)
-        elif op == "helper":
-            helper = rt.helpers[str(step["name"])]
-            value = helper(rt, *args, **kwargs)
-        elif op == "probe":
-            value = PROBES[str(step["name"])](*args, **kwargs)
-        else:
-            raise ValueError(f"unknown scenario step {op!r}")
+        try:
+            value = _run_step(rt, step, args, _resolve(step.get("kwargs", {}), values), values, swapped)
+        except BaseException as exc:
+            try:
+                exc.scenario_step = index
+            except Exception:  # noqa: BLE001 - an exception that refuses attributes is reported as it is
+                pass
+            raise
         values.append(value)
         if step.get("out"):
             outputs.append(plain(value))
@@ -50,6 +67,23 @@ def run_scenario(rt, seed, steps):
         if step.get("same_object"):
             outputs.append(any(value is a for a in args))
     return outputs
+
+
+def _run_step(rt, step, args, kwargs, values, swapped):
+    op = step["op"]
+    if op == "call":
+        fn = _resolve(step["fn"], values)
+        return swapped.get(id(fn), fn)(*args, **kwargs)
+    if op == "method":
+        return getattr(_resolve(step["obj"], values), str(step["name"]))(*args, **kwargs)
+    if op == "gradients":
+        fn = _resolve(step["fn"], values)
+        return _gradients(swapped.get(id(fn), fn), args, kwargs)
+    if op == "helper":
+        return rt.helpers[str(step["name"])](rt, *args, **kwargs)
+    if op == "probe":
+        return PROBES[str(step["name"])](*args, **kwargs)
+    raise ValueError(f"unknown scenario step {op!r}")
 
 
 def _resolve(value, values):
