@@ -146,7 +146,9 @@ def report(times: dict, notebooks) -> None:
 # --- the breakdown ---------------------------------------------------------------------------------------------
 
 def _spans(events, label, thread=None):
-    return [(start, end) for name, who, start, end in events if name == label and (thread is None or who == thread)]
+    """(start, end, cpu) of each call of ``label``; cpu is None in a timeline that did not record it."""
+    return [(e[2], e[3], e[4] if len(e) > 4 else None) for e in events
+            if e[0] == label and (thread is None or e[1] == thread)]
 
 
 def _first(events, label, thread=None):
@@ -154,9 +156,17 @@ def _first(events, label, thread=None):
     return spans[0] if spans else None
 
 
-def breakdown(events: list, wall: float) -> list[tuple[str, float]]:
-    """The main thread's time, stage by stage, and what ran beside it."""
-    rows = []
+def _cpu(*spans):
+    """The CPU seconds of ``spans`` (None where unknown), for the breakdown's second column."""
+    if any(span is None or span[2] is None for span in spans):
+        return None
+    return sum(span[2] for span in spans)
+
+
+def breakdown(events: list, wall: float) -> list[tuple[str, float, float | None]]:
+    """The main thread's time, stage by stage, and what ran beside it: (label, wall seconds, CPU seconds of
+    the thread that ran it, or None)."""
+    rows: list[tuple[str, float, float | None]] = []
     launched = _first(events, "WarmProcess.__init__")
     waited = _first(events, "WarmProcess._wait_started", "MainThread")
     cells = _first(events, "execute_cells")
@@ -164,38 +174,47 @@ def breakdown(events: list, wall: float) -> list[tuple[str, float]]:
     render = (_first(events, "render_outputs") or _first(events, "write_results")
               or _first(events, "render_feedback", "MainThread"))
     returned = _first(events, "main returned")
+    cli = _first(events, "cli imported")
     ready = waited[1] if waited else launched[1] if launched else None
+    if cli:
+        rows.append(("grader's command line imported (interpreter start excluded)", cli[1], cli[2]))
     if launched:
         rows.append(("grader start-up until the warm process is launched (interpreter, imports, reading)",
-                     launched[0]))
+                     launched[0], None))
         rows.append(("  warm process ready, from its launch (torch, helpers, warm-up; in the background "
-                     "when launched ahead)", ready - launched[0]))
+                     "when launched ahead)", ready - launched[0], None))
     if cells:
         # Launched ahead, the main thread waits for it inside the first spawn; else the constructor waits.
         waiting = (waited[1] - waited[0]) if waited else (launched[1] - launched[0]) if launched else 0.0
-        rows.append(("main thread waiting for the warm process", waiting))
+        rows.append(("main thread waiting for the warm process", waiting, None))
         rows.append(("cells (the notebook's process started, its cells run)",
-                     cells[1] - cells[0] - (waited[1] - waited[0] if waited else 0.0)))
+                     cells[1] - cells[0] - (waited[1] - waited[0] if waited else 0.0), None))
     if checks:
-        collect = [e - s for s, e in _spans(events, "_Session.__init__") if checks[0] <= s <= checks[1]]
-        rows.append(("checks", checks[1] - checks[0]))
+        collect = [span for span in _spans(events, "_Session.__init__") if checks[0] <= span[0] <= checks[1]]
+        rows.append(("checks", checks[1] - checks[0], None))
         if collect:
-            rows.append(("  of which collecting the checks (pytest)", sum(collect)))
+            rows.append(("  of which collecting the checks (pytest)", sum(e - s for s, e, _ in collect),
+                         _cpu(*collect)))
         # The checks run in a thread of their own (pytest's session), while the main thread waits for them.
-        reference = sum(e - s for s, e in _spans(events, "reference") if checks[0] <= s <= checks[1])
-        rows.append(("  of which computing reference values in the grader", reference))
+        reference = [span for span in _spans(events, "reference") if checks[0] <= span[0] <= checks[1]]
+        rows.append(("  of which computing reference values in the grader", sum(e - s for s, e, _ in reference),
+                     _cpu(*reference)))
     if render:
-        rows.append(("render (feedback page, results.json; a Gradescope run writes them too)", render[1] - render[0]))
+        rows.append(("render (feedback page, results.json; a Gradescope run writes them too)", render[1] - render[0],
+                     render[2]))
     if render and returned:
-        rows.append(("writing (files, gradebook, class summary) and the rest", returned[0] - render[1]))
+        rows.append(("writing (files, gradebook, class summary) and the rest", returned[0] - render[1], None))
     if returned:
-        rows.append(("interpreter start and exit, threads joined", wall - returned[0]))
+        rows.append(("interpreter start and exit, threads joined", wall - returned[0], None))
     for label in ("import torch", "import pytest", "import nbconvert", "import matplotlib", "_Session.__init__",
                   "render_ahead", "warm_up"):
-        for start, end in _spans(events, label):
-            rows.append((f"  beside: {label} ({'before' if ready and end <= ready else 'after'} the warm process "
-                         f"was ready)", end - start))
-    rows.append(("total, command to exit", wall))
+        for span in _spans(events, label):
+            rows.append((f"  beside: {label} ({'before' if ready and span[1] <= ready else 'after'} the warm process "
+                         f"was ready)", span[1] - span[0], span[2]))
+    for label in ("cpu: grader process", "cpu: warm process"):
+        for span in _spans(events, label):
+            rows.append((f"{label} (every thread, whole run)", float("nan"), span[2]))
+    rows.append(("total, command to exit", wall, None))
     return rows
 
 
@@ -205,9 +224,9 @@ def show_breakdowns(layouts: Layouts, notebook: Path, tmp: Path) -> None:
         command, cwd = getattr(layouts, kind)(notebook, timeline)
         wall = timed(command, cwd, layouts.env_for(cwd))
         events = json.loads(timeline.read_text())
-        print(f"\nwhere the time goes: {kind}, the solution (seconds)")
-        for label, seconds in breakdown(events, wall):
-            print(f"  {label:<92} {seconds:6.3f}")
+        print(f"\nwhere the time goes: {kind}, the solution (seconds: wall, and CPU of the thread where known)")
+        for label, seconds, cpu in breakdown(events, wall):
+            print(f"  {label:<96} {seconds:6.3f} {'' if cpu is None else f'{cpu:6.3f}'}")
 
 
 def main(argv=None):
