@@ -216,3 +216,48 @@ print(json.dumps({"before": before, "all": sorted(n for n in grader.checks.__all
 
     assert result == {"before": False, "all": sorted(grader.checks.__all__),
                       "tensor": "tensor shape (2,) float32 [1, 2]", "ref": "a Net object", "float": "0.5"}, done.stderr
+
+
+def test_the_feedback_modules_warm_up_trains_the_reference_sweep_before_a_first_page():
+    """The engine's warm-up (run beside one notebook's cells) calls the feedback module's ``warm_up``: weight
+    decay's trains the reference sweep there, and the page's figure afterwards reuses it, the same figure."""
+    probe = """
+import json
+from grader.assignments.manifest import load_assignment
+from grader.outputs import feedback
+
+assignment = load_assignment("solutions/weight_decay")
+feedback.warm_up(assignment)
+from weight_decay import reference
+trained = reference._reference_sweep.cache_info().misses
+hook = feedback.feedback_hook(assignment)
+rows = [dict(row) for row in reference.reference_sweep()]
+figures = hook.feedback_figures("q3", {"sweep": rows})
+print(json.dumps({"trained_in_warm_up": trained, "trained_after": reference._reference_sweep.cache_info().misses,
+                  "png": figures[0]["png"][:8].hex()}))
+"""
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result == {"trained_in_warm_up": 1, "trained_after": 1, "png": "89504e470d0a1a0a"}
+
+
+def test_the_command_line_leaves_its_objects_to_the_exit_without_a_last_collection(tmp_path):
+    """A command's objects are frozen at exit (the exit's collections skip them); what it wrote is whole."""
+    probe = """
+import atexit, gc, json, sys
+from grader.cli import main
+status = main(["stub", "weight_decay", "--out", sys.argv[1]])
+frozen_before = gc.get_freeze_count()
+atexit._run_exitfuncs()
+print(json.dumps({"status": status, "frozen_before": frozen_before, "frozen_at_exit": gc.get_freeze_count() > 0}))
+"""
+    done = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "stub.ipynb")], cwd=ROOT,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"status": 0, "frozen_before": 0,
+                                                                 "frozen_at_exit": True}
+    import nbformat
+
+    nbformat.validate(nbformat.read(tmp_path / "stub.ipynb", as_version=4))
