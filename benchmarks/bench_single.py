@@ -18,6 +18,7 @@ the repository root:
 
     .venv/bin/python benchmarks/bench_single.py                 # 5 rounds
     .venv/bin/python benchmarks/bench_single.py --rounds 3 --no-stub
+    .venv/bin/python benchmarks/bench_single.py --rounds 3 --no-stub --against ../base   # A/B, same rounds
 """
 from __future__ import annotations
 
@@ -52,9 +53,9 @@ NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=True,
 """
 
 
-def environment() -> dict:
-    """This checkout's grader, whatever the interpreter has installed."""
-    return dict(os.environ, PYTHONPATH=str(ROOT), PYTHONWARNINGS="ignore")
+def environment(root: Path = ROOT) -> dict:
+    """The grader of the checkout at ``root`` (this one unless told), whatever the interpreter has installed."""
+    return dict(os.environ, PYTHONPATH=str(root), PYTHONWARNINGS="ignore")
 
 
 def timed(command, cwd, env=None) -> float:
@@ -68,14 +69,16 @@ def timed(command, cwd, env=None) -> float:
 
 
 class Layouts:
-    """The release bundle and the Gradescope zip, made once; a fresh copy of each per run."""
+    """The release bundle and the Gradescope zip, made once; a fresh copy of each per run. ``root``: the checkout
+    whose grader (and assignment) runs every command (``--against`` names another, e.g. main's)."""
 
-    def __init__(self, python: str, tmp: Path):
-        self.python, self.tmp = python, tmp
+    def __init__(self, python: str, tmp: Path, root: Path = ROOT):
+        self.python, self.tmp, self.root = python, tmp, root
+        tmp.mkdir(parents=True, exist_ok=True)
         subprocess.run([python, "-m", "grader", "release", "weight_decay", "--out", str(tmp / "release")],
-                       cwd=ROOT, env=environment(), check=True, capture_output=True)
+                       cwd=root, env=environment(root), check=True, capture_output=True)
         subprocess.run([python, "-m", "grader", "gradescope", "build", "weight_decay", "--out",
-                        str(tmp / "autograder.zip")], cwd=ROOT, env=environment(), check=True, capture_output=True)
+                        str(tmp / "autograder.zip")], cwd=root, env=environment(root), check=True, capture_output=True)
         self.runs = 0
 
     def fresh(self, kind: str) -> Path:
@@ -84,7 +87,7 @@ class Layouts:
 
     def grade(self, notebook: Path, timeline: Path | None = None) -> tuple[list, Path]:
         out = self.fresh("graded")
-        return self._grader(["grade", str(notebook), "--out", str(out)], ROOT, timeline), ROOT
+        return self._grader(["grade", str(notebook), "--out", str(out)], self.root, timeline), self.root
 
     def check(self, notebook: Path, timeline: Path | None = None):
         bundle = self.fresh("bundle")
@@ -112,35 +115,42 @@ class Layouts:
         return [self.python, str(TIMELINE), str(timeline), *args]
 
     def env_for(self, cwd: Path) -> dict:
-        return dict(environment(), AUTOGRADER_ROOT=str(cwd), GRADER_PYTHON=self.python)
+        return dict(environment(self.root), AUTOGRADER_ROOT=str(cwd), GRADER_PYTHON=self.python)
 
 
-def rounds(layouts: Layouts, notebooks: dict, count: int) -> dict:
+def rounds(versions: dict[str, Layouts], notebooks: dict, count: int) -> dict:
+    """``versions``: a name ("" for this checkout) to its layouts; every version's commands run in each round,
+    after nbclient, so that drift weighs on all alike."""
     times: dict[str, list[float]] = {}
     for number in range(count):
         for name, notebook in notebooks.items():
             times.setdefault(f"nbclient {name}", []).append(
-                timed([layouts.python, "-c", NBCLIENT, str(notebook)], ROOT))
-            for kind in ("grade", "check", "gradescope"):
-                command, cwd = getattr(layouts, kind)(notebook)
-                times.setdefault(f"{kind} {name}", []).append(timed(command, cwd, layouts.env_for(cwd)))
-        times.setdefault("help", []).append(timed([layouts.python, "-m", "grader", "--help"], ROOT))
+                timed([next(iter(versions.values())).python, "-c", NBCLIENT, str(notebook)], ROOT))
+            for version, layouts in versions.items():
+                for kind in ("grade", "check", "gradescope"):
+                    command, cwd = getattr(layouts, kind)(notebook)
+                    times.setdefault(f"{version}{kind} {name}", []).append(timed(command, cwd, layouts.env_for(cwd)))
+        for version, layouts in versions.items():
+            times.setdefault(f"{version}help", []).append(
+                timed([layouts.python, "-m", "grader", "--help"], layouts.root, environment(layouts.root)))
         print(f"  round {number + 1} of {count} done", file=sys.stderr, flush=True)
     return times
 
 
-def report(times: dict, notebooks) -> None:
-    print(f"{'command':<22} {'median s':>9} {'min':>7} {'max':>7}   ratio to nbclient's median")
+def report(times: dict, notebooks, versions=("",)) -> None:
+    print(f"{'command':<32} {'median s':>9} {'min':>7} {'max':>7}   ratio to nbclient's median")
     for name in notebooks:
         base = statistics.median(times[f"nbclient {name}"])
-        for kind in ("nbclient", "grade", "check", "gradescope"):
-            values = times[f"{kind} {name}"]
-            ratio = "" if kind == "nbclient" else f"{statistics.median(values) / base:.2f}  (target <= 0.5)"
-            print(f"{kind + ' ' + name:<22} {statistics.median(values):9.2f} {min(values):7.2f} {max(values):7.2f}   "
-                  f"{ratio}")
-    helps = times["help"]
-    print(f"{'grader --help':<22} {statistics.median(helps):9.2f} {min(helps):7.2f} {max(helps):7.2f}   "
-          "(target < 0.5 s)")
+        rows = [f"nbclient {name}"] + [f"{version}{kind} {name}" for version in versions
+                                       for kind in ("grade", "check", "gradescope")]
+        for row in rows:
+            values = times[row]
+            ratio = "" if row.startswith("nbclient") else f"{statistics.median(values) / base:.2f}  (target <= 0.5)"
+            print(f"{row:<32} {statistics.median(values):9.2f} {min(values):7.2f} {max(values):7.2f}   {ratio}")
+    for version in versions:
+        helps = times[f"{version}help"]
+        print(f"{version + 'grader --help':<32} {statistics.median(helps):9.2f} {min(helps):7.2f} {max(helps):7.2f}   "
+              "(target < 0.5 s)")
 
 
 # --- the breakdown ---------------------------------------------------------------------------------------------
@@ -218,13 +228,14 @@ def breakdown(events: list, wall: float) -> list[tuple[str, float, float | None]
     return rows
 
 
-def show_breakdowns(layouts: Layouts, notebook: Path, tmp: Path) -> None:
+def show_breakdowns(layouts: Layouts, notebook: Path, tmp: Path, version: str = "") -> None:
     for kind in ("grade", "check", "gradescope"):
-        timeline = tmp / f"timeline-{kind}.json"
+        timeline = tmp / f"timeline-{version.strip(': ')}{kind}.json"
         command, cwd = getattr(layouts, kind)(notebook, timeline)
         wall = timed(command, cwd, layouts.env_for(cwd))
         events = json.loads(timeline.read_text())
-        print(f"\nwhere the time goes: {kind}, the solution (seconds: wall, and CPU of the thread where known)")
+        print(f"\nwhere the time goes: {version}{kind}, the solution (seconds: wall, and CPU of the thread where "
+              "known)")
         for label, seconds, cpu in breakdown(events, wall):
             print(f"  {label:<96} {seconds:6.3f} {'' if cpu is None else f'{cpu:6.3f}'}")
 
@@ -234,15 +245,24 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds (default 5)")
     parser.add_argument("--no-stub", action="store_true", help="the solution only")
     parser.add_argument("--python", default=sys.executable, help="the interpreter with the grader and nbclient")
+    parser.add_argument("--against", type=Path, default=None,
+                        help="another checkout of the grader (e.g. `git worktree add /tmp/base main`): its commands "
+                             "run in the same rounds, and its breakdown is printed too (labelled 'against:')")
+    parser.add_argument("--no-breakdown", action="store_true", help="the rounds only")
     args = parser.parse_args(argv)
     notebooks = {"solution": SOLUTION} if args.no_stub else {"solution": SOLUTION, "stub": STUB}
     with tempfile.TemporaryDirectory(prefix="grader-bench-single-") as tmp:
         tmp = Path(tmp)
-        layouts = Layouts(args.python, tmp)
-        print(f"{os.cpu_count()} cores; {args.rounds} rounds, each from a fresh process; grader at {ROOT}", flush=True)
-        times = rounds(layouts, notebooks, args.rounds)
-        report(times, notebooks)
-        show_breakdowns(layouts, SOLUTION, tmp)
+        versions = {"": Layouts(args.python, tmp / "this")}
+        if args.against is not None:
+            versions["against: "] = Layouts(args.python, tmp / "against", args.against.resolve())
+        print(f"{os.cpu_count()} cores; {args.rounds} rounds, each from a fresh process; grader at {ROOT}"
+              + (f", against {args.against}" if args.against else ""), flush=True)
+        times = rounds(versions, notebooks, args.rounds)
+        report(times, notebooks, tuple(versions))
+        if not args.no_breakdown:
+            for version, layouts in versions.items():
+                show_breakdowns(layouts, SOLUTION, tmp, version)
 
 
 if __name__ == "__main__":
