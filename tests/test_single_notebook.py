@@ -261,3 +261,47 @@ print(json.dumps({"status": status, "frozen_before": frozen_before, "frozen_at_e
     import nbformat
 
     nbformat.validate(nbformat.read(tmp_path / "stub.ipynb", as_version=4))
+
+
+PLOTS = '''
+import sys
+had_matplotlib = "matplotlib" in sys.modules
+import io
+import matplotlib
+import matplotlib.pyplot as plt
+fig, ax = plt.subplots()
+ax.plot([1.0, 2.0, 3.0], [1.0, 10.0, 100.0], "o-", label="loss")
+ax.set_yscale("log")
+ax.legend()
+buffer = io.BytesIO()
+fig.savefig(buffer, format="png")
+
+def facts():
+    return [had_matplotlib, matplotlib.get_backend().lower(), buffer.getvalue()[:8].hex(), plt.gcf().number]
+'''
+
+
+@pytest.mark.parametrize("plots", [False, True], ids=["matplotlib on first use", "matplotlib warmed up"])
+def test_a_notebook_plots_alike_whether_its_warm_process_loaded_matplotlib_or_not(plots):
+    from grader.sandbox.warm_process import WarmProcess
+
+    single = WarmProcess(isolation=TEST_OPTIONS.isolation, batch=False, plots=plots)
+    try:
+        child = single.spawn("", 0, 5.0)
+        try:
+            assert child.isolation.get("level") == single.level
+            ran = child.run_cell(1, PLOTS, 60)
+            assert ran["ok"], ran
+            assert child.call("facts") == [plots, "agg", "89504e470d0a1a0a", 1]
+        finally:
+            child.kill()
+    finally:
+        single.close()
+
+
+def test_one_notebooks_warm_process_loads_matplotlib_only_for_a_notebook_that_names_it(tmp_path):
+    from grader.grading.single_notebook import names_matplotlib
+
+    assert names_matplotlib(SOLUTION)
+    assert not names_matplotlib(ROOT / "solutions" / "dropout" / "dropout.ipynb")
+    assert names_matplotlib(tmp_path / "missing.ipynb"), "an unreadable file is graded as usual"
