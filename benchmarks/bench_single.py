@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -58,13 +59,27 @@ def environment(root: Path = ROOT) -> dict:
     return dict(os.environ, PYTHONPATH=str(root), PYTHONWARNINGS="ignore")
 
 
-def timed(command, cwd, env=None) -> float:
-    began = time.perf_counter()
+CPU: dict[str, list[float]] = {}  # per command: CPU seconds of the processes it waited for (see timed)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(command, cwd, env=None, cpu_key: str | None = None) -> float:
+    """Wall seconds of ``command``; with ``cpu_key``, also the CPU seconds of it and the processes it waited for
+    (the grader and its warm process; nbclient and its kernel), kept in ``CPU[cpu_key]``: on a machine shared
+    with others, wall times stretch with their load, CPU times much less. (Notebook processes, reaped by the
+    kernel for the warm process, are not counted: their cells and checks are the same work in every version.)"""
+    began, cpu = time.perf_counter(), _children_cpu()
     done = subprocess.run(command, cwd=cwd, env=env or environment(), stdout=subprocess.DEVNULL,
                           stderr=subprocess.PIPE, text=True, timeout=600)
     elapsed = time.perf_counter() - began
     if done.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(map(str, command))} failed ({done.returncode}): {done.stderr[-2000:]}")
+    if cpu_key is not None:
+        CPU.setdefault(cpu_key, []).append(_children_cpu() - cpu)
     return elapsed
 
 
@@ -125,11 +140,13 @@ def rounds(versions: dict[str, Layouts], notebooks: dict, count: int) -> dict:
     for number in range(count):
         for name, notebook in notebooks.items():
             times.setdefault(f"nbclient {name}", []).append(
-                timed([next(iter(versions.values())).python, "-c", NBCLIENT, str(notebook)], ROOT))
+                timed([next(iter(versions.values())).python, "-c", NBCLIENT, str(notebook)], ROOT,
+                      cpu_key=f"nbclient {name}"))
             for version, layouts in versions.items():
                 for kind in ("grade", "check", "gradescope"):
                     command, cwd = getattr(layouts, kind)(notebook)
-                    times.setdefault(f"{version}{kind} {name}", []).append(timed(command, cwd, layouts.env_for(cwd)))
+                    times.setdefault(f"{version}{kind} {name}", []).append(
+                        timed(command, cwd, layouts.env_for(cwd), cpu_key=f"{version}{kind} {name}"))
         for version, layouts in versions.items():
             times.setdefault(f"{version}help", []).append(
                 timed([layouts.python, "-m", "grader", "--help"], layouts.root, environment(layouts.root)))
@@ -146,6 +163,14 @@ def report(times: dict, notebooks, versions=("",)) -> None:
         for row in rows:
             values = times[row]
             ratio = "" if row.startswith("nbclient") else f"{statistics.median(values) / base:.2f}  (target <= 0.5)"
+            print(f"{row:<32} {statistics.median(values):9.2f} {min(values):7.2f} {max(values):7.2f}   {ratio}")
+    print(f"\n{'CPU seconds (see timed)':<32} {'median s':>9} {'min':>7} {'max':>7}   ratio to nbclient's median")
+    for name in notebooks:
+        base = statistics.median(CPU[f"nbclient {name}"])
+        for row in [f"nbclient {name}"] + [f"{version}{kind} {name}" for version in versions
+                                           for kind in ("grade", "check", "gradescope")]:
+            values = CPU[row]
+            ratio = "" if row.startswith("nbclient") else f"{statistics.median(values) / base:.2f}"
             print(f"{row:<32} {statistics.median(values):9.2f} {min(values):7.2f} {max(values):7.2f}   {ratio}")
     for version in versions:
         helps = times[f"{version}help"]
