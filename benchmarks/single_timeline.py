@@ -1,11 +1,13 @@
 """Runs one ``grader`` command (``grade``, ``check``, ``gradescope run``) in this fresh process and records
-when each stage started and ended, for the breakdown of benchmarks/bench_single.py.
+when each stage started and ended, and the CPU time its thread spent in it, for the breakdown of
+benchmarks/bench_single.py.
 
     python benchmarks/single_timeline.py TIMELINE.json grade NOTEBOOK --out DIR
 
 The grader's functions are wrapped as their modules are imported (nothing is imported ahead, so the
-order of imports is the command's own): each call of a stage appends ``[name, thread, start, end]``,
-seconds since this process began; imports of torch, pytest, nbconvert and matplotlib are recorded the same
+order of imports is the command's own): each call of a stage appends ``[name, thread, start, end, cpu]``,
+seconds since this process began, and the seconds of CPU its thread used meanwhile (on a loaded machine the
+wall times stretch, the CPU times much less); imports of torch, pytest, nbconvert and matplotlib are recorded the same
 way. Time spent in the assignment's reference code (``reference`` module, and check functions whose name
 says ``reference``) in the grader's process is summed under ``reference``. Works on earlier versions of the
 grader too: a stage that does not exist there is left out.
@@ -17,6 +19,7 @@ import functools
 import importlib.abc
 import importlib.machinery
 import json
+import resource
 import sys
 import threading
 import time
@@ -54,11 +57,11 @@ def _wrap(owner, attr, label):
 
     @functools.wraps(original)
     def stage(*args, **kwargs):
-        began = now()
+        began, cpu = now(), time.thread_time()
         try:
             return original(*args, **kwargs)
         finally:
-            EVENTS.append([label, threading.current_thread().name, began, now()])
+            EVENTS.append([label, threading.current_thread().name, began, now(), time.thread_time() - cpu])
 
     setattr(owner, attr, stage)
 
@@ -73,13 +76,14 @@ def _wrap_reference(module):
         def timed(*args, __original=value, **kwargs):
             depth = getattr(_REFERENCE_DEPTH, "n", 0)
             _REFERENCE_DEPTH.n = depth + 1
-            began = now()
+            began, cpu = now(), time.thread_time()
             try:
                 return __original(*args, **kwargs)
             finally:
                 _REFERENCE_DEPTH.n = depth
                 if depth == 0:
-                    EVENTS.append(["reference", threading.current_thread().name, began, now()])
+                    EVENTS.append(["reference", threading.current_thread().name, began, now(),
+                                   time.thread_time() - cpu])
 
         setattr(module, name, functools.wraps(value)(timed))
 
@@ -102,10 +106,11 @@ class _Hooks(importlib.abc.MetaPathFinder):
         load = spec.loader.exec_module
 
         def exec_module(module):
-            began = now()
+            began, cpu = now(), time.thread_time()
             load(module)
             if name in IMPORTS:
-                EVENTS.append([f"import {name}", threading.current_thread().name, began, now()])
+                EVENTS.append([f"import {name}", threading.current_thread().name, began, now(),
+                               time.thread_time() - cpu])
             for attr in STAGES.get(name, ()):
                 owner = module
                 *path_, last = attr.split(".")
@@ -126,16 +131,21 @@ def main() -> None:
 
     @atexit.register
     def write():
-        EVENTS.append(["exit", threading.current_thread().name, now(), now()])
+        EVENTS.append(["exit", threading.current_thread().name, now(), now(), 0.0])
+        # The CPU of this process (every thread) and of the processes it waited for (the warm process).
+        for label, who in (("cpu: grader process", resource.RUSAGE_SELF),
+                           ("cpu: warm process", resource.RUSAGE_CHILDREN)):
+            usage = resource.getrusage(who)
+            EVENTS.append([label, "-", 0.0, 0.0, usage.ru_utime + usage.ru_stime])
         with open(out, "w") as f:
             json.dump(EVENTS, f)
 
     from grader.cli import main as grader_main
 
-    EVENTS.append(["cli imported", "MainThread", 0.0, now()])
+    EVENTS.append(["cli imported", "MainThread", 0.0, now(), time.thread_time()])
     sys.argv = ["grader", *argv]
     status = grader_main(argv)
-    EVENTS.append(["main returned", "MainThread", now(), now()])
+    EVENTS.append(["main returned", "MainThread", now(), now(), 0.0])
     sys.exit(status)
 
 

@@ -134,3 +134,174 @@ def test_the_notebook_rendered_ahead_is_the_page_of_that_file_only(tmp_path):
     notebook.write_text(notebook.read_text().replace("Weight Decay", "Weight Decay, changed"))
     view = notebook_html.notebook_view(notebook, sha)
     assert view.html is None and "changed since it was graded" in view.missing
+
+
+# Runs grader's command line and stops it where it launches its warm process, printing whether torch (which the
+# grader itself needs for the checks) was imported by then: launched first, the warm process's start-up
+# overlaps the grader's own import of torch.
+LAUNCH_PROBE = """
+import json, sys
+import grader.sandbox.warm_process as warm_process
+
+class Launched(BaseException):
+    pass
+
+def launch(self, *args, **kwargs):
+    raise Launched("torch" in sys.modules)
+
+warm_process.WarmProcess.__init__ = launch
+from grader.cli import main
+try:
+    main(sys.argv[1:])
+except Launched as stop:
+    print(json.dumps({"launched": True, "torch": stop.args[0]}))
+else:
+    print(json.dumps({"launched": False}))
+"""
+
+
+def _torch_at_launch(*args, cwd):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-c", LAUNCH_PROBE, *map(str, args)], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.stdout.strip(), done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1]), done
+
+
+def _bundle_like(folder):
+    """The weight-decay assignment as a release bundle has it (public checks, the hidden checks' weights),
+    made without grading the solution; only the layout matters here."""
+    from grader.checks.hidden_shares import HiddenShare, write_manifest
+
+    shutil.copytree(ASSIGNMENT.folder, folder, ignore=shutil.ignore_patterns("hidden", "__pycache__"))
+    write_manifest(folder / "checks", ASSIGNMENT, (HiddenShare("q1", 1, 1.0),))
+    return folder
+
+
+def test_a_students_check_launches_the_warm_process_before_the_grader_imports_torch(tmp_path):
+    bundle = _bundle_like(tmp_path / "weight_decay")
+    result, done = _torch_at_launch("check", "weight_decay.ipynb", cwd=bundle)
+    assert result == {"launched": True, "torch": False}, done.stderr
+
+
+def test_a_gradescope_run_launches_the_warm_process_before_the_grader_imports_torch(tmp_path):
+    root = tmp_path / "autograder"
+    shutil.copytree(ASSIGNMENT.folder, root / "source" / "assignment", ignore=shutil.ignore_patterns("__pycache__"))
+    (root / "source" / "autograder.json").write_text(json.dumps(
+        {"assignment": ASSIGNMENT.name, "version": ASSIGNMENT.version, "folder": "assignment", "timeout": 600}))
+    (root / "submission").mkdir()
+    shutil.copy(SOLUTION, root / "submission" / "weight_decay.ipynb")
+    result, done = _torch_at_launch("gradescope", "run", "--root", root, "--source", root / "source", cwd=tmp_path)
+    assert result == {"launched": True, "torch": False}, done.stderr
+
+
+def test_the_checks_api_is_whole_when_its_modules_load_on_first_use():
+    """grader.checks gives each documented name (loaded on first use), and ``show`` is the function even once
+    its module was imported by another path; it describes tensors and the student's objects as before."""
+    probe = """
+import json, sys
+import grader.checks
+before = "torch" in sys.modules
+import grader.checks.expect  # imports the module grader.checks.show on its own
+from grader.checks import show, same_as_solution, Scenario, expect_tensor, CheckFailed, suggest_from_rubric
+import torch
+from grader.sandbox.handles import RemoteRef
+print(json.dumps({"before": before, "all": sorted(n for n in grader.checks.__all__ if callable(getattr(grader.checks, n))),
+                  "tensor": show(torch.tensor([1.0, 2.0])), "ref": show(RemoteRef(3, "Net")), "float": show(0.5)}))
+"""
+    done = subprocess.run([sys.executable, "-c", probe], env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                          capture_output=True, text=True, timeout=120)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    import grader.checks
+
+    assert result == {"before": False, "all": sorted(grader.checks.__all__),
+                      "tensor": "tensor shape (2,) float32 [1, 2]", "ref": "a Net object", "float": "0.5"}, done.stderr
+
+
+def test_the_feedback_modules_warm_up_trains_the_reference_sweep_before_a_first_page():
+    """The engine's warm-up (run beside one notebook's cells) calls the feedback module's ``warm_up``: weight
+    decay's trains the reference sweep there, and the page's figure afterwards reuses it, the same figure."""
+    probe = """
+import json
+from grader.assignments.manifest import load_assignment
+from grader.outputs import feedback
+
+assignment = load_assignment("solutions/weight_decay")
+feedback.warm_up(assignment)
+from weight_decay import reference
+trained = reference._reference_sweep.cache_info().misses
+hook = feedback.feedback_hook(assignment)
+rows = [dict(row) for row in reference.reference_sweep()]
+figures = hook.feedback_figures("q3", {"sweep": rows})
+print(json.dumps({"trained_in_warm_up": trained, "trained_after": reference._reference_sweep.cache_info().misses,
+                  "png": figures[0]["png"][:8].hex()}))
+"""
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result == {"trained_in_warm_up": 1, "trained_after": 1, "png": "89504e470d0a1a0a"}
+
+
+def test_the_command_line_leaves_its_objects_to_the_exit_without_a_last_collection(tmp_path):
+    """A command's objects are frozen at exit (the exit's collections skip them); what it wrote is whole."""
+    probe = """
+import atexit, gc, json, sys
+from grader.cli import main
+status = main(["stub", "weight_decay", "--out", sys.argv[1]])
+frozen_before = gc.get_freeze_count()
+atexit._run_exitfuncs()
+print(json.dumps({"status": status, "frozen_before": frozen_before, "frozen_at_exit": gc.get_freeze_count() > 0}))
+"""
+    done = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "stub.ipynb")], cwd=ROOT,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"status": 0, "frozen_before": 0,
+                                                                 "frozen_at_exit": True}
+    import nbformat
+
+    nbformat.validate(nbformat.read(tmp_path / "stub.ipynb", as_version=4))
+
+
+PLOTS = '''
+import sys
+had_matplotlib = "matplotlib" in sys.modules
+import io
+import matplotlib
+import matplotlib.pyplot as plt
+fig, ax = plt.subplots()
+ax.plot([1.0, 2.0, 3.0], [1.0, 10.0, 100.0], "o-", label="loss")
+ax.set_yscale("log")
+ax.legend()
+buffer = io.BytesIO()
+fig.savefig(buffer, format="png")
+
+def facts():
+    return [had_matplotlib, matplotlib.get_backend().lower(), buffer.getvalue()[:8].hex(), plt.gcf().number]
+'''
+
+
+@pytest.mark.parametrize("plots", [False, True], ids=["matplotlib on first use", "matplotlib warmed up"])
+def test_a_notebook_plots_alike_whether_its_warm_process_loaded_matplotlib_or_not(plots):
+    from grader.sandbox.warm_process import WarmProcess
+
+    single = WarmProcess(isolation=TEST_OPTIONS.isolation, batch=False, plots=plots)
+    try:
+        child = single.spawn("", 0, 5.0)
+        try:
+            assert child.isolation.get("level") == single.level
+            ran = child.run_cell(1, PLOTS, 60)
+            assert ran["ok"], ran
+            assert child.call("facts") == [plots, "agg", "89504e470d0a1a0a", 1]
+        finally:
+            child.kill()
+    finally:
+        single.close()
+
+
+def test_one_notebooks_warm_process_loads_matplotlib_only_for_a_notebook_that_names_it(tmp_path):
+    from grader.grading.single_notebook import names_matplotlib
+
+    assert names_matplotlib(SOLUTION)
+    assert not names_matplotlib(ROOT / "solutions" / "dropout" / "dropout.ipynb")
+    assert names_matplotlib(tmp_path / "missing.ipynb"), "an unreadable file is graded as usual"

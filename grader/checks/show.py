@@ -3,15 +3,18 @@ calls into the notebook alike."""
 from __future__ import annotations
 
 import math
-import torch
-from grader.sandbox.handles import RemoteRef
+import sys
 
 
 def show(value, limit: int = 8) -> str:
     """A short, faithful description of a value for feedback.
 
     Example: ``show(torch.tensor([1.0, 2.0]))`` is ``"tensor shape (2,) float32 [1, 2]"``."""
-    if isinstance(value, torch.Tensor):
+    # A value is a tensor (or a student's object) only once torch (the handles) is loaded: looked up, not
+    # imported, so that importing grader.checks does not import torch (grader/checks/__init__.py).
+    torch = sys.modules.get("torch")
+    handles = sys.modules.get("grader.sandbox.handles")
+    if torch is not None and isinstance(value, torch.Tensor):
         dtype = str(value.dtype).removeprefix("torch.")
         flat = value.detach().reshape(-1)
         if flat.numel() <= limit:
@@ -20,7 +23,7 @@ def show(value, limit: int = 8) -> str:
             shown = ", ".join(_num(v) for v in flat[:limit].tolist()) + f", ... ({flat.numel()} values)"
         shape = "0-dim" if value.dim() == 0 else "shape (" + ", ".join(map(str, value.shape)) + ("," if value.dim() == 1 else "") + ")"
         return f"tensor {shape} {dtype} [{shown}]"
-    if isinstance(value, RemoteRef):
+    if handles is not None and isinstance(value, handles.RemoteRef):
         return f"a {value.type} object"
     if isinstance(value, float):
         return _num(value)

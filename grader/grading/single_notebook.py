@@ -6,7 +6,8 @@ and pytest for the checks, nbconvert and jinja for the page). On two cores they 
 queueing:
 
 1. The warm process is launched first, before this process imports torch, without what pays off only
-   over many notebooks (huge pages, processes started ahead; grader/sandbox/warm_process.py).
+   over many notebooks (huge pages, processes started ahead; grader/sandbox/warm_process.py), and without
+   matplotlib when the notebook never names it.
 2. While it starts, a thread of this process imports what the checks need and collects them (pytest's
    session, kept for the process: grader/checks/runner.py) and then loads the page's template and the
    assignment's feedback module, and another renders what the feedback page shows of the notebook (from
@@ -30,7 +31,7 @@ def start(notebook: Path, assignment: Assignment, options: GradeOptions, shows_n
     """Launch ``assignment``'s warm process for one notebook and warm this process up beside it; returns
     the warm process (a context manager; its first ``spawn`` waits until it is ready).
     ``shows_notebook``: the page written afterwards shows the notebook (``render_outputs`` does)."""
-    warm = start_warm_process(assignment, options, single=True)
+    warm = start_warm_process(assignment, options, single=True, plots=names_matplotlib(notebook))
     parts: list[tuple[Callable[..., None], tuple[Any, ...]]] = [(_prepare_checks, (assignment, options.suites))]
     if shows_notebook:
         parts.append((_prepare_page, (notebook,)))
@@ -39,6 +40,17 @@ def start(notebook: Path, assignment: Assignment, options: GradeOptions, shows_n
         # interpreter shutting down under a thread that is importing torch (which aborts the process).
         threading.Thread(target=target, args=args, name=target.__name__.strip("_")).start()
     return warm
+
+
+def names_matplotlib(notebook: Path) -> bool:
+    """Whether the notebook's file names matplotlib anywhere (an import, ``%matplotlib inline``, a comment):
+    then its warm process loads matplotlib and draws a first figure (~0.4 s of its start-up), else not. A
+    notebook that plots without naming it (through another package) still plots: its process imports
+    matplotlib on first use. Unreadable: as if it did (the grade reports what is wrong with the file)."""
+    try:
+        return b"matplotlib" in notebook.read_bytes()
+    except OSError:
+        return True
 
 
 def _prepare_checks(assignment: Assignment, suites) -> None:

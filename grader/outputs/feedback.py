@@ -95,10 +95,13 @@ def feedback_hook(assignment):
 
 def warm_up(assignment=None) -> None:
     """Pay a first page's one-time costs now (e.g. in a thread while a notebook is graded): the template
-    compiled, the assignment's feedback module imported and, when it draws with matplotlib, a first figure
-    drawn (fonts and the Agg renderer loaded)."""
+    compiled, the assignment's feedback module imported, its own ``warm_up()`` called when it has one (what
+    its figures draw that depends on no student, e.g. a reference curve) and, when it draws with matplotlib,
+    a first figure drawn (fonts and the Agg renderer loaded)."""
     _ENV.get_template("feedback.html.j2")
-    feedback_hook(assignment)
+    hook = feedback_hook(assignment)
+    if callable(getattr(hook, "warm_up", None)):
+        hook.warm_up()
     if "matplotlib" in sys.modules:
         import io
 

@@ -64,10 +64,13 @@ class WarmProcess:
     for it, and the isolation level is the one that child entered, checked (and the hidden files' modes
     closed, as for a batch) before it is handed out, before any of its cells runs. The same isolation
     either way: every child enters every layer before its first cell.
+    plots: matplotlib imported and a first figure drawn here (``False`` for one notebook that never names
+    matplotlib: its child imports it itself if it turns out to).
     """
 
     def __init__(self, helper_modules=(), isolation: str = "auto", require: str = PROCESS,
-                 limits: ResourceLimits | None = None, packages=(), hidden=(), imports=(), batch: bool = True):
+                 limits: ResourceLimits | None = None, packages=(), hidden=(), imports=(), batch: bool = True,
+                 plots: bool = True):
         self.batch = batch
         self._require = require
         self._isolation_requested = isolation
@@ -91,7 +94,8 @@ class WarmProcess:
         config = {"helpers": [m for m in helper_modules if m], "isolation": isolation,
                   "scratch_root": self.scratch_root, "packages": [[str(v) for v in p] for p in packages],
                   "hidden": list(hidden), "limits": dataclasses.asdict(limits or ResourceLimits()),
-                  "imports": list(imports), "probe": list(file_modes.probe_files(hidden)), "collapse": batch}
+                  "imports": list(imports), "probe": list(file_modes.probe_files(hidden)), "collapse": batch,
+                  "plots": plots}
         ours, theirs = socket.socketpair()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "grader.sandbox.student_side.warm", str(theirs.fileno()), json.dumps(config)],

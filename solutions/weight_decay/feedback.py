@@ -30,6 +30,12 @@ def feedback_figures(question: str, extras: dict) -> list[dict]:
              "caption": "Your sweep (solid) beside the reference (dashed), on the reference task."}]
 
 
+def warm_up() -> None:
+    """Called by the grader ahead of a first page (beside the notebook's cells when one notebook is graded):
+    the reference sweep every figure draws, trained once per process."""
+    reference.reference_sweep()
+
+
 def sweep_png(student_rows) -> bytes:
     return _sweep_png(tuple(_points(student_rows, "train_loss")), tuple(_points(student_rows, "val_loss")))
 

@@ -27,16 +27,13 @@ from pathlib import Path
 import jinja2
 
 from grader.assignments.manifest import Assignment, graded_files
-from grader.core.deadline import GRADESCOPE_TIMEOUT
 from grader.delivery.gradescope.engine import engine_entries
+from grader.delivery.gradescope.layout import CONFIG, DEFAULT_TIMEOUT, FOLDER
 from grader.grading.bundled_outputs import all_outputs
 from grader.checks.mistakes import MISTAKES_FILE
 from grader.checks.solution_outputs import BUNDLED
 from grader.delivery.written_outline import Outline, written_outline
 
-CONFIG = "autograder.json"
-DEFAULT_TIMEOUT = GRADESCOPE_TIMEOUT
-FOLDER = "assignment"
 _SCRIPTS = {"setup.sh": "setup.sh.j2", "run_autograder": "run_autograder.j2"}
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).with_name("files")), autoescape=False,
                           undefined=jinja2.StrictUndefined, keep_trailing_newline=True)

@@ -24,7 +24,7 @@ from grader.core.points_text import score_line
 from grader.assignments.manifest import Assignment, Limits, load_assignment
 from grader.core.errors import GraderError, SubmissionError
 from grader.core.deadline import Deadline
-from grader.delivery.gradescope.build import CONFIG, DEFAULT_TIMEOUT, FOLDER
+from grader.delivery.gradescope.layout import CONFIG, DEFAULT_TIMEOUT, FOLDER
 from grader.delivery.gradescope.watchdog import Watchdog, out_of_time_report
 from grader.delivery.gradescope.metadata import SubmissionMetadata, read_metadata
 from grader.outputs.feedback import render_feedback

@@ -30,9 +30,11 @@ def import_packages(names) -> dict:
     return errors
 
 
-def warm_up(helper_modules, packages=(), imports=(), collapse=True) -> dict:
+def warm_up(helper_modules, packages=(), imports=(), collapse=True, plots=True) -> dict:
     """Everything every child shares, loaded once; returns the ``imports`` that failed (name: error).
-    ``collapse``: back the shared heap with huge pages (a batch's warm process; not one notebook's)."""
+    ``collapse``: back the shared heap with huge pages (a batch's warm process; not one notebook's).
+    ``plots``: import matplotlib and draw a first figure (~0.4 s); without it, a child whose notebook (or
+    helpers) imports matplotlib imports it itself, with the Agg backend its environment names."""
     import torch
 
     # Single-threaded before any op: forking after an intra-op pool has
@@ -41,19 +43,8 @@ def warm_up(helper_modules, packages=(), imports=(), collapse=True) -> dict:
     torch.set_num_interop_threads(1)
     w = torch.zeros(3, 1, requires_grad=True)
     (torch.ones(2, 3) @ w).sum().backward()
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    # The first figure of a process looks up fonts and builds tickers and text machinery; done here,
-    # once, instead of in every notebook that plots. Closed: figure numbers start again at 1.
-    fig, ax = plt.subplots()
-    ax.plot([0.0, 1.0], [1.0, 2.0], "o-", label="a")
-    ax.set_xlabel("x")
-    ax.legend()
-    fig.canvas.draw()
-    plt.close("all")
+    if plots:
+        _first_figure()
     import numpy  # noqa: F401
 
     import grader.sandbox.student_side.child  # noqa: F401 - imports IPython's transformer too
@@ -78,6 +69,23 @@ def warm_up(helper_modules, packages=(), imports=(), collapse=True) -> dict:
     if collapse:
         huge_pages.collapse()
     return import_errors
+
+
+def _first_figure() -> None:
+    """matplotlib imported with the Agg backend and a first figure drawn: the first figure of a process looks
+    up fonts and builds tickers and text machinery; done here, once, instead of in every notebook that plots.
+    Closed: figure numbers start again at 1."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.plot([0.0, 1.0], [1.0, 2.0], "o-", label="a")
+    ax.set_xlabel("x")
+    ax.legend()
+    fig.canvas.draw()
+    plt.close("all")
 
 
 def policy_from(config: dict) -> isolation.Policy:
@@ -139,7 +147,7 @@ def main() -> None:
     control = socket.socket(fileno=int(sys.argv[1]))
     config = json.loads(sys.argv[2])
     import_errors = warm_up(config.get("helpers", ()), config.get("packages", ()), config.get("imports", ()),
-                            config.get("collapse", True))
+                            config.get("collapse", True), config.get("plots", True))
     policy = policy_from(config)
     ruleset = isolation.build_ruleset(policy)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
