@@ -10,7 +10,7 @@ import pytest
 
 from class_helpers import LONG_ID, grade_samples, record_class
 from helpers import ASSIGNMENT
-from test_feedback_browser import PHONE, browser, open_page  # noqa: F401 - the browser fixture
+from test_feedback_browser import PHONE, open_page
 from grader.classroom.gradebook import Gradebook
 from grader.outputs import write_outputs
 from grader.outputs.class_summary import write_class_summary

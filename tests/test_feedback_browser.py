@@ -8,7 +8,6 @@ import shutil
 
 import nbformat
 import pytest
-from playwright import sync_api
 
 from helpers import ASSIGNMENT, SOLUTION, TEST_OPTIONS, appended
 from grader.outputs import write_outputs
@@ -32,15 +31,6 @@ def pages(warm, tmp_path_factory):
     for sid, path in (("solution", SOLUTION), ("wrong", folder / "wrong.ipynb")):
         write_outputs(grade_notebook(path, sid, ASSIGNMENT, warm, TEST_OPTIONS), folder / sid, ASSIGNMENT)
     return {sid: folder / sid / "feedback.html" for sid in ("solution", "wrong")}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert shutil.which("chromium"), "chromium is missing: apt-get install -y chromium (.ci/run does it)"
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
 
 
 def open_page(browser, path, viewport=None):

@@ -5,7 +5,7 @@ import pytest
 
 from helpers import ASSIGNMENT, SOLUTION, TEST_OPTIONS
 from hostile_notebook import hostile
-from test_feedback_browser import PHONE, browser, open_page  # noqa: F401 - the browser fixture
+from test_feedback_browser import PHONE, open_page
 from grader.outputs import write_outputs
 from grader.grading.pipeline import grade_notebook
 

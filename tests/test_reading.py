@@ -73,6 +73,7 @@ def test_a_format_3_notebook_is_upgraded_as_jupyter_does_and_read_the_same_each_
     current = read_submission(SOLUTION, ASSIGNMENT)
     assert [c.source for c in first.code_cells] == [c.source for c in current.code_cells]
     assert first.answers == current.answers
+    assert [c.source for c in again.code_cells] == [c.source for c in first.code_cells] and again.answers == first.answers
     from grader.assignments.read_notebook import _parse
     ids = [c.id for c in _parse(path, path.read_bytes()).cells]
     assert ids == [c.id for c in _parse(path, path.read_bytes()).cells] and len(set(ids)) == len(ids)
