@@ -16,7 +16,7 @@ import nbformat
 import pytest
 
 from grader.grading.pipeline import grade_notebook, start_warm_process
-from helpers import ASSIGNMENT, ROOT, SOLUTION, TEST_OPTIONS
+from helpers import ASSIGNMENT, ROOT, SOLUTION, STUB, TEST_OPTIONS, appended
 
 # Assignment folders kept as fixtures (tests/fixtures/legacy/): their checks are run by the grader, not here.
 collect_ignore_glob = ["fixtures/*"]
@@ -49,6 +49,30 @@ def grade(warm, tmp_path):
     return run
 
 
+
+
+@pytest.fixture(scope="session")
+def graded(warm, tmp_path_factory):
+    """graded(name) -> GradeReport of weight decay's "solution", its "stub", or a case of tests/gallery.py (the
+    solution with the case's cell appended), each graded once a session: the many tests that only read one of
+    these reports share it. Its submission id is the name."""
+    from gallery import RIGHT, WRONG
+
+    cases = {case.name: case for case in WRONG + RIGHT}
+    folder = tmp_path_factory.mktemp("graded")
+    reports = {}
+
+    def report(name: str):
+        if name not in reports:
+            if name in ("solution", "stub"):
+                path = SOLUTION if name == "solution" else STUB
+            else:
+                path = folder / f"{name}.ipynb"
+                nbformat.write(appended(nbformat.read(SOLUTION, as_version=4), cases[name].code), path)
+            reports[name] = grade_notebook(path, name, ASSIGNMENT, warm, TEST_OPTIONS)
+        return reports[name]
+
+    return report
 
 @pytest.fixture(scope="module")
 def browser():
@@ -89,6 +113,7 @@ STARTS_PROCESSES = {
     "test_huge_pages.py": None,
     "test_syscall_filter.py": None,
     "test_hot_pages.py": None,
+    "test_gradescope_build.py": None,  # a zip's outline weighs the hidden checks in a warm process
     "test_single_notebook.py": {"test_commands_that_grade_nothing_do_not_import_torch_or_pytest"},
 }
 

@@ -53,8 +53,8 @@ def test_no_script_from_the_notebook_runs_and_the_page_stays_ours(browser, hosti
     assert problems == []
 
 
-def test_the_solution_notebook_renders_with_math_at_a_phone_width(browser, warm, tmp_path):
-    write_outputs(grade_notebook(SOLUTION, "solution", ASSIGNMENT, warm, TEST_OPTIONS), tmp_path, ASSIGNMENT)
+def test_the_solution_notebook_renders_with_math_at_a_phone_width(browser, graded, tmp_path):
+    write_outputs(graded("solution"), tmp_path, ASSIGNMENT)
     page, problems, requests = visit(browser, tmp_path / "feedback.html", PHONE)
     section = page.locator("#your-notebook")
     assert section.locator("h2", has_text="Your notebook").is_visible()

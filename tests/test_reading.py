@@ -80,10 +80,10 @@ def test_a_format_3_notebook_is_upgraded_as_jupyter_does_and_read_the_same_each_
 
 
 @pytest.mark.e2e
-def test_a_format_3_notebook_is_graded_like_the_same_notebook_in_format_4(warm, tmp_path):
+def test_a_format_3_notebook_is_graded_like_the_same_notebook_in_format_4(warm, graded, tmp_path):
     from grader.grading.pipeline import grade_notebook
     from helpers import TEST_OPTIONS, scores
 
     old = grade_notebook(format3(tmp_path), "old", ASSIGNMENT, warm, TEST_OPTIONS)
-    current = grade_notebook(SOLUTION, "current", ASSIGNMENT, warm, TEST_OPTIONS)
+    current = graded("solution")
     assert old.error is None and scores(old) == scores(current) and old.score == current.score > 0
