@@ -115,6 +115,7 @@ STARTS_PROCESSES = {
     "test_hot_pages.py": None,
     "test_gradescope_build.py": None,  # a zip's outline weighs the hidden checks in a warm process
     "test_gradescope_setup.py": None,  # the same zip, then setup.sh with stand-ins
+    "test_packages.py": None,  # its assignments are made by `grader new` in a subprocess
     "test_single_notebook.py": {"test_commands_that_grade_nothing_do_not_import_torch_or_pytest"},
 }
 
