@@ -49,8 +49,6 @@ def grade(warm, tmp_path):
     return run
 
 
-
-
 @pytest.fixture(scope="session")
 def graded(warm, tmp_path_factory):
     """graded(name) -> GradeReport of weight decay's "solution", its "stub", or a case of tests/gallery.py (the
@@ -74,6 +72,7 @@ def graded(warm, tmp_path_factory):
 
     return report
 
+
 @pytest.fixture(scope="module")
 def browser():
     """Debian's headless Chromium through Playwright (never `playwright install`: no download here), one per module."""
@@ -95,6 +94,7 @@ def bundle(tmp_path_factory):
     subprocess.run([sys.executable, "-m", "grader", "release", "weight_decay", "--out", str(folder)], check=True,
                    env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=300, capture_output=True)
     return folder
+
 
 # --- Tiers -------------------------------------------------------------------------------------------------
 # `pytest -m unit` runs every test that needs no warm process, Python interpreter, forked child or browser (under
