@@ -76,7 +76,7 @@ def main() -> None:
     solution = nbformat.read(assignment.solution, as_version=4)
     render_notebook(solution)  # imports and template compilation, once per process
     for label, notebook in (("solution", solution), ("solution + 4 plots", with_plots(solution))):
-        seconds = median_seconds(lambda: render_notebook(notebook), args.repeat)
+        seconds = median_seconds(lambda notebook=notebook: render_notebook(notebook), args.repeat)
         print(f"(a) render_notebook, {label}: {seconds:.3f} s ({len(render_notebook(notebook)) / 1024:.0f} KiB)")
     # Formulas' MathML is cached across renders (a class shares its instructions): the first page pays it all.
     seconds = median_seconds(lambda: (tex_to_mathml.cache_clear(), render_notebook(solution)), args.repeat)

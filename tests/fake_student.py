@@ -39,7 +39,7 @@ class FakeStudent:
         self.calls.append((name, args))
         try:
             return self.functions[name](*copy.deepcopy(args), **kwargs)
-        except Exception as exc:  # as the child reports what student code raised
+        except Exception as exc:  # noqa: BLE001 - as the child reports what student code raised
             raise StudentRaised(type(exc).__name__, str(exc)) from None
 
     def method(self, ref, method, *args, **kwargs):
@@ -60,7 +60,7 @@ class FakeStudent:
                 if not isinstance(out, torch.Tensor):
                     return {"not_a_tensor": type(out).__name__}
                 out.sum().backward()
-            except Exception as exc:  # as the child reports what student code raised
+            except Exception as exc:  # noqa: BLE001 - as the child reports what student code raised
                 raise StudentRaised(type(exc).__name__, str(exc)) from None
             return [a.grad if isinstance(a, torch.Tensor) else None for a in inputs]
         raise KeyError(f"the fake student has no helper {name!r}")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import textwrap
 
-import nbformat
 import pytest
 import torch
 

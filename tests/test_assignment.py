@@ -47,8 +47,8 @@ def test_stub_hides_every_solution_line():
                                       for c in answers)
 
 
-def test_solution_earns_every_point(grade):
-    report = grade(SOLUTION)
+def test_solution_earns_every_point(graded):
+    report = graded("solution")
     outline = written_outline(ASSIGNMENT)
     # Every code point; the written answers' points await an instructor's review.
     assert report.score == pytest.approx(outline.code_points) and report.awaiting_review == pytest.approx(outline.written_points)
@@ -56,8 +56,8 @@ def test_solution_earns_every_point(grade):
     assert not report.cell_failures
 
 
-def test_stub_earns_nothing_and_says_not_implemented(grade):
-    report = grade(STUB)
+def test_stub_earns_nothing_and_says_not_implemented(graded):
+    report = graded("stub")
     assert report.score == 0
     for question in report.questions:
         for check in question.checks:

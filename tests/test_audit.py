@@ -7,6 +7,7 @@ here is about what the audit generates and is checked without grading, in this p
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import textwrap
 
@@ -154,12 +155,18 @@ def test_the_scaffold_lists_its_equivalent_mutants(tmp_path):
     assert questions == ["q1"] and not notes and len(listed) == 2 and set(listed) <= ids
 
 
-@pytest.mark.parametrize("name", ["weight_decay", "dropout"])
-def test_mutants_change_one_place_inside_a_solution_region(name):
+@functools.lru_cache(maxsize=None)
+def _solution_mutants(name: str):
+    """(assignment, solution notebook, its parsed cells, their mutants) of a repository assignment, made once."""
     assignment = load_assignment(ROOT / "solutions" / name)
     solution = nbformat.read(assignment.solution, as_version=4)
     cells = parse_solution(solution, assignment)
-    mutants = [m for cell in cells for m in mutants_of(cell)]
+    return assignment, solution, cells, [m for cell in cells for m in mutants_of(cell)]
+
+
+@pytest.mark.parametrize("name", ["weight_decay", "dropout"])
+def test_mutants_change_one_place_inside_a_solution_region(name):
+    assignment, solution, cells, mutants = _solution_mutants(name)
     again = [m for cell in parse_solution(solution, assignment) for m in mutants_of(cell)]
     assert [m.id for m in mutants] == [m.id for m in again]  # stable
     assert len({m.id for m in mutants}) == len(mutants) == len({m.source for m in mutants})
@@ -183,9 +190,7 @@ def test_mutants_change_one_place_inside_a_solution_region(name):
 def test_the_operators_of_the_catalogue_are_generated():
     operators = set()
     for name in ("weight_decay", "dropout"):
-        assignment = load_assignment(ROOT / "solutions" / name)
-        cells = parse_solution(nbformat.read(assignment.solution, as_version=4), assignment)
-        operators |= {m.operator for cell in cells for m in mutants_of(cell)}
+        operators |= {m.operator for m in _solution_mutants(name)[3]}
     assert operators >= {"arithmetic", "comparison", "number", "boolean", "unary", "sum_mean", "remove_statement",
                          "swap_arguments", "inplace", "detach", "return_none"}
     from grader.authoring.scaffold import _SOLUTION_CODE
@@ -205,9 +210,7 @@ def _mutants_of_source(code: str, heading: str = "## q1: softmax", names=("softm
 
 
 def test_a_region_belongs_to_the_question_of_its_names_else_of_its_heading_else_the_audit_stops():
-    dropout = load_assignment(ROOT / "solutions" / "dropout")
-    cells = parse_solution(nbformat.read(dropout.solution, as_version=4), dropout)
-    forward = [m for cell in cells for m in mutants_of(cell) if "H2 = self.relu" in m.change]
+    forward = [m for m in _solution_mutants("dropout")[3] if "H2 = self.relu" in m.change]
     assert forward and {m.question for m in forward} == {"q2"}  # DropoutMLP.forward: DropoutMLP is q2's
     code = "%matplotlib inline\nSCALE = 2.0\n### BEGIN SOLUTION\nfactor = SCALE * 3\n### END SOLUTION"
     mutants = _mutants_of_source(code, heading="## Question 1 — scaling", names=("softmax",))

@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from class_helpers import LONG_ID, grade_samples, record_class
+from class_helpers import LONG_ID, MISTAKES, record_class
 from helpers import ASSIGNMENT
-from test_feedback_browser import PHONE, browser, open_page  # noqa: F401 - the browser fixture
+from test_feedback_browser import PHONE, open_page
 from grader.classroom.gradebook import Gradebook
 from grader.outputs import write_outputs
 from grader.outputs.class_summary import write_class_summary
@@ -24,9 +24,9 @@ SIDEWAYS = "[document.scrollingElement.scrollWidth, document.scrollingElement.cl
 
 
 @pytest.fixture(scope="module")
-def graded_class(warm, tmp_path_factory):
+def graded_class(graded, tmp_path_factory):
     folder = tmp_path_factory.mktemp("class200")
-    samples = grade_samples(warm, folder)
+    samples = {name: graded(name) for name in ("solution", "stub", *MISTAKES)}  # as grade_samples grades them
     out = folder / "out"
     record_class(samples, out, 200)
     with Gradebook(out) as gradebook:

@@ -8,7 +8,6 @@ import shutil
 
 import nbformat
 import pytest
-from playwright import sync_api
 
 from helpers import ASSIGNMENT, SOLUTION, TEST_OPTIONS, appended
 from grader.outputs import write_outputs
@@ -23,24 +22,15 @@ PHONE = {"width": 375, "height": 740}
 
 
 @pytest.fixture(scope="module")
-def pages(warm, tmp_path_factory):
+def pages(warm, graded, tmp_path_factory):
     """feedback.html of the solution and of a submission whose q1 update has the wrong sign."""
     folder = tmp_path_factory.mktemp("feedback")
     wrong = appended(nbformat.read(SOLUTION, as_version=4),
                      "def l1_sgd_update(w, grad, lr, lambd):\n    return w - lr * (grad - lambd * torch.sign(w))\n")
     nbformat.write(wrong, folder / "wrong.ipynb")
-    for sid, path in (("solution", SOLUTION), ("wrong", folder / "wrong.ipynb")):
-        write_outputs(grade_notebook(path, sid, ASSIGNMENT, warm, TEST_OPTIONS), folder / sid, ASSIGNMENT)
+    write_outputs(graded("solution"), folder / "solution", ASSIGNMENT)
+    write_outputs(grade_notebook(folder / "wrong.ipynb", "wrong", ASSIGNMENT, warm, TEST_OPTIONS), folder / "wrong", ASSIGNMENT)
     return {sid: folder / sid / "feedback.html" for sid in ("solution", "wrong")}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert shutil.which("chromium"), "chromium is missing: apt-get install -y chromium (.ci/run does it)"
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
 
 
 def open_page(browser, path, viewport=None):

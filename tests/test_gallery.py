@@ -2,7 +2,7 @@
 symptom; each alternative correct submission earns every point."""
 import pytest
 
-from helpers import ASSIGNMENT, appended, messages, scores
+from helpers import ASSIGNMENT, messages, scores
 from gallery import RIGHT, WRONG
 
 FULL = {q.id: float(q.points) for q in ASSIGNMENT.questions}
@@ -14,8 +14,8 @@ def test_gallery_is_large_enough():
 
 
 @pytest.mark.parametrize("case", WRONG, ids=lambda c: c.name)
-def test_wrong_submission_loses_points_only_in_its_question(grade, solution_nb, case):
-    report = grade(appended(solution_nb, case.code))
+def test_wrong_submission_loses_points_only_in_its_question(graded, case):
+    report = graded(case.name)
     got = scores(report)
     assert got[case.question] < FULL[case.question], f"{case.name} kept all of {case.question}'s points"
     assert {q: s for q, s in got.items() if q != case.question} == {q: s for q, s in FULL.items() if q != case.question}
@@ -23,7 +23,7 @@ def test_wrong_submission_loses_points_only_in_its_question(grade, solution_nb, 
 
 
 @pytest.mark.parametrize("case", RIGHT, ids=lambda c: c.name)
-def test_alternative_correct_submission_earns_every_point(grade, solution_nb, case):
-    report = grade(appended(solution_nb, case.code))
+def test_alternative_correct_submission_earns_every_point(graded, case):
+    report = graded(case.name)
     failed = {q.question: [c.outcome.message for c in q.checks if c.outcome.status == "failed"] for q in report.questions}
     assert scores(report) == FULL, failed

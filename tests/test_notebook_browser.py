@@ -5,7 +5,7 @@ import pytest
 
 from helpers import ASSIGNMENT, SOLUTION, TEST_OPTIONS
 from hostile_notebook import hostile
-from test_feedback_browser import PHONE, browser, open_page  # noqa: F401 - the browser fixture
+from test_feedback_browser import PHONE, open_page
 from grader.outputs import write_outputs
 from grader.grading.pipeline import grade_notebook
 
@@ -53,8 +53,8 @@ def test_no_script_from_the_notebook_runs_and_the_page_stays_ours(browser, hosti
     assert problems == []
 
 
-def test_the_solution_notebook_renders_with_math_at_a_phone_width(browser, warm, tmp_path):
-    write_outputs(grade_notebook(SOLUTION, "solution", ASSIGNMENT, warm, TEST_OPTIONS), tmp_path, ASSIGNMENT)
+def test_the_solution_notebook_renders_with_math_at_a_phone_width(browser, graded, tmp_path):
+    write_outputs(graded("solution"), tmp_path, ASSIGNMENT)
     page, problems, requests = visit(browser, tmp_path / "feedback.html", PHONE)
     section = page.locator("#your-notebook")
     assert section.locator("h2", has_text="Your notebook").is_visible()

@@ -41,11 +41,8 @@ def wrong_report(warm, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def solution_report(warm):
-    from helpers import ASSIGNMENT, SOLUTION, TEST_OPTIONS
-    from grader.grading.pipeline import grade_notebook
-
-    return grade_notebook(SOLUTION, "solution", ASSIGNMENT, warm, TEST_OPTIONS)
+def solution_report(graded):
+    return graded("solution")
 
 
 def test_results_json_has_gradescope_fields(solution_report):

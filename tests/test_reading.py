@@ -73,16 +73,17 @@ def test_a_format_3_notebook_is_upgraded_as_jupyter_does_and_read_the_same_each_
     current = read_submission(SOLUTION, ASSIGNMENT)
     assert [c.source for c in first.code_cells] == [c.source for c in current.code_cells]
     assert first.answers == current.answers
+    assert [c.source for c in again.code_cells] == [c.source for c in first.code_cells] and again.answers == first.answers
     from grader.assignments.read_notebook import _parse
     ids = [c.id for c in _parse(path, path.read_bytes()).cells]
     assert ids == [c.id for c in _parse(path, path.read_bytes()).cells] and len(set(ids)) == len(ids)
 
 
 @pytest.mark.e2e
-def test_a_format_3_notebook_is_graded_like_the_same_notebook_in_format_4(warm, tmp_path):
+def test_a_format_3_notebook_is_graded_like_the_same_notebook_in_format_4(warm, graded, tmp_path):
     from grader.grading.pipeline import grade_notebook
     from helpers import TEST_OPTIONS, scores
 
     old = grade_notebook(format3(tmp_path), "old", ASSIGNMENT, warm, TEST_OPTIONS)
-    current = grade_notebook(SOLUTION, "current", ASSIGNMENT, warm, TEST_OPTIONS)
+    current = graded("solution")
     assert old.error is None and scores(old) == scores(current) and old.score == current.score > 0

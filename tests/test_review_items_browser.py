@@ -20,7 +20,6 @@ import pytest
 from helpers import ROOT
 from review_class import record_review_class
 from serve_helpers import graded_variants
-from test_feedback_browser import browser  # noqa: F401 - the chromium fixture the browser tests share
 
 pytestmark = pytest.mark.e2e
 DESKTOP = {"width": 1280, "height": 900}
@@ -53,7 +52,7 @@ def server(review_class):
     _stop(process)
 
 
-def _signed_in(browser, url):  # noqa: F811
+def _signed_in(browser, url):
     context = browser.new_context(viewport=DESKTOP, device_scale_factor=1)
     page = context.new_page()
     assert page.goto(url).status == 200
@@ -88,7 +87,7 @@ class Keys:
 
 
 @pytest.fixture(scope="module")
-def reviewed_q5(browser, server, review_class):  # noqa: F811
+def reviewed_q5(browser, server, review_class):
     """Every q5 answer reviewed from the answer groups with keys only: a digit for the item the group's
     answer deserves, Enter to apply it to the group. (student -> key applied, presses, answers)."""
     deserved = review_class[1]
@@ -141,7 +140,7 @@ def _score_of(row):
     return next(float(v) for k, v in row.items() if k.lower() in ("total", "score", "total score"))
 
 
-def test_an_items_edit_changes_exactly_the_totals_of_the_answers_it_was_applied_to(browser, server, reviewed_q5):  # noqa: F811
+def test_an_items_edit_changes_exactly_the_totals_of_the_answers_it_was_applied_to(browser, server, reviewed_q5):
     applied = reviewed_q5[0]
     context, page = _signed_in(browser, server)
     json_before, csv_before = _totals(page, server)
@@ -187,7 +186,7 @@ def test_an_items_edit_changes_exactly_the_totals_of_the_answers_it_was_applied_
     context.close()
 
 
-def test_a_group_answer_can_be_broken_out_and_reviewed_alone(browser, server, reviewed_q5):  # noqa: F811
+def test_a_group_answer_can_be_broken_out_and_reviewed_alone(browser, server, reviewed_q5):
     context, page = _signed_in(browser, server)
     _to_queue_of(page, "q5")
     page.keyboard.press("g")
@@ -214,7 +213,7 @@ def test_a_group_answer_can_be_broken_out_and_reviewed_alone(browser, server, re
     context.close()
 
 
-def test_anonymous_review_shows_no_student_id_in_the_queue_or_the_groups(browser, review_class):  # noqa: F811
+def test_anonymous_review_shows_no_student_id_in_the_queue_or_the_groups(browser, review_class):
     out, deserved = review_class
     ids = set(deserved)
     process, url = _serve(out, "--anonymous")

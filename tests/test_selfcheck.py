@@ -18,14 +18,6 @@ ENV = dict(os.environ, PYTHONPATH=str(ROOT), COLUMNS="160")
 EVIL = "\x1b[2J\x1b[1;32mPASS all tests passed\x07\rOK"
 
 
-@pytest.fixture(scope="module")
-def bundle(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("release") / "weight_decay"
-    subprocess.run([sys.executable, "-m", "grader", "release", "weight_decay", "--out", str(folder)], check=True,
-                   env=ENV, timeout=300, capture_output=True)
-    return folder
-
-
 def student_copy(bundle, tmp_path, notebook=None):
     """The bundle as a student has it, with their notebook in place of the stub (if given)."""
     folder = tmp_path / "homework"

@@ -255,7 +255,7 @@ FROBENIUS = r"$$\|\mathbf W\|_F^2 = \sum_{i=1}^{n} \sum_{j=1}^{m} w_{ij}^2 = \op
 
 
 def test_the_review_page_typesets_math_as_the_feedback_page_does():
-    """Markdown escapes and emphasis are not applied inside math (``\|`` stayed ``|``, ``_F`` started italics)."""
+    r"""Markdown escapes and emphasis are not applied inside math (``\|`` stayed ``|``, ``_F`` started italics)."""
     from grader.outputs.notebook_html import render_markdown
     from grader.outputs.safe_html import MathHoles
 

@@ -14,7 +14,7 @@ import pytest
 
 from helpers import ROOT
 from serve_helpers import graded_variants, record_class
-from test_feedback_browser import PHONE, browser  # noqa: F401 - the chromium fixture the browser tests share
+from test_feedback_browser import PHONE
 
 pytestmark = pytest.mark.e2e
 DESKTOP = {"width": 1280, "height": 900}
@@ -35,7 +35,7 @@ def server(warm, tmp_path_factory):
     assert process.wait(timeout=120) == 0  # after writing the reviewed students' files
 
 
-def signed_in(browser, server, viewport=DESKTOP):  # noqa: F811
+def signed_in(browser, server, viewport=DESKTOP):
     context = browser.new_context(viewport=viewport, device_scale_factor=1)
     page = context.new_page()
     dialogs = []
@@ -49,7 +49,7 @@ def current(page) -> tuple[str, str]:
     return card.get_attribute("data-student"), card.get_attribute("data-question")
 
 
-def test_three_answers_reviewed_with_the_keyboard_only_are_kept_and_exported(browser, server):  # noqa: F811
+def test_three_answers_reviewed_with_the_keyboard_only_are_kept_and_exported(browser, server):
     context, page, _ = signed_in(browser, server)
     page.goto(server[1] + "/review?question=q5&status=awaiting")
     reviewed = {}
@@ -77,14 +77,14 @@ def test_three_answers_reviewed_with_the_keyboard_only_are_kept_and_exported(bro
     exported = page.request.get(server[1] + "/export.csv")
     assert exported.ok and "attachment" in exported.headers["content-disposition"]
     rows = {row["Student ID"]: row for row in csv.DictReader(io.StringIO(exported.text()))}
-    for (student, _), n in reviewed.items():
+    for student, _ in reviewed:
         assert "q5" not in rows[student]["Awaiting Review"].split()
         twin = "solution" if rows[student]["q1"] == rows["solution"]["q1"] else "wrong"
         assert float(rows[student]["q5"]) != float(rows[twin]["q5"]), "the review changed the q5 score"
     context.close()
 
 
-def test_a_save_over_a_stale_page_gets_the_conflict_message_and_the_first_review_stays(browser, server):  # noqa: F811
+def test_a_save_over_a_stale_page_gets_the_conflict_message_and_the_first_review_stays(browser, server):
     path = server[1] + "/review?status=awaiting&student=s009&answer=q6"
     first, one, _ = signed_in(browser, server)
     second, two, _ = signed_in(browser, server)
@@ -109,7 +109,7 @@ def test_a_save_over_a_stale_page_gets_the_conflict_message_and_the_first_review
 
 
 @pytest.mark.parametrize("path", ["/review?status=all&student=hostile&answer=q2", "/hostile/feedback.html"])
-def test_an_answer_holding_script_and_onerror_is_shown_as_text(browser, server, path):  # noqa: F811
+def test_an_answer_holding_script_and_onerror_is_shown_as_text(browser, server, path):
     context, page, dialogs = signed_in(browser, server)
     title = page.goto(server[1] + path) and page.title()
     page.wait_for_timeout(300)
@@ -123,7 +123,7 @@ def test_an_answer_holding_script_and_onerror_is_shown_as_text(browser, server, 
     context.close()
 
 
-def test_a_request_without_the_key_gets_403(browser, server):  # noqa: F811
+def test_a_request_without_the_key_gets_403(browser, server):
     context = browser.new_context()
     page = context.new_page()
     origin = server[1].rsplit("/", 1)[0]
@@ -139,7 +139,7 @@ PAGES = ["/", "/students", "/review", "/review?status=all&student=hostile&answer
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280px", "375px"])
 @pytest.mark.parametrize("path", PAGES)
-def test_no_page_of_a_200_student_class_scrolls_sideways(browser, server, path, viewport):  # noqa: F811
+def test_no_page_of_a_200_student_class_scrolls_sideways(browser, server, path, viewport):
     context, page, _ = signed_in(browser, server, viewport)
     page.goto(server[1] + path)
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
@@ -149,7 +149,7 @@ def test_no_page_of_a_200_student_class_scrolls_sideways(browser, server, path, 
 
 
 @pytest.mark.parametrize("path", ["/", "/solution/feedback.html", "/review", "/students"])
-def test_pages_load_without_a_console_error_or_a_failed_request(browser, server, path):  # noqa: F811
+def test_pages_load_without_a_console_error_or_a_failed_request(browser, server, path):
     """The navigation's stylesheet is not blocked by the page's own policy, and no favicon 404s."""
     context, page, _ = signed_in(browser, server)
     problems = []

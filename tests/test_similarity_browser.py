@@ -12,7 +12,7 @@ import pytest
 from helpers import ROOT, SOLUTION
 from similarity_class import make_class, record_notebooks, student_notebook
 from grader.delivery.stub import make_stub
-from test_feedback_browser import PHONE, browser  # noqa: F401 - the chromium fixture the browser tests share
+from test_feedback_browser import PHONE
 
 pytestmark = pytest.mark.e2e
 HOSTILE_CODE = 'alarm = "<script>document.title = \'pwned\'; alert(1)</script>"'
@@ -44,7 +44,7 @@ def server(tmp_path_factory):
     assert process.wait(timeout=120) == 0
 
 
-def test_the_side_by_side_page_runs_no_student_script_and_fits_a_phone(browser, server):  # noqa: F811
+def test_the_side_by_side_page_runs_no_student_script_and_fits_a_phone(browser, server):
     context = browser.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True)
     page = context.new_page()
     dialogs, violations = [], []

@@ -9,7 +9,7 @@ import pytest
 
 from helpers import ASSIGNMENT, SOLUTION, STUB, with_answer
 from hostile_notebook import PAYLOADS_MARKDOWN
-from test_selfcheck import ENV, bundle, check, student_copy  # noqa: F401 - the bundle fixture
+from test_selfcheck import ENV, check, student_copy
 from grader.outputs.pdf import html_to_pdf
 from grader.outputs.written_answers import written_answers_page
 

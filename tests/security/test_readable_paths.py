@@ -113,7 +113,7 @@ def test_under_landlock_a_child_imports_from_another_environment_and_reads_nothi
         namespaces.no_new_privs()  # Landlock's condition for a process without CAP_SYS_ADMIN
         ruleset.restrict_self()
         sys.path.insert(0, str(deps))
-        import lazy_lib  # noqa: PLC0415 - first imported here, under Landlock
+        import lazy_lib
 
         report["imported"] = lazy_lib.VALUE
         report["hidden"] = read(deps / "course" / "checks" / "hidden" / "test_q1.py")

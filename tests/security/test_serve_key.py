@@ -21,7 +21,6 @@ import pytest
 from helpers import ROOT
 from serve_helpers import graded_variants, record_class
 from grader.classroom.gradebook import Gradebook
-from test_feedback_browser import browser  # noqa: F401 - the chromium fixture the browser tests share
 
 pytestmark = [pytest.mark.security, pytest.mark.e2e]
 
@@ -29,7 +28,7 @@ pytestmark = [pytest.mark.security, pytest.mark.e2e]
 class _Recorder(http.server.BaseHTTPRequestHandler):
     received: list = []
 
-    def do_GET(self):  # noqa: N802 - the handler's name in http.server
+    def do_GET(self):
         _Recorder.received.append((self.path, dict(self.headers.items())))
         body = b"<!DOCTYPE html><title>docs preview</title><p>another local server</p>"
         self.send_response(200)
@@ -56,7 +55,7 @@ def served(warm, tmp_path, tmp_path_factory):
 
 
 def test_another_loopback_server_opened_in_the_same_browser_gets_nothing_that_opens_grader_serve(
-        browser, served):  # noqa: F811
+        browser, served):
     out, url = served
     origin = url.split("/", 3)[:3]
     origin = "/".join(origin)  # http://127.0.0.1:PORT
