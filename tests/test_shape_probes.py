@@ -64,3 +64,25 @@ def test_next_draws_tell_a_call_that_drew_or_seeded_from_one_that_did_not():
     assert torch.equal(same, run(lambda: None))
     assert not torch.equal(same, run(lambda: torch.rand(1)))
     assert not torch.equal(same, run(lambda: torch.manual_seed(0)))
+
+
+def test_a_scenario_leaves_the_notebook_s_names_bound_as_it_found_them():
+    """The solution's process runs every question's scenarios in turn: q2's stand-in for q1's dropout_layer
+    (a helper rebinding the name) must not be what a later q1 scenario calls (it returned X itself at p = 0)."""
+    from types import SimpleNamespace
+
+    from grader.sandbox.student_side.scenario import run_scenario
+
+    def own(X, p):
+        return X * 1.0
+
+    def stand_in(rt):
+        rt.namespace["dropout_layer"] = lambda X, p: X
+        rt.namespace["added_by_the_helper"] = 1
+
+    rt = SimpleNamespace(namespace={"dropout_layer": own}, helpers={"stand_in": stand_in})
+    swapped = run_scenario(rt, 0, [{"op": "helper", "name": "stand_in"}])
+    assert swapped == [] and rt.namespace == {"dropout_layer": own}
+    X = torch.ones(3)
+    assert run_scenario(rt, 0, [{"op": "call", "fn": rt.namespace["dropout_layer"], "args": [X, 0.0],
+                                 "out": True, "same_object": True}])[1] is False

@@ -32,7 +32,10 @@ from grader.sandbox.handles import CODEC, RemoteRef
 
 SOLUTION = "solution"
 BUNDLED = "solution-outputs"  # in a release bundle's checks/: the public checks' solution outputs
-_FORMAT = b"grader-solution-outputs-2\n"
+# 3: computed with no scenario's rebinding leaking into the next. The cache's folder key includes it, so a
+# cache written before is not read; entries of format 2 (the same layout) still read in a shipped bundle.
+_FORMAT = b"grader-solution-outputs-3\n"
+_READABLE = (_FORMAT, b"grader-solution-outputs-2\n")
 SIGNATURES = "signatures.json"  # shipped beside the outputs: parameter names, for "modified its argument w"
 
 
@@ -247,7 +250,7 @@ def _read_entry(path: Path):
         raw = path.read_bytes()
     except OSError:
         return None
-    if not raw.startswith(_FORMAT):
+    if not raw.startswith(_READABLE):
         return None
     at = len(_FORMAT)
     try:

@@ -40,11 +40,29 @@ def run_scenario(rt, seed, steps, record=None, replay=None):
                                         lambda name, own: used_names.Replayer(name, own, replay["calls"]))
     # A step calling a name put in place gets the replacement (the step's name was looked up before).
     swapped = {id(own): rt.namespace[name] for name, own in saved.items()}
+    # A scenario may rebind the notebook's names (a helper putting torch's dropout in place of the notebook's,
+    # a spy): never past its end. The solution's process runs every question's scenarios one after another,
+    # and a name one left rebound would change what the next computes (its cached outputs with it).
+    bindings = dict(rt.namespace)
     try:
         outputs = _run_steps(rt, steps, swapped)
     finally:
         used_names.restore(rt, saved)
+        _rebind(rt.namespace, bindings)
     return {"outputs": outputs, "calls": calls} if record else outputs
+
+
+def _rebind(namespace: dict, bindings: dict) -> None:
+    """``namespace`` bound as ``bindings`` again: names added since are removed, names rebound put back (the
+    objects themselves are not restored: a scenario makes its own)."""
+    for name in [n for n in namespace if n not in bindings]:
+        del namespace[name]
+    for name, value in bindings.items():
+        if namespace.get(name, _UNBOUND) is not value:
+            namespace[name] = value
+
+
+_UNBOUND = object()
 
 
 def _run_steps(rt, steps, swapped):
