@@ -116,7 +116,10 @@ STARTS_PROCESSES = {
     "test_gradescope_build.py": None,  # a zip's outline weighs the hidden checks in a warm process
     "test_gradescope_setup.py": None,  # the same zip, then setup.sh with stand-ins
     "test_packages.py": None,  # its assignments are made by `grader new` in a subprocess
-    "test_single_notebook.py": {"test_commands_that_grade_nothing_do_not_import_torch_or_pytest"},
+    "test_single_notebook.py": {"test_commands_that_grade_nothing_do_not_import_torch_or_pytest",
+                                # each runs a command's start in an interpreter of its own
+                                "test_a_students_check_launches_the_warm_process_before_the_grader_imports_torch",
+                                "test_a_gradescope_run_launches_the_warm_process_before_the_grader_imports_torch"},
 }
 
 
