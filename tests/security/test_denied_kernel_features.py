@@ -106,7 +106,7 @@ def test_gradescope_refuses_when_student_code_could_read_hidden_files(denied_zip
 def test_the_red_team_suite_holds_with_namespaces_and_landlock_denied():
     """The whole red-team suite, under the denial, expecting 'partial' with hidden files protected: no
     hidden file readable, no secret in any output, nothing changed, every attack earns nothing."""
-    done = subprocess.run(denied(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+    done = subprocess.run(denied(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0",
                                  str(Path(__file__).with_name("test_attacks.py")), "-k", "not without_isolation"),
                           capture_output=True, text=True, timeout=3000, cwd=ROOT,
                           env=dict(os.environ, RED_TEAM_LEVEL="partial"))
