@@ -24,7 +24,7 @@ Every call returns a fresh copy: a caller that changes what it got changes nothi
 Trusted code only computes and writes entries: the grader's process, and the warm process while it warms
 up (it never runs student code); the warm process then ``seal()``s this module, so no process forked from
 it (a student's) writes an entry, and isolation keeps the cache out of a student's reach anyway. A
-function of a module that is not an assignment's package (no version to key by) is run on every call.
+function of a module that is not an assignment's package (no version to key by) is kept in memory only.
 """
 from __future__ import annotations
 
@@ -152,8 +152,22 @@ def _place(module: str) -> tuple[str, str, Path] | None:
     return module.partition(".")[0], str(version), Path(folder)
 
 
-def _cache_directory(name: str, version: str, folder: Path) -> Path:
+def cache_directory(name: str, version: str) -> Path:
+    """Where this process caches the reference values of version ``version`` of the assignment ``name``."""
     return (_STATE.cache or cache_root()) / CACHE / f"{name}-{version}"
+
+
+def _cache_directory(name: str, version: str, folder: Path) -> Path:
+    return cache_directory(name, version)
+
+
+def entry_file(name: str, version: str, folder: Path, entry: str) -> Path | None:
+    """The file holding ``entry`` (a name from ``used()``) of that assignment version, where this process would
+    read it (shipped with ``folder``, else the cache), or None."""
+    for directory in _directories(name, version, Path(folder)):
+        if read_entry(directory / entry) is not None:
+            return directory / entry
+    return None
 
 
 def _directories(name: str, version: str, folder: Path) -> list[Path]:

@@ -4,24 +4,40 @@ The public checks that compare with the solution (``same_as_solution``, ``Scenar
 the solution notebook at release; every solution output they asked for is written into the bundle's
 ``checks/solution-outputs/``, where the bundle's checks find them (grader/checks/solution_outputs.py).
 These are the values public feedback shows as expected anyway.
+
+The same run records the reference values (grader/assignments/reference_values.py) that the public modules'
+functions returned, in the warm process (the child helpers, at import) and in the grader's (the public
+checks): the bundle ships them in ``checks/reference-values/``, so ``grader check`` computes none. Gradescope's
+zip and a cluster's jobs get every output and reference value that grading the solution and each listed
+mistake used (``shipped_files``).
 """
 from __future__ import annotations
 
 from pathlib import Path
 
+from grader.assignments import reference_values
 from grader.assignments.manifest import PUBLIC
+from grader.core.errors import GraderError
 from grader.checks.solution_outputs import BUNDLED, SIGNATURES, solution_outputs
 
 _USES_SOLUTION = ("same_as_solution", "Scenario")
+_USES_REFERENCE_VALUES = "reference_value"
 
 
 def uses_solution(checks: list[Path]) -> bool:
     return any(word in path.read_text(encoding="utf-8", errors="replace") for path in checks for word in _USES_SOLUTION)
 
 
-def all_outputs(assignment) -> dict[str, bytes]:
-    """Every solution and mistake output the checks ask for when grading the solution and each listed
-    mistake: what an autograder without the solution (Gradescope) needs; ``{file name: bytes}``."""
+def uses_reference_values(files: list[Path]) -> bool:
+    """Whether any of ``files`` (modules, checks) names ``reference_value``: marks or calls a reference value."""
+    return any(_USES_REFERENCE_VALUES in path.read_text(encoding="utf-8", errors="replace")
+               for path in files if path.is_file())
+
+
+def shipped_files(assignment) -> dict[str, bytes]:
+    """Every solution and mistake output the checks ask for, and every reference value computed or read, when
+    grading the solution and each listed mistake: what an autograder without the solution (Gradescope, a
+    cluster's worker) needs; ``{path relative to the assignment folder: bytes}``."""
     import tempfile
 
     import nbformat
@@ -31,6 +47,7 @@ def all_outputs(assignment) -> dict[str, bytes]:
 
     outputs = solution_outputs(assignment)
     outputs.used.clear()
+    reference_values.forget_used()
     solution = nbformat.read(assignment.solution, as_version=4)
     options = GradeOptions()
     with tempfile.TemporaryDirectory(prefix="grader-outputs-") as scratch, \
@@ -40,8 +57,22 @@ def all_outputs(assignment) -> dict[str, bytes]:
             path = Path(scratch) / f"{variant_id}.ipynb"
             nbformat.write(notebook, path)
             grade_notebook(path, variant_id, assignment, warm, options)
-    shipped = {f"{entry}.bin": (outputs.directory / f"{entry}.bin").read_bytes() for entry in sorted(outputs.used)}
-    return dict(shipped, **{SIGNATURES: _signatures(assignment).encode()})
+        values = {*warm.reference_values_used, *reference_values.used()}
+    shipped = {f"{BUNDLED}/{entry}.bin": (outputs.directory / f"{entry}.bin").read_bytes()
+               for entry in sorted(outputs.used)}
+    shipped[f"{BUNDLED}/{SIGNATURES}"] = _signatures(assignment).encode()
+    for entry in sorted(values):
+        shipped[f"{reference_values.SHIPPED}/{entry}"] = _reference_value_file(assignment, entry).read_bytes()
+    return shipped
+
+
+def _reference_value_file(assignment, entry: str) -> Path:
+    found = reference_values.entry_file(assignment.name, assignment.version, assignment.folder, entry)
+    if found is None:
+        raise GraderError(f"the reference value {entry} was computed while grading the solution but is not in the "
+                          f"cache ({reference_values.cache_directory(assignment.name, assignment.version)}): check "
+                          "that the cache folder ($GRADER_CACHE_DIR) is writable")
+    return found
 
 
 def _signatures(assignment) -> str:
@@ -69,19 +100,29 @@ def _signatures(assignment) -> str:
 
 def write_bundled_outputs(assignment, checks_dir: Path) -> list[Path]:
     """Grade the solution with the public checks and write the solution outputs they used into
-    ``checks_dir/solution-outputs``; the files written (none when no public check compares with the solution)."""
-    if not uses_solution(sorted((assignment.checks_dir / PUBLIC).glob("*.py"))):
+    ``checks_dir/solution-outputs``, and the public modules' reference values used into
+    ``checks_dir/reference-values``; the files written (none when no public check compares with the solution
+    and no public module or check names a reference value)."""
+    public_checks = sorted((assignment.checks_dir / PUBLIC).glob("*.py"))
+    compares = uses_solution(public_checks)
+    public_modules = [assignment.folder / name for name in assignment.public_modules]
+    references = uses_reference_values([*public_checks, *public_modules])
+    if not (compares or references):
         return []
     from grader.grading.pipeline import GradeOptions, grade_notebook, start_warm_process
 
     outputs = solution_outputs(assignment)
     outputs.used.clear()
+    reference_values.forget_used()
     options = GradeOptions(suites=(PUBLIC,))
     with start_warm_process(assignment, options) as warm:
         grade_notebook(assignment.solution, "solution", assignment, warm, options)
+        values = {*warm.reference_values_used, *reference_values.used()}
+    written = _write_reference_values(assignment, checks_dir / reference_values.SHIPPED, values) if references else []
+    if not compares:
+        return written
     destination = checks_dir / BUNDLED
     destination.mkdir(parents=True, exist_ok=True)
-    written = []
     for entry in sorted(e for e in outputs.used if e.startswith("solution-")):
         source = outputs.directory / f"{entry}.bin"
         target = destination / source.name
@@ -89,3 +130,16 @@ def write_bundled_outputs(assignment, checks_dir: Path) -> list[Path]:
         written.append(target)
     (destination / SIGNATURES).write_text(_signatures(assignment), encoding="utf-8")
     return [*written, destination / SIGNATURES]
+
+
+def _write_reference_values(assignment, destination: Path, values: set[str]) -> list[Path]:
+    """The reference values of ``values`` whose function is in a public module (the bundle can call no other),
+    copied into ``destination``; the files written."""
+    public = {f"{assignment.name}.{name.removesuffix('.py')}" for name in assignment.public_modules}
+    written = []
+    for entry in sorted(e for e in values if reference_values.module_of(e) in public):
+        destination.mkdir(parents=True, exist_ok=True)
+        target = destination / entry
+        target.write_bytes(_reference_value_file(assignment, entry).read_bytes())
+        written.append(target)
+    return written
