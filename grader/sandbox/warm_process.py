@@ -128,6 +128,10 @@ class WarmProcess:
                 used = ready.get("reference_values")
                 self.reference_values_used = [str(e) for e in used] if isinstance(used, list) else []
             except (EOFError, OSError, ProtocolError) as exc:
+                try:  # the connection closes as the process exits: let it finish, so its error can be read
+                    self.proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    pass
                 err = self.proc.stderr.read().decode(errors="replace")[-2000:] \
                     if self.proc.stderr is not None and self.proc.poll() is not None else ""
                 self.close()
