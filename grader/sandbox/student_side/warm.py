@@ -15,6 +15,7 @@ import socket
 import sys
 import traceback
 
+from grader.assignments import reference_values
 from grader.sandbox.student_side import huge_pages, isolation, namespaces
 
 
@@ -53,8 +54,6 @@ def warm_up(helper_modules, packages=(), imports=(), collapse=True, plots=True, 
         _first_step(torch)
     if plots:
         _first_figure()
-    from grader.assignments import reference_values
-
     reference_values.use_cache(reference_cache)
     import numpy  # noqa: F401
 
@@ -172,7 +171,6 @@ def main() -> None:
     import_errors = warm_up(config.get("helpers", ()), config.get("packages", ()), config.get("imports", ()),
                             config.get("collapse", True), config.get("plots", True), config.get("optimizer", True),
                             config.get("reference_cache"))
-    from grader.assignments import reference_values
     policy = policy_from(config)
     ruleset = isolation.build_ruleset(policy)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
