@@ -311,3 +311,16 @@ def test_one_notebooks_warm_process_loads_matplotlib_only_for_a_notebook_that_na
     assert names_matplotlib(SOLUTION)
     assert not names_matplotlib(ROOT / "solutions" / "dropout" / "dropout.ipynb")
     assert names_matplotlib(tmp_path / "missing.ipynb"), "an unreadable file is graded as usual"
+
+
+def test_one_notebooks_warm_process_takes_a_first_optimizer_step_only_for_a_notebook_that_names_an_optimizer(tmp_path):
+    from grader.grading.single_notebook import names_optimizer
+
+    assert names_optimizer(SOLUTION) and names_optimizer(ROOT / "solutions" / "dropout" / "dropout.ipynb")
+    for source, names in (("from torch import optim", True), ("opt = torch.optim.Adam(ps)", True),
+                          ("model.configure_optimizers()", True), ("the optimal lambda", False),
+                          ("x = w @ X + b", False)):
+        notebook = tmp_path / "nb.ipynb"
+        notebook.write_text(json.dumps({"cells": [{"cell_type": "code", "source": source}]}))
+        assert names_optimizer(notebook) is names, source
+    assert names_optimizer(tmp_path / "missing.ipynb"), "an unreadable file is graded as usual"
