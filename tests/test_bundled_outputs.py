@@ -1,15 +1,31 @@
-"""Which solution outputs a release or a Gradescope zip ships is found by grading once per folder version, then
-remembered: building again from an unchanged folder grades nothing, and anything missing grades again."""
+"""Which solution outputs and reference values a release or a Gradescope zip ships is found by grading once per
+folder version, then remembered: building again from an unchanged folder grades nothing, and anything missing
+from the cache grades again."""
 from __future__ import annotations
 
 import json
 from types import SimpleNamespace
 
-from grader.grading.bundled_outputs import entries_used
+import pytest
+
+from grader.assignments import reference_values
+from grader.grading.bundled_outputs import remembered_uses
+
+ASSIGNMENT = SimpleNamespace(name="a", version="1", folder=None)
 
 
-def fake_outputs(tmp_path, asked=("solution-b", "solution-a", "m1-c"), bundle=False):
-    """A SolutionOutputs stand-in whose grading asks for ``asked`` and writes each entry to the cache."""
+@pytest.fixture
+def values_cache(tmp_path, monkeypatch):
+    """Reference values live in their own cache: here a folder of files named by entry."""
+    folder = tmp_path / "values"
+    folder.mkdir()
+    monkeypatch.setattr(reference_values, "entry_file",
+                        lambda name, version, where, entry: (folder / entry) if (folder / entry).is_file() else None)
+    return folder
+
+
+def fake_outputs(tmp_path, values_cache, asked=("solution-b", "solution-a", "m1-c"), values=("v1",), bundle=False):
+    """A SolutionOutputs stand-in whose grading asks for ``asked`` and ``values``, writing each to its cache."""
     outputs = SimpleNamespace(directory=tmp_path / "cache", used=set(), bundle=bundle, gradings=0)
 
     def grade():
@@ -18,44 +34,58 @@ def fake_outputs(tmp_path, asked=("solution-b", "solution-a", "m1-c"), bundle=Fa
         for entry in asked:
             outputs.used.add(entry)
             (outputs.directory / f"{entry}.bin").write_bytes(b"value")
+        for value in values:
+            (values_cache / value).write_bytes(b"value")
+        return set(values)
 
     return outputs, grade
 
 
-def test_the_first_build_grades_and_the_next_reads_what_it_used(tmp_path):
-    outputs, grade = fake_outputs(tmp_path)
-    assert entries_used(outputs, "all", grade) == ["m1-c", "solution-a", "solution-b"]
+EXPECTED = (["m1-c", "solution-a", "solution-b"], ["v1"])
+
+
+def test_the_first_build_grades_and_the_next_reads_what_it_used(tmp_path, values_cache):
+    outputs, grade = fake_outputs(tmp_path, values_cache)
+    assert remembered_uses(ASSIGNMENT, outputs, "all", grade) == EXPECTED
     assert outputs.gradings == 1
-    assert json.loads((outputs.directory / "used-by-all.json").read_text()) == ["m1-c", "solution-a", "solution-b"]
-    assert entries_used(outputs, "all", grade) == ["m1-c", "solution-a", "solution-b"]
+    record = json.loads((outputs.directory / "used-by-all.json").read_text())
+    assert (record["solution-outputs"], record["reference-values"]) == EXPECTED
+    assert remembered_uses(ASSIGNMENT, outputs, "all", grade) == EXPECTED
     assert outputs.gradings == 1
-    # Another set of suites is another grading: the public checks ask for fewer entries than all of them.
-    assert entries_used(outputs, "public", grade) == ["m1-c", "solution-a", "solution-b"]
+    # Another set of suites is another grading: the public checks may ask for fewer entries than all of them.
+    assert remembered_uses(ASSIGNMENT, outputs, "public", grade) == EXPECTED
     assert outputs.gradings == 2
 
 
-def test_a_missing_entry_or_a_damaged_list_grades_again(tmp_path):
-    outputs, grade = fake_outputs(tmp_path)
-    entries_used(outputs, "all", grade)
-    (outputs.directory / "solution-a.bin").unlink()
-    assert entries_used(outputs, "all", grade) == ["m1-c", "solution-a", "solution-b"]
-    assert outputs.gradings == 2 and (outputs.directory / "solution-a.bin").is_file()
-    for damaged in ("[1, 2]", "{not json", '{"a": 1}'):
-        (outputs.directory / "used-by-all.json").write_text(damaged)
-        gradings = outputs.gradings
-        assert entries_used(outputs, "all", grade) == ["m1-c", "solution-a", "solution-b"]
-        assert outputs.gradings == gradings + 1
+@pytest.mark.parametrize("missing", ["solution output", "reference value"])
+def test_anything_missing_from_the_cache_grades_again(tmp_path, values_cache, missing):
+    outputs, grade = fake_outputs(tmp_path, values_cache)
+    remembered_uses(ASSIGNMENT, outputs, "all", grade)
+    gone = outputs.directory / "solution-a.bin" if missing == "solution output" else values_cache / "v1"
+    gone.unlink()
+    assert remembered_uses(ASSIGNMENT, outputs, "all", grade) == EXPECTED
+    assert outputs.gradings == 2 and gone.is_file()
 
 
-def test_only_the_entries_the_last_grading_asked_for_are_listed(tmp_path):
-    """A grading that found an entry in memory still counts it as used; entries left from earlier uses are not."""
-    outputs, grade = fake_outputs(tmp_path)
+@pytest.mark.parametrize("damaged", ["[1, 2]", "{not json", '{"solution-outputs": [1], "reference-values": []}',
+                                     '{"solution-outputs": []}'])
+def test_a_damaged_record_grades_again(tmp_path, values_cache, damaged):
+    outputs, grade = fake_outputs(tmp_path, values_cache)
+    remembered_uses(ASSIGNMENT, outputs, "all", grade)
+    (outputs.directory / "used-by-all.json").write_text(damaged)
+    assert remembered_uses(ASSIGNMENT, outputs, "all", grade) == EXPECTED
+    assert outputs.gradings == 2
+
+
+def test_only_what_the_last_grading_asked_for_is_listed(tmp_path, values_cache):
+    """Entries asked for before the grading (another command in the same process) are not the grading's."""
+    outputs, grade = fake_outputs(tmp_path, values_cache)
     outputs.used.add("solution-from-an-earlier-grading")
-    assert "solution-from-an-earlier-grading" not in entries_used(outputs, "all", grade)
+    assert "solution-from-an-earlier-grading" not in remembered_uses(ASSIGNMENT, outputs, "all", grade)[0]
 
 
-def test_a_copy_without_the_solution_remembers_nothing(tmp_path):
-    outputs, grade = fake_outputs(tmp_path, bundle=True)
-    entries_used(outputs, "all", grade)
-    entries_used(outputs, "all", grade)
+def test_a_copy_without_the_solution_remembers_nothing(tmp_path, values_cache):
+    outputs, grade = fake_outputs(tmp_path, values_cache, bundle=True)
+    remembered_uses(ASSIGNMENT, outputs, "all", grade)
+    remembered_uses(ASSIGNMENT, outputs, "all", grade)
     assert outputs.gradings == 2 and not (outputs.directory / "used-by-all.json").exists()

@@ -38,8 +38,9 @@ def autograder_zip(tmp_path_factory):
     return out
 
 
-def run_autograder(autograder_zip, tmp_path, submission_files=(), metadata=None, python=sys.executable):
-    """Unpack the zip as /autograder/source, put the submission in place, run run_autograder."""
+def run_autograder(autograder_zip, tmp_path, submission_files=(), metadata=None, python=sys.executable, cache=None):
+    """Unpack the zip as /autograder/source, put the submission in place, run run_autograder (with ``cache``, the
+    grader's cache folder, $GRADER_CACHE_DIR)."""
     root = tmp_path / "autograder"
     with zipfile.ZipFile(autograder_zip) as archive:
         archive.extractall(root / "source")
@@ -53,7 +54,8 @@ def run_autograder(autograder_zip, tmp_path, submission_files=(), metadata=None,
     if metadata is not None:
         (root / "submission_metadata.json").write_text(json.dumps(metadata))
     shutil.copy(root / "source" / "run_autograder", root / "run_autograder")  # Gradescope's image build does this
-    env = dict(os.environ, AUTOGRADER_ROOT=str(root), GRADER_PYTHON=str(python), PYTHONPATH=str(ROOT))
+    env = dict(os.environ, AUTOGRADER_ROOT=str(root), GRADER_PYTHON=str(python), PYTHONPATH=str(ROOT),
+               **({"GRADER_CACHE_DIR": str(cache)} if cache is not None else {}))
     process = subprocess.run([str(root / "run_autograder")], cwd=tmp_path, env=env, capture_output=True, text=True,
                              timeout=600)
     results = json.loads((root / "results" / "results.json").read_text())
@@ -76,6 +78,9 @@ def test_zip_layout_scripts_and_pins(autograder_zip):
     hidden = sorted(n for n in names if n.startswith("assignment/checks/hidden/"))
     assert hidden == sorted(f"assignment/checks/hidden/{p.name}" for p in (folder / "checks/hidden").glob("*.py"))
     assert {"assignment/assignment.toml", "assignment/reference.py", "assignment/feedback.py"} <= names
+    # The reference sweep (a reference value: grader/assignments/reference_values.py), trained at build, not per run.
+    values = [n.rsplit("-", 1)[0] for n in names if n.startswith("assignment/reference-values/")]
+    assert values == ["assignment/reference-values/weight_decay.reference.reference_sweep"]
     # The installed copy of the grader carries no assignment: the hidden checks exist only under assignment/,
     # and the solution notebook nowhere.
     assert not [n for n in names if n.startswith("grader-src/") and "weight_decay" in n]
@@ -101,9 +106,11 @@ def test_zip_is_reproducible(autograder_zip, tmp_path):
 
 
 def test_solution_graded_with_metadata(autograder_zip, tmp_path):
+    cache = tmp_path / "empty-cache"
     process, results = run_autograder(autograder_zip, tmp_path, [("weight_decay.ipynb", SOLUTION.read_bytes())],
-                                      METADATA)
+                                      METADATA, cache=cache)
     assert process.returncode == 0, process.stderr
+    assert not cache.exists(), "the run computed a reference value (or a solution output) instead of reading the zip's"
     outline = written_outline(ASSIGNMENT)
     # The autograder scores code only: every code point, and no written answer (people grade those).
     assert results["score"] == round(outline.code_points, 2) == round(sum(t["score"] for t in results["tests"]), 2)

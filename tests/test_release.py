@@ -88,6 +88,10 @@ def test_bundle_holds_stub_public_checks_readme(tmp_path):
     # The solution's outputs the public checks compare with (the bundle holds no solution to run).
     outputs = [f for f in files if f.startswith("checks/solution-outputs/")]
     assert outputs and all(f.endswith((".bin", "signatures.json")) for f in outputs)
+    # The reference values the public modules computed (the child helpers' reference sweep): `grader check` trains none.
+    values = [f for f in files if f.startswith("checks/reference-values/")]
+    assert [f.rsplit("-", 1)[0] for f in values] == ["checks/reference-values/weight_decay.reference.reference_sweep"]
+    outputs += values
     assert [f for f in files if f not in outputs] == [
         "README.md", "assignment.toml", "checks/manifest.json",
         *sorted(f"checks/public/{p.name}" for p in PUBLIC.glob("*.py")), "child_helpers.py", "reference.py",

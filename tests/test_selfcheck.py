@@ -114,3 +114,25 @@ def test_unreadable_notebook_and_stale_checks_are_clear_errors(bundle, tmp_path)
     shutil.copy(SOLUTION, folder / "weight_decay.ipynb")
     result = check(folder)
     assert result.returncode == 2 and "unreadable" in result.stderr and "get the checks folder again" in result.stderr
+
+
+def test_a_bundles_check_reads_the_shipped_reference_values_and_trains_nothing(bundle, tmp_path):
+    """The reference sweep the child helpers table at import ships in checks/reference-values/: with an empty cache
+    and the bundle's reference trainer made to raise, the warm process starts and the solution passes every public
+    check (nothing trained, nothing written); without the shipped values the same check has to train, and fails."""
+    folder = student_copy(bundle, tmp_path, nbformat.read(SOLUTION, as_version=4))
+    shipped = folder / "checks" / "reference-values"
+    assert [p.name.rsplit("-", 1)[0] for p in shipped.glob("*.bin")] == ["weight_decay.reference.reference_sweep"]
+    reference = folder / "reference.py"
+    trainer = "def train(lambd, data, w0, b0, lr=LR, epochs=EPOCHS):\n"
+    assert trainer in reference.read_text()
+    reference.write_text(reference.read_text().replace(trainer, trainer + "    raise RuntimeError('trained in the bundle')\n"))
+    cache = tmp_path / "empty-cache"
+    env = dict(ENV, GRADER_CACHE_DIR=str(cache))
+    command = [sys.executable, "-m", "grader", "check", "weight_decay.ipynb"]
+    result = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Public checks: 7 of 7 passed" in result.stdout and not cache.exists()
+    shutil.rmtree(shipped)
+    trained = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, timeout=600)
+    assert trained.returncode != 0 and "trained in the bundle" in trained.stderr

@@ -27,6 +27,7 @@ import threading
 from pathlib import Path
 
 from grader.checks.mistakes import MISTAKES_FILE, read_mistakes
+from grader.core.cache_dir import cache_root
 from grader.core.errors import AssignmentError, GraderError, StudentCodeError
 from grader.sandbox.handles import CODEC, RemoteRef
 
@@ -37,13 +38,6 @@ BUNDLED = "solution-outputs"  # in a release bundle's checks/: the public checks
 _FORMAT = b"grader-solution-outputs-3\n"
 _READABLE = (_FORMAT, b"grader-solution-outputs-2\n")
 SIGNATURES = "signatures.json"  # shipped beside the outputs: parameter names, for "modified its argument w"
-
-
-def cache_root() -> Path:
-    if os.environ.get("GRADER_CACHE_DIR"):
-        return Path(os.environ["GRADER_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "grader"
 
 
 def folder_key(assignment) -> str:

@@ -27,14 +27,14 @@ class ShippedAssignment:
 
 def ship(assignment: Assignment) -> ShippedAssignment:
     """The folder's graded files, and (the solution notebook staying here) the outputs of the solution and
-    of each listed mistake that checks comparing with the solution need, as the Gradescope zip carries them."""
-    from grader.grading.bundled_outputs import all_outputs
+    of each listed mistake that checks comparing with the solution need, and the reference values grading
+    them computed, as the Gradescope zip carries them."""
+    from grader.grading.bundled_outputs import shipped_files
     from grader.checks.mistakes import MISTAKES_FILE
-    from grader.checks.solution_outputs import BUNDLED
 
     folder = assignment.folder
     files = [(p.relative_to(folder).as_posix(), p.read_bytes()) for p in graded_files(folder)]
-    files += [(f"{BUNDLED}/{name}", data) for name, data in all_outputs(assignment).items()]
+    files += sorted(shipped_files(assignment).items())
     if (folder / MISTAKES_FILE).is_file():
         files.append((MISTAKES_FILE, (folder / MISTAKES_FILE).read_bytes()))
     return ShippedAssignment(assignment.name, assignment.version, tuple(files))

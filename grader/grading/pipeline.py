@@ -125,7 +125,7 @@ def submission_ids(files: list[Path]) -> list[str]:
 
 
 def start_warm_process(assignment: Assignment, options: GradeOptions, single: bool = False,
-                       plots: bool = True) -> WarmProcess:
+                       plots: bool = True, optimizer: bool | None = None) -> WarmProcess:
     """A warm process for ``assignment``: its folder imported as a package, its child helpers loaded,
     the folder hidden from every child. Raises IsolationUnavailable before any grading when the
     platform gives less isolation than required.
@@ -133,10 +133,11 @@ def start_warm_process(assignment: Assignment, options: GradeOptions, single: bo
     ``single``: for one notebook. The process is launched and this returns at once (its start-up overlaps
     the caller's; the first ``spawn`` waits for it, and checks the isolation level on that child before
     any of its cells runs), and nothing is done that pays off only over many notebooks (huge pages,
-    processes started ahead). ``plots``: matplotlib loaded in the warm process (grader/sandbox/warm_process.py)."""
+    processes started ahead). ``plots``: matplotlib loaded in the warm process; ``optimizer``: a first optimizer
+    step taken there (default: for a batch, not for one notebook; grader/sandbox/warm_process.py)."""
     from grader.sandbox.warm_process import WarmProcess
 
     return WarmProcess([assignment.module(assignment.child_helpers)], isolation=options.isolation,
                        require=options.require_isolation,
                        packages=[(assignment.name, assignment.folder, assignment.version)], hidden=[assignment.folder],
-                       imports=assignment.packages.imports, batch=not single, plots=plots)
+                       imports=assignment.packages.imports, batch=not single, plots=plots, optimizer=optimizer)

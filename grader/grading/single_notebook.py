@@ -7,7 +7,8 @@ queueing:
 
 1. The warm process is launched first, before this process imports torch, without what pays off only
    over many notebooks (huge pages, processes started ahead; grader/sandbox/warm_process.py), and without
-   matplotlib when the notebook never names it.
+   matplotlib, or a first optimizer step, when the notebook never names them. The assignment's reference
+   values are read from its cache, not computed (grader/assignments/reference_values.py).
 2. While it starts, a thread of this process imports what the checks need and collects them (pytest's
    session, kept for the process: grader/checks/runner.py) and then loads the page's template and the
    assignment's feedback module, and another renders what the feedback page shows of the notebook (from
@@ -18,6 +19,7 @@ Isolation is unchanged: each child still enters every layer before its first cel
 """
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -31,7 +33,8 @@ def start(notebook: Path, assignment: Assignment, options: GradeOptions, shows_n
     """Launch ``assignment``'s warm process for one notebook and warm this process up beside it; returns
     the warm process (a context manager; its first ``spawn`` waits until it is ready).
     ``shows_notebook``: the page written afterwards shows the notebook (``render_outputs`` does)."""
-    warm = start_warm_process(assignment, options, single=True, plots=names_matplotlib(notebook))
+    warm = start_warm_process(assignment, options, single=True, plots=names_matplotlib(notebook),
+                              optimizer=names_optimizer(notebook))
     parts: list[tuple[Callable[..., None], tuple[Any, ...]]] = [(_prepare_checks, (assignment, options.suites))]
     if shows_notebook:
         parts.append((_prepare_page, (notebook,)))
@@ -51,6 +54,21 @@ def names_matplotlib(notebook: Path) -> bool:
         return b"matplotlib" in notebook.read_bytes()
     except OSError:
         return True
+
+
+def names_optimizer(notebook: Path) -> bool:
+    """Whether the notebook's file names an optimizer (``torch.optim``, ``from torch import optim``,
+    ``optimizer.step()``, ``configure_optimizers``): then its warm process takes a first optimizer step (~0.9 s
+    of imports, grader/sandbox/student_side/warm.py), while this process starts too, instead of the notebook's
+    first step paying it while it runs alone. A notebook that steps one without naming it (through another
+    package) still does: its first step pays. Unreadable: as if it did."""
+    try:
+        return _OPTIMIZER.search(notebook.read_bytes()) is not None
+    except OSError:
+        return True
+
+
+_OPTIMIZER = re.compile(rb"\boptim\b|optimizer", re.IGNORECASE)
 
 
 def _prepare_checks(assignment: Assignment, suites) -> None:

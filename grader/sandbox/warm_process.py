@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from grader.core.cache_dir import cache_root
 from grader.core.errors import IsolationUnavailable, ProtocolError, SandboxError, StudentCodeError
 from grader.sandbox.student_side import file_modes
 from grader.sandbox.student_side.isolation import FIRST_STUDENT_UID, LEVELS, PROCESS, ResourceLimits
@@ -66,11 +67,15 @@ class WarmProcess:
     either way: every child enters every layer before its first cell.
     plots: matplotlib imported and a first figure drawn here (``False`` for one notebook that never names
     matplotlib: its child imports it itself if it turns out to).
+    optimizer: a first optimizer step taken here, so that no child pays what torch's optimizers import on
+    their first step (~0.9 s; default: a batch's process does, one notebook's when the notebook names one).
+    reference_values_used: the reference values the helpers read or computed here, known once the process
+    is ready (grader/assignments/reference_values.py; a release ships them).
     """
 
     def __init__(self, helper_modules=(), isolation: str = "auto", require: str = PROCESS,
                  limits: ResourceLimits | None = None, packages=(), hidden=(), imports=(), batch: bool = True,
-                 plots: bool = True):
+                 plots: bool = True, optimizer: bool | None = None):
         self.batch = batch
         self._require = require
         self._isolation_requested = isolation
@@ -79,6 +84,7 @@ class WarmProcess:
         self.isolation: dict | None = None
         self.level: str | None = None
         self.import_errors: dict = {}
+        self.reference_values_used: list[str] = []
         self._lock = threading.Lock()
         self._spare: tuple | None = None  # ((helpers, seed), StudentProcess) started ahead of need
         self._preparing: threading.Thread | None = None
@@ -95,7 +101,8 @@ class WarmProcess:
                   "scratch_root": self.scratch_root, "packages": [[str(v) for v in p] for p in packages],
                   "hidden": list(hidden), "limits": dataclasses.asdict(limits or ResourceLimits()),
                   "imports": list(imports), "probe": list(file_modes.probe_files(hidden)), "collapse": batch,
-                  "plots": plots}
+                  "plots": plots, "optimizer": batch if optimizer is None else optimizer,
+                  "reference_cache": str(cache_root())}
         ours, theirs = socket.socketpair()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "grader.sandbox.student_side.warm", str(theirs.fileno()), json.dumps(config)],
@@ -118,7 +125,13 @@ class WarmProcess:
                 ready, _ = recv_message(self.control)
                 errors = ready.get("import_errors")
                 self.import_errors = errors if isinstance(errors, dict) else {}
+                used = ready.get("reference_values")
+                self.reference_values_used = [str(e) for e in used] if isinstance(used, list) else []
             except (EOFError, OSError, ProtocolError) as exc:
+                try:  # the connection closes as the process exits: let it finish, so its error can be read
+                    self.proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    pass
                 err = self.proc.stderr.read().decode(errors="replace")[-2000:] \
                     if self.proc.stderr is not None and self.proc.poll() is not None else ""
                 self.close()

@@ -32,7 +32,8 @@ def feedback_figures(question: str, extras: dict) -> list[dict]:
 
 def warm_up() -> None:
     """Called by the grader ahead of a first page (beside the notebook's cells when one notebook is graded):
-    the reference sweep every figure draws, trained once per process."""
+    the reference sweep every figure draws (read from the grader's cache of reference values: trained once
+    per version of this folder)."""
     reference.reference_sweep()
 
 

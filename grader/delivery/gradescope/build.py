@@ -29,9 +29,8 @@ import jinja2
 from grader.assignments.manifest import Assignment, graded_files
 from grader.delivery.gradescope.engine import engine_entries
 from grader.delivery.gradescope.layout import CONFIG, DEFAULT_TIMEOUT, FOLDER
-from grader.grading.bundled_outputs import all_outputs
+from grader.grading.bundled_outputs import shipped_files
 from grader.checks.mistakes import MISTAKES_FILE
-from grader.checks.solution_outputs import BUNDLED
 from grader.delivery.written_outline import Outline, written_outline
 
 _SCRIPTS = {"setup.sh": "setup.sh.j2", "run_autograder": "run_autograder.j2"}
@@ -67,9 +66,10 @@ def _entries(assignment: Assignment, timeout: float, allow_readable_hidden: bool
                                  indent=2) + "\n"
     for path in graded_files(assignment.folder):
         entries[f"{FOLDER}/{path.relative_to(assignment.folder).as_posix()}"] = path.read_bytes()
-    # Not the solution notebook: the outputs of it (and of each listed mistake) the checks compare with.
-    for name, data in all_outputs(assignment).items():
-        entries[f"{FOLDER}/{BUNDLED}/{name}"] = data
+    # Not the solution notebook: the outputs of it (and of each listed mistake) the checks compare with, and the
+    # reference values the modules computed (grader/assignments/reference_values.py): a run computes none.
+    for relative, data in shipped_files(assignment).items():
+        entries[f"{FOLDER}/{relative}"] = data
     if (assignment.folder / MISTAKES_FILE).is_file():
         entries[f"{FOLDER}/{MISTAKES_FILE}"] = (assignment.folder / MISTAKES_FILE).read_bytes()
     return entries

@@ -15,6 +15,7 @@ import socket
 import sys
 import traceback
 
+from grader.assignments import reference_values
 from grader.sandbox.student_side import huge_pages, isolation, namespaces
 
 
@@ -30,11 +31,17 @@ def import_packages(names) -> dict:
     return errors
 
 
-def warm_up(helper_modules, packages=(), imports=(), collapse=True, plots=True) -> dict:
+def warm_up(helper_modules, packages=(), imports=(), collapse=True, plots=True, optimizer=True,
+            reference_cache=None) -> dict:
     """Everything every child shares, loaded once; returns the ``imports`` that failed (name: error).
     ``collapse``: back the shared heap with huge pages (a batch's warm process; not one notebook's).
     ``plots``: import matplotlib and draw a first figure (~0.4 s); without it, a child whose notebook (or
-    helpers) imports matplotlib imports it itself, with the Agg backend its environment names."""
+    helpers) imports matplotlib imports it itself, with the Agg backend its environment names.
+    ``optimizer``: take a first optimizer step (``_first_step``, ~0.9 s); without it, a child whose notebook
+    steps an optimizer pays that itself.
+    ``reference_cache``: the grader's cache folder, where the helpers' reference values are read (and
+    written, on a miss: this process runs no student code) until it seals them, before its first fork
+    (grader/assignments/reference_values.py)."""
     import torch
 
     # Single-threaded before any op: forking after an intra-op pool has
@@ -43,8 +50,11 @@ def warm_up(helper_modules, packages=(), imports=(), collapse=True, plots=True) 
     torch.set_num_interop_threads(1)
     w = torch.zeros(3, 1, requires_grad=True)
     (torch.ones(2, 3) @ w).sum().backward()
+    if optimizer:
+        _first_step(torch)
     if plots:
         _first_figure()
+    reference_values.use_cache(reference_cache)
     import numpy  # noqa: F401
 
     import grader.sandbox.student_side.child  # noqa: F401 - imports IPython's transformer too
@@ -57,6 +67,7 @@ def warm_up(helper_modules, packages=(), imports=(), collapse=True, plots=True) 
     for name in helper_modules:
         importlib.import_module(name)
     import_errors = import_packages(imports)
+    reference_values.seal()  # nothing forked from here writes a reference value
     from grader.sandbox.student_side import syscall_filter
 
     if syscall_filter.available() is None:  # loads libseccomp now: a child cannot read it once restricted
@@ -69,6 +80,17 @@ def warm_up(helper_modules, packages=(), imports=(), collapse=True, plots=True) 
     if collapse:
         huge_pages.collapse()
     return import_errors
+
+
+def _first_step(torch) -> None:
+    """One step of a tiny optimizer: what torch's optimizers import on their first step (``torch._dynamo`` and
+    sympy, in torch 2.x, ~0.9 s) imported here, whatever this torch's version imports, instead of in each
+    child's first ``optimizer.step()``."""
+    weight = torch.zeros(1, requires_grad=True)
+    weight.sum().backward()
+    optimizer = torch.optim.SGD([weight], lr=0.1)
+    optimizer.step()
+    optimizer.zero_grad()
 
 
 def _first_figure() -> None:
@@ -147,12 +169,14 @@ def main() -> None:
     control = socket.socket(fileno=int(sys.argv[1]))
     config = json.loads(sys.argv[2])
     import_errors = warm_up(config.get("helpers", ()), config.get("packages", ()), config.get("imports", ()),
-                            config.get("collapse", True), config.get("plots", True))
+                            config.get("collapse", True), config.get("plots", True), config.get("optimizer", True),
+                            config.get("reference_cache"))
     policy = policy_from(config)
     ruleset = isolation.build_ruleset(policy)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     namespaces.become_subreaper()  # a child whose PID-1 grandchild outlives it leaves that to us
-    send_message(control, {"ok": True, "pid": os.getpid(), "import_errors": import_errors})
+    send_message(control, {"ok": True, "pid": os.getpid(), "import_errors": import_errors,
+                           "reference_values": sorted(reference_values.used())})
     while True:
         try:
             header, _ = recv_message(control)
