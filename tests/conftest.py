@@ -151,6 +151,13 @@ def is_unit(item) -> bool:
     return True
 
 
+def pytest_xdist_auto_num_workers(config):
+    """`-n auto`: one worker more than the cores (at most 6). Measured on 2 cores: the whole suite used 1.1 cores
+    in two workers and 1.4 in three (15:24 and 11:36 of wall time), since most tests wait on the processes they
+    start."""
+    return min((os.cpu_count() or 1) + 1, 6)
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if is_unit(item):
