@@ -343,9 +343,14 @@ def test_unprivileged_user_grades_the_class_the_same_at_full_isolation(course, a
     folder = account.home / course.name
     folder.mkdir()
     shutil.copytree(course.submissions, folder / "submissions")
+    # The account grades its own copy of the assignment, as an instructor grades a course's folder: while a
+    # grader runs as root (another test worker), the checkout's solutions/ and tests/ are closed to other users.
+    assignment = shutil.copytree(course.assignment.folder, folder / "assignment" / course.assignment.folder.name)
     account.give(folder)
     out = folder / "graded"
-    graded = account.run("-m", "grader", *grade_args(course, folder / "submissions", out), cwd=folder)
+    args = grade_args(course, folder / "submissions", out)
+    args[args.index(str(course.assignment.folder))] = str(assignment)
+    graded = account.run("-m", "grader", *args, cwd=folder)
     assert graded.returncode == 0, graded.stdout + graded.stderr
     theirs, ours = results(out), results(course.out)
     assert set(theirs) == set(ours) == set(STUDENTS)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -92,8 +93,12 @@ def test_gradescope_refuses_when_student_code_could_read_hidden_files(denied_zip
         archive.extractall(root / "source")
     (root / "submission").mkdir()
     (root / "submission" / "weight_decay.ipynb").write_bytes(SOLUTION.read_bytes())
+    # The account's own copy of the denial wrapper: while a grader runs as root (another test worker), the
+    # checkout's tests/ is closed to other users.
+    deny = shutil.copy(DENY, account.home / DENY.name)
     account.give(root)
-    ran = account.run(DENY, account.python, "-m", "grader", "gradescope", "run", "--root", root, cwd=root)
+    account.give(Path(deny))
+    ran = account.run(deny, account.python, "-m", "grader", "gradescope", "run", "--root", root, cwd=root)
     assert ran.returncode == 0, ran.stderr
     results = json.loads((root / "results" / "results.json").read_text())
     assert results["score"] == 0 and results["tests"] == []
