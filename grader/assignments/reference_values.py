@@ -34,9 +34,7 @@ import inspect
 import json
 import os
 import re
-import struct
 import sys
-import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -44,6 +42,7 @@ from typing import Any, TypeVar
 
 from grader.core.cache_dir import cache_root
 from grader.core.errors import AssignmentError
+from grader.core.framed_file import read_framed, write_framed
 
 FORMAT = b"grader-reference-values-1\n"
 SHIPPED = "reference-values"  # beside the manifest (Gradescope, cluster), or in a release bundle's checks/
@@ -180,45 +179,19 @@ def _torch_version() -> str:
     return str(getattr(torch, "__version__", "")) if torch is not None else ""
 
 
-# --- the file format: FORMAT, an 8-byte header length, a JSON header, then each blob as 8-byte length + bytes --
+# --- the file format: grader/core/framed_file.py, headed by FORMAT ---------------------------------------------
 def _write(path: Path, key: str, name: str, tree, blobs: list[bytes]) -> None:
     header = json.dumps({"key": key, "function": name, "value": tree}, allow_nan=True).encode()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, partial = tempfile.mkstemp(dir=path.parent, prefix=".entry-")
-        with os.fdopen(fd, "wb") as f:
-            f.write(FORMAT + struct.pack(">Q", len(header)) + header)
-            for blob in blobs:
-                f.write(struct.pack(">Q", len(blob)) + blob)
-        os.chmod(partial, 0o644)
-        os.replace(partial, path)  # atomic: processes computing the same entry never see half of one
+        write_framed(path, FORMAT, header, blobs, mode=0o644)
     except OSError:
         pass  # a cache that cannot be written (read-only home, full disk): the value is computed next time
 
 
 def read_entry(path: Path) -> tuple[dict, list[bytes]] | None:
     """The header and blobs of an entry file, or None when it is missing or not an entry of this format."""
-    try:
-        raw = path.read_bytes()
-    except OSError:
-        return None
-    if not raw.startswith(FORMAT):
-        return None
-    at = len(FORMAT)
-    try:
-        (size,) = struct.unpack_from(">Q", raw, at)
-        header = json.loads(raw[at + 8:at + 8 + size])
-        at += 8 + size
-        blobs = []
-        while at < len(raw):
-            (n,) = struct.unpack_from(">Q", raw, at)
-            if at + 8 + n > len(raw):
-                return None
-            blobs.append(raw[at + 8:at + 8 + n])
-            at += 8 + n
-    except (ValueError, struct.error):
-        return None
-    return (header, blobs) if isinstance(header, dict) else None
+    found = read_framed(path, (FORMAT,))
+    return found if found is not None and isinstance(found[0], dict) else None
 
 
 def _read_first(directories: list[Path], entry: str, key: str):

@@ -20,15 +20,13 @@ import atexit
 import dataclasses
 import hashlib
 import json
-import os
-import struct
-import tempfile
 import threading
 from pathlib import Path
 
 from grader.checks.mistakes import MISTAKES_FILE, read_mistakes
 from grader.core.cache_dir import cache_root
 from grader.core.errors import AssignmentError, GraderError, StudentCodeError
+from grader.core.framed_file import read_framed, write_framed
 from grader.sandbox.handles import CODEC, RemoteRef
 
 SOLUTION = "solution"
@@ -230,34 +228,16 @@ _OBJECT = "__object_of_type__"
 def _write_entry(path: Path, value) -> None:
     blobs: list[bytes] = []
     header = json.dumps(CODEC.encode(_cacheable(value), blobs)).encode()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".entry-")
-    with os.fdopen(fd, "wb") as f:
-        f.write(_FORMAT + struct.pack(">Q", len(header)) + header)
-        for blob in blobs:
-            f.write(struct.pack(">Q", len(blob)) + blob)
-    os.replace(tmp, path)  # atomic: workers computing the same entry never see half of one
+    write_framed(path, _FORMAT, header, blobs)
 
 
 def _read_entry(path: Path):
-    try:
-        raw = path.read_bytes()
-    except OSError:
+    found = read_framed(path, _READABLE)
+    if found is None:
         return None
-    if not raw.startswith(_READABLE):
-        return None
-    at = len(_FORMAT)
     try:
-        (size,) = struct.unpack_from(">Q", raw, at)
-        tree = json.loads(raw[at + 8:at + 8 + size])
-        at += 8 + size
-        blobs = []
-        while at < len(raw):
-            (n,) = struct.unpack_from(">Q", raw, at)
-            blobs.append(raw[at + 8:at + 8 + n])
-            at += 8 + n
-        return _cacheable(CODEC.decode(tree, blobs), back=True)
-    except (ValueError, struct.error, GraderError):
+        return _cacheable(CODEC.decode(*found), back=True)
+    except (ValueError, GraderError):
         return None  # a damaged entry is computed again
 
 
